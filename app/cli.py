@@ -1,0 +1,187 @@
+"""The admin command line: python -m app.cli --help"""
+
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.core.config import get_settings
+from app.core.db import make_engine
+from app.core.errors import ProblemError
+from app.identity.principal import Principal, Role, Scope
+
+cli = typer.Typer(help="School Improvement Hub administration.", no_args_is_help=True)
+console = Console()
+OPENAPI_PATH = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
+SYSTEM = Principal(kind="system", id=uuid.UUID(int=0), label="cli", role=Role.admin)
+
+
+def _session() -> Session:
+    return Session(make_engine(get_settings()), expire_on_commit=False)
+
+
+def upgrade_database() -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from app.core.db import MIGRATIONS_DIR
+
+    config = Config(str(MIGRATIONS_DIR.parent / "alembic.ini"))
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", get_settings().database_url)
+    command.upgrade(config, "head")
+
+
+def load_reference(session: Session) -> int:
+    from app.frameworks.service import load_reference_frameworks
+    from app.organisations.service import load_reference_organisations
+
+    return load_reference_organisations(session) + load_reference_frameworks(session)
+
+
+@cli.command()
+def migrate() -> None:
+    """Bring the schema to the newest migration and load reference data (idempotent)."""
+    upgrade_database()
+    with _session() as session:
+        added = load_reference(session)
+        session.commit()
+    console.print(f"[green]Schema at head[/]; {added} reference records added.")
+
+
+@cli.command("load-reference")
+def load_reference_command() -> None:
+    """Load frameworks, the NIF, regions and authorities where missing."""
+    with _session() as session:
+        added = load_reference(session)
+        session.commit()
+    console.print(f"{added} reference records added.")
+
+
+@cli.command("seed-demo")
+def seed_demo() -> None:
+    """Load demo data: the West Partnership and one user of each role (not in production)."""
+    from app.demo import DEMO_PASSWORD, seed_demo
+
+    if get_settings().environment == "production":
+        console.print("[red]Refused:[/] no demo data in production.")
+        raise typer.Exit(1)
+    with _session() as session:
+        counts = seed_demo(session, SYSTEM)
+        session.commit()
+    console.print(f"Demo data: {counts}. Demo users' password: {DEMO_PASSWORD}")
+
+
+@cli.command("export-openapi")
+def export_openapi(
+    check: Annotated[bool, typer.Option(help="Fail if the committed file differs")] = False,
+) -> None:
+    """Write openapi/openapi.json from the app (or check that it is current)."""
+    from app.main import create_app
+
+    document = json.dumps(create_app().openapi(), indent=2, ensure_ascii=False) + "\n"
+    if check:
+        current = OPENAPI_PATH.read_text("utf-8") if OPENAPI_PATH.exists() else ""
+        if current != document:
+            console.print("[red]openapi/openapi.json is stale:[/] run python -m app.cli export-openapi")
+            raise typer.Exit(1)
+        console.print("openapi/openapi.json is current.")
+        return
+    OPENAPI_PATH.parent.mkdir(exist_ok=True)
+    OPENAPI_PATH.write_text(document, "utf-8")
+    console.print(f"Wrote {OPENAPI_PATH}")
+
+
+def _authority_id(session: Session, code: str | None) -> uuid.UUID | None:
+    from app.organisations.models import Authority
+
+    if code is None:
+        return None
+    found = session.scalars(select(Authority.id).where(Authority.code == code)).first()
+    if found is None:
+        raise typer.BadParameter(f"no authority with code {code}")
+    return found
+
+
+def _region_id(session: Session, code: str | None) -> uuid.UUID | None:
+    from app.organisations.models import Region
+
+    if code is None:
+        return None
+    found = session.scalars(select(Region.id).where(Region.code == code)).first()
+    if found is None:
+        raise typer.BadParameter(f"no region with code {code}")
+    return found
+
+
+@cli.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Option()],
+    password: Annotated[str, typer.Option()],
+    role: Annotated[Role, typer.Option()],
+    name: Annotated[str, typer.Option()] = "",
+    authority_code: Annotated[str | None, typer.Option()] = None,
+    region_code: Annotated[str | None, typer.Option()] = None,
+    establishment_code: Annotated[list[str] | None, typer.Option()] = None,
+    authority_admin: Annotated[bool, typer.Option("--authority-admin")] = False,
+) -> None:
+    """Create a user bound by official codes (authority S12..., region, SEED codes)."""
+    from pydantic import ValidationError
+
+    from app.identity.schemas import UserCreate
+    from app.identity.service import create_user as create
+    from app.organisations.models import Establishment
+
+    with _session() as session:
+        codes = establishment_code or []
+        ids = list(session.scalars(select(Establishment.id).where(Establishment.code.in_(codes))))  # type: ignore[attr-defined]
+        if len(ids) != len(set(codes)):
+            raise typer.BadParameter("some establishment codes are unknown")
+        try:
+            data = UserCreate(
+                email=email, name=name or email.split("@")[0], password=password, role=role,
+                authority_id=_authority_id(session, authority_code),
+                region_id=_region_id(session, region_code), establishment_ids=ids,
+                is_authority_admin=authority_admin,
+            )
+            user = create(session, SYSTEM, data)
+        except (ValidationError, ProblemError) as exc:
+            console.print(f"[red]Refused:[/] {exc}")
+            raise typer.Exit(1) from exc
+        session.commit()
+    console.print(f"Created {user.role} {user.email} ({user.id})")
+
+
+@cli.command("create-client")
+def create_client(
+    name: Annotated[str, typer.Option()],
+    scope: Annotated[list[Scope], typer.Option(help="Repeat for several scopes")],
+    authority_code: Annotated[str | None, typer.Option()] = None,
+    region_code: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Register an integration client; prints its id and secret once."""
+    from app.identity.schemas import ClientCreate
+    from app.identity.service import create_client as create
+
+    with _session() as session:
+        try:
+            client = create(session, SYSTEM, ClientCreate(
+                name=name, scopes=scope, authority_id=_authority_id(session, authority_code),
+                region_id=_region_id(session, region_code)))
+        except ProblemError as exc:
+            console.print(f"[red]Refused:[/] {exc}")
+            raise typer.Exit(1) from exc
+        session.commit()
+    print(f"client_id={client.client_id}")
+    print(f"client_secret={client.client_secret}")
+    print("Store the secret now: it is not shown again.", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,71 @@
+"""Settings, read once from the environment (prefix SIH_) and an optional .env file."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused in production below
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIH_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    # DATABASE_URL without prefix too, as every PaaS sets it that way.
+    database_url: str = Field(
+        default="sqlite:///./data/sih.db",
+        validation_alias=AliasChoices("SIH_DATABASE_URL", "DATABASE_URL"),
+    )
+    db_pool_size: int = 10
+    db_pool_timeout_seconds: float = 5.0
+    db_statement_timeout_ms: int = 15_000
+
+    secret_key: str = DEV_SECRET
+    # JSON object {kid: PEM private key}; the active kid signs, every listed key verifies.
+    jwt_private_keys: str = ""
+    jwt_active_kid: str = ""
+    # JSON object {kid: PEM public key} of retired keys that still verify during rotation.
+    jwt_retired_public_keys: str = ""
+    jwt_issuer: str = "school-improvement-hub"
+    jwt_audience: str = "school-improvement-hub-api"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+
+    max_json_body_bytes: int = 1024 * 1024
+    auth_rate_limit_per_ip: int = 30
+    auth_rate_limit_per_account: int = 10
+    auth_rate_limit_window_seconds: int = 60
+
+    cors_origins: list[str] = []
+    cors_allow_credentials: bool = False
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _production_refuses_defaults(self) -> "Settings":
+        if self.environment != "production":
+            return self
+        problems = []
+        if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
+            problems.append("SIH_SECRET_KEY must be set to a random value of 32+ characters")
+        if not self.jwt_private_keys or not self.jwt_active_kid:
+            problems.append("SIH_JWT_PRIVATE_KEYS and SIH_JWT_ACTIVE_KID must be set")
+        if self.database_url.startswith("sqlite"):
+            problems.append("production runs on PostgreSQL: set DATABASE_URL")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _no_wildcard_with_credentials(self) -> "Settings":
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError("CORS: a wildcard origin cannot be combined with credentials")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,241 @@
+"""RFC 9457 problem+json: the error types every domain raises and their handlers."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("app.errors")
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "https://school-improvement-hub.scot/problems/"
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 describes it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": TYPE_BASE + "validation",
+                    "title": "Validation failed",
+                    "status": 422,
+                    "detail": "The request breaks 1 rule.",
+                    "instance": "/api/v1/establishments",
+                    "errors": [{"loc": ["body", "roll"], "msg": "must be >= 0", "type": "ge"}],
+                }
+            ]
+        }
+    )
+
+    type: str = Field(description="URI naming the kind of problem")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers or {}
+        self.extensions = extensions or {}
+
+
+class BadRequest(ProblemError):
+    pass
+
+
+class Unauthorized(ProblemError):
+    status, title, slug = 401, "Not authenticated", "unauthorized"
+
+    def __init__(self, detail: str | None = None, *, error: str = "invalid_token") -> None:
+        super().__init__(
+            detail,
+            headers={"WWW-Authenticate": f'Bearer realm="school-improvement-hub", error="{error}"'},
+        )
+
+
+class OAuthError(ProblemError):
+    """Token endpoint errors: problem+json that also carries RFC 6749's `error` member."""
+
+    def __init__(self, error: str, detail: str, status: int = 400) -> None:
+        headers = {"WWW-Authenticate": 'Basic realm="school-improvement-hub"'} if status == 401 else None
+        super().__init__(detail, headers=headers,
+                         extensions={"error": error, "error_description": detail})
+        self.status = status
+        self.title = "Token request refused"
+        self.slug = "oauth-" + error.replace("_", "-")
+
+
+class Forbidden(ProblemError):
+    status, title, slug = 403, "Not allowed", "forbidden"
+
+
+class NotFound(ProblemError):
+    status, title, slug = 404, "Not found", "not-found"
+
+
+class Conflict(ProblemError):
+    status, title, slug = 409, "Conflict with the current state", "conflict"
+
+
+class PreconditionFailed(ProblemError):
+    status, title, slug = 412, "Precondition failed", "stale-version"
+
+
+class UnsupportedMediaType(ProblemError):
+    status, title, slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
+class RuleViolation(ProblemError):
+    status, title, slug = 422, "Validation failed", "validation"
+
+
+class PreconditionRequired(ProblemError):
+    status, title, slug = 428, "Precondition required", "if-match-required"
+
+
+class TooManyRequests(ProblemError):
+    status, title, slug = 429, "Too many requests", "rate-limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Try again in {retry_after} s.", headers={"Retry-After": str(retry_after)}
+        )
+
+
+class ServiceUnavailable(ProblemError):
+    status, title, slug = 503, "Service unavailable", "unavailable"
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    title: str,
+    slug: str,
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        **(extensions or {}),
+        "type": TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+        "instance": request.url.path,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+_HTTP_TITLES = {
+    400: ("Bad request", "bad-request"),
+    401: ("Not authenticated", "unauthorized"),
+    404: ("Not found", "not-found"),
+    405: ("Method not allowed", "method-not-allowed"),
+    413: ("Request body too large", "body-too-large"),
+    415: ("Unsupported media type", "unsupported-media-type"),
+}
+
+
+def _clean_errors(raw: list[Any]) -> list[dict[str, Any]]:
+    cleaned = []
+    for err in raw:
+        loc = [p if isinstance(p, int | str) else str(p) for p in err.get("loc", ())]
+        cleaned.append({"loc": loc, "msg": str(err.get("msg", "")), "type": str(err.get("type"))})
+    return cleaned
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(
+            request, exc.status, exc.title, exc.slug, exc.detail, exc.errors, exc.headers,
+            exc.extensions,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _clean_errors(list(exc.errors()))
+        if any(e["type"] == "json_invalid" for e in errors):
+            return problem_response(
+                request, 400, "Malformed JSON", "malformed-json",
+                "The body is not valid JSON.", errors,
+            )
+        n = len(errors)
+        return problem_response(
+            request, 422, "Validation failed", "validation",
+            f"The request breaks {n} rule{'s' if n != 1 else ''}.", errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title, slug = _HTTP_TITLES.get(exc.status_code, ("Error", "error"))
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if exc.status_code == 404:
+            detail = "No such resource."
+        return problem_response(
+            request, exc.status_code, title, slug, detail, headers=dict(exc.headers or {})
+        )
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        return problem_response(
+            request, 412, "Precondition failed", "stale-version",
+            "The resource was changed by someone else; fetch it again and retry.",
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        log.info("integrity error", extra={"error": type(exc.orig).__name__})
+        return problem_response(
+            request, 409, "Conflict with the current state", "conflict",
+            "The change conflicts with existing records (a duplicate, or records still in use).",
+        )
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        log.warning("database error", extra={"error": type(exc.orig).__name__})
+        return problem_response(
+            request, 503, "Service unavailable", "unavailable",
+            "The database is not available; retry shortly.", headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return problem_response(
+            request, 500, "Internal server error", "internal",
+            "Something went wrong on our side; it has been logged.",
+        )

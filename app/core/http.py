@@ -1,0 +1,226 @@
+"""HTTP conventions shared by every router: pagination, ETags, content types, error declarations."""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Header, Query, Request, Response
+from pydantic import BaseModel
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlmodel import Session
+
+from app.core.errors import (
+    BadRequest,
+    PreconditionFailed,
+    PreconditionRequired,
+    Problem,
+    UnsupportedMediaType,
+)
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size (max 500).")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=1024, description="`next_cursor` from the previous page."),
+]
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, uuid.UUID | datetime):
+        return value.isoformat() if isinstance(value, datetime) else str(value)
+    return value
+
+
+def _decode_value(column: InstrumentedAttribute[Any], raw: Any) -> Any:
+    python_type = column.type.python_type
+    if python_type is uuid.UUID:
+        return uuid.UUID(raw)
+    if python_type is datetime:
+        return datetime.fromisoformat(raw)
+    if not isinstance(raw, python_type):
+        raise ValueError("cursor value of the wrong type")
+    return raw
+
+
+class Paginator:
+    """Keyset pagination over ascending, unique column tuples; cursors are signed so a
+    tampered cursor is a clean 400, never a query on attacker-chosen values."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(secret.encode()).digest()
+
+    def _sign(self, payload: bytes) -> str:
+        return hmac.new(self._key, payload, hashlib.sha256).hexdigest()[:32]
+
+    def encode(self, scope: str, values: Sequence[Any]) -> str:
+        payload = json.dumps([scope, [_encode_value(v) for v in values]]).encode()
+        token = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+        return f"{token}.{self._sign(payload)}"
+
+    def decode(self, scope: str, cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[Any]:
+        try:
+            token, signature = cursor.rsplit(".", 1)
+            payload = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            if not hmac.compare_digest(self._sign(payload), signature):
+                raise ValueError("bad signature")
+            cursor_scope, raw = json.loads(payload)
+            if cursor_scope != scope or len(raw) != len(columns):
+                raise ValueError("cursor for another list")
+            return [_decode_value(c, v) for c, v in zip(columns, raw, strict=True)]
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+            raise BadRequest("The cursor is not one this service issued for this list.") from exc
+
+    def page(
+        self,
+        session: Session,
+        stmt: Select[Any],
+        order: Sequence[InstrumentedAttribute[Any]],
+        *,
+        scope: str,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Any], str | None]:
+        if cursor:
+            values = self.decode(scope, cursor, order)
+            stmt = stmt.where(_after(order, values))
+        rows = list(session.scalars(stmt.order_by(*order).limit(limit + 1)))
+        if len(rows) <= limit:
+            return rows, None
+        last = rows[limit - 1]
+        return rows[:limit], self.encode(scope, [getattr(last, c.key) for c in order])
+
+
+def _after(order: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any]) -> Any:
+    """(a, b, c) > (x, y, z), spelt out because SQLite and PostgreSQL differ on row values."""
+    clauses = []
+    for i, column in enumerate(order):
+        equal = [order[j] == values[j] for j in range(i)]
+        clauses.append(and_(*equal, column > values[i]))
+    return or_(*clauses)
+
+
+# ETags and conditional requests --------------------------------------------------------
+
+
+def etag_for(version: int) -> str:
+    return f'"{version}"'
+
+
+def _tags(header: str) -> list[str]:
+    return [t.strip().removeprefix("W/") for t in header.split(",") if t.strip()]
+
+
+@dataclass(frozen=True)
+class IfMatch:
+    """The If-Match a client sent; services call it with the version they hold."""
+
+    header: str | None
+    required: bool = True
+
+    def __call__(self, version: int) -> None:
+        if self.header is None:
+            if self.required:
+                raise PreconditionRequired(
+                    "Send If-Match with the ETag you last read, so no update is lost."
+                )
+            return
+        tags = _tags(self.header)
+        if "*" not in tags and etag_for(version) not in tags:
+            raise PreconditionFailed(
+                f"The resource is at version {version}; your If-Match does not match. "
+                "Fetch it again and retry."
+            )
+
+
+def if_match(
+    header: Annotated[
+        str | None,
+        Header(alias="If-Match", description="ETag of the version you are changing."),
+    ] = None,
+) -> IfMatch:
+    return IfMatch(header)
+
+
+def if_match_optional(
+    header: Annotated[
+        str | None,
+        Header(alias="If-Match", description="Optional: ETag of the version you are changing."),
+    ] = None,
+) -> IfMatch:
+    return IfMatch(header, required=False)
+
+
+IfMatchDep = Annotated[IfMatch, Depends(if_match)]
+OptionalIfMatchDep = Annotated[IfMatch, Depends(if_match_optional)]
+
+
+def with_etag(request: Request, response: Response, body: Any, version: int) -> Any:
+    """Set the ETag; answer 304 when the client already holds this version."""
+    tag = etag_for(version)
+    inm = request.headers.get("if-none-match")
+    if inm is not None and (tag in _tags(inm) or "*" in _tags(inm)):
+        return Response(status_code=304, headers={"ETag": tag})
+    response.headers["ETag"] = tag
+    return body
+
+
+def require_json(request: Request) -> None:
+    """Bodies of JSON operations must say they are JSON (415 otherwise)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    has_body = request.headers.get("content-length", "0") != "0" or (
+        "transfer-encoding" in request.headers
+    )
+    if not has_body:
+        return
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise UnsupportedMediaType(
+            f"This operation takes application/json, not {media or 'a body without Content-Type'}."
+        )
+
+
+# OpenAPI declarations ------------------------------------------------------------------
+
+_DESCRIPTIONS = {
+    400: "Malformed request (bad JSON, bad cursor)",
+    401: "No or invalid access token",
+    403: "Authenticated, but not allowed to do this",
+    404: "Not found, or not visible to the caller",
+    409: "Conflicts with the current state",
+    412: "If-Match does not match the current version",
+    413: "Request body too large",
+    415: "Wrong content type",
+    422: "Valid JSON that breaks a rule",
+    428: "If-Match is required",
+    429: "Rate limited",
+    503: "Database unavailable",
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Declare error answers; every one is problem+json (see main.custom_openapi)."""
+    return {code: {"model": Problem, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
+def get_paginator(request: Request) -> Paginator:
+    paginator: Paginator = request.app.state.paginator
+    return paginator
+
+
+PaginatorDep = Annotated[Paginator, Depends(get_paginator)]

@@ -1,0 +1,143 @@
+"""Password hashing, opaque secrets, and JWT issue/verify with pinned algorithms and key ids."""
+
+import hashlib
+import json
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jose import JWTError, jwt
+
+from app.core.config import Settings
+from app.core.types import utcnow
+
+ALGORITHM = "RS256"  # the only algorithm we sign with and the only one we accept
+_hasher = PasswordHasher()
+# Verifying against this keeps unknown-user logins as slow as wrong-password ones.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_secret(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def digest(secret: str) -> str:
+    """Opaque high-entropy secrets (refresh tokens, client secrets) are stored as SHA-256."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class InvalidToken(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    active_kid: str
+    private_pem: str
+    public_pems: dict[str, str]  # every kid that still verifies
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "KeyRing":
+        if settings.jwt_private_keys:
+            private = json.loads(settings.jwt_private_keys)
+            active = settings.jwt_active_kid or next(iter(private))
+        else:
+            active, private = "dev", {"dev": _dev_key(settings)}
+        publics = {kid: public_pem_of(pem) for kid, pem in private.items()}
+        if settings.jwt_retired_public_keys:
+            publics.update(json.loads(settings.jwt_retired_public_keys))
+        return cls(active, private[active], publics)
+
+
+def generate_private_pem() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def public_pem_of(private_pem: str) -> str:
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode()
+
+
+def _dev_key(settings: Settings) -> str:
+    """Development only: one key file beside the SQLite database, shared by local workers."""
+    path = Path("data/jwt-dev-key.pem")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text()
+    with os.fdopen(fd, "w") as handle:
+        pem = generate_private_pem()
+        handle.write(pem)
+    return pem
+
+
+def issue_access_token(
+    keys: KeyRing, settings: Settings, subject: str, claims: dict[str, Any]
+) -> tuple[str, str, int]:
+    now = utcnow()
+    ttl = settings.access_token_ttl_seconds
+    jti = str(uuid.uuid4())
+    payload = {
+        **claims,
+        "sub": subject,
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": int(now.timestamp()),
+        "nbf": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=ttl)).timestamp()),
+        "jti": jti,
+    }
+    token = jwt.encode(payload, keys.private_pem, algorithm=ALGORITHM, headers={"kid": keys.active_kid})
+    return token, jti, ttl
+
+
+def verify_access_token(keys: KeyRing, settings: Settings, token: str) -> dict[str, Any]:
+    try:
+        header = jwt.get_unverified_header(token)
+    except JWTError as exc:
+        raise InvalidToken("malformed token") from exc
+    if header.get("alg") != ALGORITHM:
+        raise InvalidToken("algorithm not accepted")
+    public = keys.public_pems.get(str(header.get("kid")))
+    if public is None:
+        raise InvalidToken("unknown key id")
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            public,
+            algorithms=[ALGORITHM],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require_exp": True, "require_iat": True, "require_sub": True,
+                     "require_jti": True, "require_aud": True, "require_iss": True},
+        )
+    except JWTError as exc:
+        raise InvalidToken(str(exc)) from exc
+    return claims

@@ -1,0 +1,87 @@
+"""Demo data for development: the West Partnership's councils, clusters and real schools,
+and one user of each role. Idempotent; refused in production."""
+
+import csv
+from importlib import resources
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.identity import service as identity
+from app.identity.models import User
+from app.identity.principal import Principal, Role
+from app.identity.schemas import UserCreate
+from app.organisations.models import Authority, Cluster, Establishment, Region
+
+DEMO_PASSWORD = "demo-password-2025"  # noqa: S105 - documented, development only
+DEMO_AUTHORITY = "S12000050"  # North Lanarkshire
+DEMO_REGION = "west-partnership"
+
+
+def seed_demo(session: Session, system: Principal) -> dict[str, int]:
+    authorities = {a.code: a for a in session.scalars(select(Authority))}
+    clusters = {(c.authority_id, c.name): c for c in session.scalars(select(Cluster))}
+    existing = set(session.scalars(select(Establishment.code)))
+    counts = {"clusters": 0, "establishments": 0, "users": 0}
+    text = resources.files("app.reference").joinpath("west_partnership_establishments.csv")
+    with text.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            authority = authorities[row["authority_code"]]
+            cluster = None
+            if row["cluster"]:
+                key = (authority.id, row["cluster"])
+                cluster = clusters.get(key)
+                if cluster is None:
+                    cluster = Cluster(authority_id=authority.id, name=row["cluster"],
+                                      area=row["area"] or None)
+                    session.add(cluster)
+                    clusters[key] = cluster
+                    counts["clusters"] += 1
+            if row["code"] in existing:
+                continue
+            session.add(Establishment(
+                code=row["code"], name=row["name"], sector=row["sector"],
+                authority_id=authority.id, cluster_id=cluster.id if cluster else None,
+                area=row["area"] or None, roll=int(row["roll"]),
+                simd_q1_percent=row["simd_q1_percent"] or None,
+                gaelic_medium=row["gaelic_medium"] == "true",
+            ))
+            counts["establishments"] += 1
+    session.flush()
+    counts["users"] = _demo_users(session, system, authorities[DEMO_AUTHORITY])
+    return counts
+
+
+def _demo_users(session: Session, system: Principal, authority: Authority) -> int:
+    region = session.scalars(select(Region).where(Region.code == DEMO_REGION)).one()
+    school = session.scalars(
+        select(Establishment).where(Establishment.authority_id == authority.id,
+                                    Establishment.sector == "primary")
+        .order_by(Establishment.code)
+    ).first()
+    assert school is not None
+    people = [
+        UserCreate(email="admin@demo.sih.scot", name="Demo Admin", password=DEMO_PASSWORD,
+                   role=Role.admin),
+        UserCreate(email="officer@demo.sih.scot", name="Morag Officer", password=DEMO_PASSWORD,
+                   role=Role.officer, authority_id=authority.id, is_authority_admin=True),
+        UserCreate(email="headteacher@demo.sih.scot", name="Iain Headteacher",
+                   password=DEMO_PASSWORD, role=Role.headteacher, establishment_ids=[school.id]),
+        UserCreate(email="lead@demo.sih.scot", name="Ruth Regional Lead", password=DEMO_PASSWORD,
+                   role=Role.regional_lead, region_id=region.id),
+    ]
+    added = 0
+    for person in people:
+        if session.scalars(select(User.id).where(User.email == person.email)).first():
+            continue
+        user = identity.create_user(session, system, person, is_demo=True)
+        added += 1
+        if person.role == Role.officer:
+            # The demo officer is link officer for a handful of schools, as in real life.
+            for establishment in session.scalars(
+                select(Establishment).where(Establishment.authority_id == authority.id)
+                .order_by(Establishment.code).limit(12)
+            ):
+                establishment.link_officer_id = user.id
+    session.flush()
+    return added

@@ -1,0 +1,46 @@
+"""HTTP for frameworks and the NIF."""
+
+from typing import Annotated
+
+from fastapi import Path, Response, status
+
+from app.core.db import SessionDep
+from app.core.http import etag_for, problems
+from app.frameworks import service
+from app.frameworks.schemas import FrameworkCreate, FrameworkRead, NifRead
+from app.identity.deps import PrincipalDep, protected_router
+
+router = protected_router(tags=["frameworks"])
+
+
+@router.get("/frameworks", operation_id="listFrameworks",
+            summary="List evaluation frameworks with their scales and indicators",
+            response_model=list[FrameworkRead])
+def list_frameworks(session: SessionDep) -> list[FrameworkRead]:
+    return service.list_frameworks(session)
+
+
+@router.post("/frameworks", operation_id="createFramework",
+             summary="Add a framework with its own scale (admin)",
+             status_code=status.HTTP_201_CREATED, response_model=FrameworkRead,
+             responses=problems(400, 403, 409, 413, 415, 422))
+def create_framework(body: FrameworkCreate, session: SessionDep, principal: PrincipalDep,
+                     response: Response) -> FrameworkRead:
+    framework = service.create_framework(session, principal, body)
+    response.headers["Location"] = f"/api/v1/frameworks/{framework.code}"
+    response.headers["ETag"] = etag_for(framework.version)
+    return framework
+
+
+@router.get("/frameworks/{code}", operation_id="getFramework",
+            summary="Get a framework by code (HGIOS4, HGIOELC, ...)",
+            response_model=FrameworkRead, responses=problems(404, 422))
+def get_framework(code: Annotated[str, Path(max_length=32)], session: SessionDep) -> FrameworkRead:
+    return service.get_framework(session, code)
+
+
+@router.get("/nif", operation_id="getNif",
+            summary="National Improvement Framework priorities and drivers",
+            response_model=NifRead)
+def get_nif(session: SessionDep) -> NifRead:
+    return service.get_nif(session)

@@ -1,0 +1,98 @@
+"""Frameworks and the NIF: reference data read by all, added to by admins."""
+
+import json
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.core.errors import Conflict, NotFound
+from app.frameworks.models import Framework, FrameworkIndicator, NifEntry
+from app.frameworks.schemas import FrameworkCreate, FrameworkRead, NifRead
+from app.identity.policy import require
+from app.identity.principal import Principal
+from app.integration.service import record_change
+
+
+def _read(session: Session, framework: Framework) -> FrameworkRead:
+    indicators = session.scalars(
+        select(FrameworkIndicator)
+        .where(FrameworkIndicator.framework_id == framework.id)
+        .order_by(FrameworkIndicator.position)
+    )
+    return FrameworkRead.model_validate({
+        **framework.model_dump(),
+        "indicators": [{"code": i.code, "title": i.title, "category": i.category}
+                       for i in indicators],
+    })
+
+
+def list_frameworks(session: Session) -> list[FrameworkRead]:
+    return [_read(session, f) for f in session.scalars(select(Framework).order_by(Framework.code))]
+
+
+def get_framework(session: Session, code: str) -> FrameworkRead:
+    framework = session.scalars(select(Framework).where(Framework.code == code)).first()
+    if framework is None:
+        raise NotFound(f"No framework with code {code!r}.")
+    return _read(session, framework)
+
+
+def _insert(session: Session, data: FrameworkCreate) -> Framework:
+    framework = Framework(**data.model_dump(exclude={"indicators"}))
+    session.add(framework)
+    session.flush()
+    for position, indicator in enumerate(data.indicators):
+        session.add(FrameworkIndicator(framework_id=framework.id, position=position,
+                                       **indicator.model_dump()))
+    return framework
+
+
+def create_framework(session: Session, principal: Principal, data: FrameworkCreate) -> FrameworkRead:
+    require(principal, "framework.create")
+    if session.scalars(select(Framework.id).where(Framework.code == data.code)).first():
+        raise Conflict(f"Framework code {data.code!r} is already in use.")
+    framework = _insert(session, data)
+    session.flush()
+    record_change(session, principal, "framework.create", framework)
+    return _read(session, framework)
+
+
+def get_nif(session: Session) -> NifRead:
+    entries = list(session.scalars(select(NifEntry).order_by(NifEntry.kind, NifEntry.position)))
+    return NifRead(priorities=[e.title for e in entries if e.kind == "priority"],
+                   drivers=[e.title for e in entries if e.kind == "driver"])
+
+
+def framework_for_sector(session: Session, sector: str) -> Framework | None:
+    """The framework that applies to an establishment's sector (HGIOELC for ELC, HGIOS4 ...)."""
+    for framework in session.scalars(select(Framework).order_by(Framework.created_at)):
+        if sector in framework.applies_to:
+            return framework
+    return None
+
+
+def reference_document() -> dict[str, Any]:
+    text = resources.files("app.reference").joinpath("frameworks.json").read_text("utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def load_reference_frameworks(session: Session) -> int:
+    """Insert the published frameworks and the NIF where missing; returns how many were added."""
+    document = reference_document()
+    added = 0
+    for raw in document["frameworks"]:
+        if session.scalars(select(Framework.id).where(Framework.code == raw["code"])).first():
+            continue
+        _insert(session, FrameworkCreate.model_validate(raw))
+        added += 1
+    for kind, key in (("priority", "nif_priorities"), ("driver", "nif_drivers")):
+        existing = set(session.scalars(select(NifEntry.title).where(NifEntry.kind == kind)))
+        for position, title in enumerate(document[key]):
+            if title not in existing:
+                session.add(NifEntry(kind=kind, position=position, title=title))
+                added += 1
+    session.flush()
+    return added

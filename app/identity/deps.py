@@ -1,0 +1,132 @@
+"""Resolve the bearer token to a Principal: the dependency every protected router uses."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
+from fastapi.security import OAuth2
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.core.db import SessionDep
+from app.core.errors import Unauthorized
+from app.core.http import problems, require_json
+from app.core.security import InvalidToken, verify_access_token
+from app.identity.models import HeadteacherEstablishment, IntegrationClient, RevokedAccessToken, User
+from app.identity.policy import authority_ids_of_region
+from app.identity.principal import CLIENT_ROLE, Principal, Role
+from app.organisations.models import Establishment
+
+TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a path, not a secret
+oauth2 = OAuth2(
+    flows=OAuthFlows(
+        password=OAuthFlowPassword(tokenUrl=TOKEN_URL, refreshUrl=TOKEN_URL),
+        clientCredentials=OAuthFlowClientCredentials(tokenUrl=TOKEN_URL),
+    ),
+    scheme_name="OAuth2",
+    auto_error=False,
+)
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthorized("Send an access token: Authorization: Bearer <token>.", error="invalid_request")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Use the Bearer scheme.", error="invalid_request")
+    return token.strip()
+
+
+def principal_for_user(session: Session, user: User, jti: str = "") -> Principal:
+    establishment_ids = frozenset(
+        session.scalars(
+            select(HeadteacherEstablishment.establishment_id).where(
+                HeadteacherEstablishment.user_id == user.id
+            )
+        )
+    )
+    if user.role == Role.regional_lead and user.region_id is not None:
+        reach = authority_ids_of_region(session, user.region_id)
+    elif user.role == Role.headteacher and establishment_ids:
+        reach = frozenset(
+            session.scalars(
+                select(Establishment.authority_id).where(Establishment.id.in_(establishment_ids))
+            )
+        )
+    else:
+        reach = frozenset({user.authority_id}) if user.authority_id else frozenset()
+    return Principal(
+        kind="user", id=user.id, label=user.email, role=user.role,
+        authority_id=user.authority_id, region_id=user.region_id,
+        establishment_ids=establishment_ids, is_authority_admin=user.is_authority_admin,
+        authority_ids=reach, jti=jti,
+    )
+
+
+def principal_for_client(
+    session: Session, client: IntegrationClient, scopes: frozenset[str], jti: str = ""
+) -> Principal:
+    if client.region_id is not None:
+        reach = authority_ids_of_region(session, client.region_id)
+    else:
+        reach = frozenset({client.authority_id}) if client.authority_id else frozenset()
+    return Principal(
+        kind="client", id=client.id, label=f"client:{client.name}", role=CLIENT_ROLE,
+        scopes=scopes & frozenset(client.scopes),  # never more than it holds now
+        authority_id=client.authority_id, region_id=client.region_id,
+        authority_ids=reach, jti=jti,
+    )
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    authorization: Annotated[str | None, Depends(oauth2)],
+) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    token = _bearer(authorization)
+    try:
+        claims = verify_access_token(request.app.state.keys, request.app.state.settings, token)
+    except InvalidToken as exc:
+        raise Unauthorized("The access token is invalid or expired.") from exc
+    jti = str(claims["jti"])
+    if session.get(RevokedAccessToken, jti) is not None:
+        raise Unauthorized("The access token has been revoked.")
+    kind, _, raw_id = str(claims["sub"]).partition(":")
+    try:
+        subject_id = uuid.UUID(raw_id)
+    except ValueError as exc:
+        raise Unauthorized("The access token names no known subject.") from exc
+    principal: Principal
+    if kind == "user":
+        user = session.get(User, subject_id)
+        if user is None or not user.active or user.deleted_at is not None:
+            raise Unauthorized("The account is not active.")
+        principal = principal_for_user(session, user, jti)
+    elif kind == "client":
+        client = session.get(IntegrationClient, subject_id)
+        if client is None or not client.active:
+            raise Unauthorized("The client is not active.")
+        granted = frozenset(str(claims.get("scope", "")).split())
+        principal = principal_for_client(session, client, granted, jti)
+    else:
+        raise Unauthorized("The access token names no known subject.")
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def protected_router(prefix: str = "", *, tags: list[str]) -> APIRouter:
+    """Every domain router starts here: JSON bodies only, a Principal on every operation,
+    and the errors any protected operation may answer declared once."""
+    return APIRouter(
+        prefix=prefix,
+        tags=list(tags),
+        dependencies=[Depends(require_json), Depends(get_principal)],
+        responses=problems(401, 503),
+    )

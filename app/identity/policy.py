@@ -1,0 +1,176 @@
+"""The one place that answers two questions for every service:
+
+1. which rows may this principal see?  `visible(principal, Model)` -> a WHERE clause, so that
+   lists never leak and a record outside it is a 404 (`load_visible`);
+2. may this principal do this action to this record?  `require(principal, action, record)`.
+
+Rules follow DOMAIN.md: officers read their whole authority and write where they are the link
+officer or hold the authority-admin flag; headteachers see only their own establishments;
+regional leads read their region's organisation and aggregates, never school-level findings;
+admins do everything; integration clients get what their binding and scopes allow."""
+
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, false, select, true
+from sqlmodel import Session
+
+from app.core.errors import Forbidden, NotFound
+from app.frameworks.models import Framework
+from app.identity.models import IntegrationClient, User
+from app.identity.principal import CLIENT_ROLE, Principal, Role, Scope
+from app.integration.models import AuditEvent
+from app.organisations.models import Authority, Cluster, Establishment, Region
+
+M = TypeVar("M")
+ORG_READ_SCOPES = {Scope.establishments_read, Scope.establishments_write}
+
+
+def _client_has(principal: Principal, *scopes: str) -> bool:
+    return principal.is_client and any(s in principal.scopes for s in scopes)
+
+
+def _in_reach(principal: Principal, column: Any, *client_scopes: str) -> ColumnElement[bool]:
+    """Rows of the authorities the principal reads (clients: only with one of the scopes)."""
+    if principal.is_admin:
+        return true()
+    if principal.is_client and not _client_has(principal, *client_scopes):
+        return false()
+    return column.in_(principal.authority_ids) if principal.authority_ids else false()
+
+
+def _establishments(principal: Principal) -> ColumnElement[bool]:
+    if principal.role == Role.headteacher:
+        ids = principal.establishment_ids
+        return Establishment.id.in_(ids) if ids else false()
+    return _in_reach(principal, Establishment.authority_id, *ORG_READ_SCOPES)
+
+
+def _users(principal: Principal) -> ColumnElement[bool]:
+    alive = User.deleted_at.is_(None)  # type: ignore[union-attr]
+    if principal.is_admin:
+        return alive
+    if principal.role == Role.officer and principal.authority_id is not None:
+        return alive & (User.authority_id == principal.authority_id)
+    if principal.is_client:
+        return false()
+    return alive & (User.id == principal.id)
+
+
+def _clients(principal: Principal) -> ColumnElement[bool]:
+    if principal.is_admin:
+        return true()
+    if principal.administers(principal.authority_id):
+        return IntegrationClient.authority_id == principal.authority_id
+    return false()
+
+
+def _audit(principal: Principal) -> ColumnElement[bool]:
+    if principal.is_admin:
+        return true()
+    if principal.administers(principal.authority_id):
+        return AuditEvent.authority_id == principal.authority_id
+    return false()
+
+
+VISIBILITY: dict[type, Callable[[Principal], ColumnElement[bool]]] = {
+    Region: lambda p: true(),
+    Authority: lambda p: true(),
+    Framework: lambda p: true(),
+    Cluster: lambda p: (
+        Cluster.id.in_(select(Establishment.cluster_id).where(_establishments(p)))
+        if p.role == Role.headteacher
+        else _in_reach(p, Cluster.authority_id, *ORG_READ_SCOPES)
+    ),
+    Establishment: _establishments,
+    User: _users,
+    IntegrationClient: _clients,
+    AuditEvent: _audit,
+}
+
+
+def visible(principal: Principal, model: type) -> ColumnElement[bool]:
+    return VISIBILITY[model](principal)
+
+
+def load_visible(session: Session, principal: Principal, model: type[M], record_id: Any) -> M:
+    """The record if it exists and the caller may see it; otherwise 404, never 403."""
+    primary_key = model.id  # type: ignore[attr-defined]
+    record = session.scalars(
+        select(model).where(primary_key == record_id, visible(principal, model))
+    ).first()
+    if record is None:
+        raise NotFound(f"No {model.__tablename__.replace('_', ' ')} with id {record_id}.")  # type: ignore[attr-defined]
+    return record
+
+
+# Actions ------------------------------------------------------------------------------
+
+
+def _admin(p: Principal, _record: Any) -> bool:
+    return p.is_admin
+
+
+def _administers_record(p: Principal, record: Any) -> bool:
+    return p.administers(record.authority_id)
+
+
+def _writes_establishment(p: Principal, record: Establishment) -> bool:
+    return (
+        p.administers(record.authority_id)
+        or (p.role == Role.officer and record.link_officer_id == p.id)
+        or (_client_has(p, Scope.establishments_write) and record.authority_id in p.authority_ids)
+    )
+
+
+def _creates_establishment(p: Principal, record: Establishment) -> bool:
+    return p.administers(record.authority_id) or (
+        _client_has(p, Scope.establishments_write) and record.authority_id in p.authority_ids
+    )
+
+
+def _manages_user(p: Principal, record: User) -> bool:
+    if p.is_admin:
+        return True
+    # Authority admins manage the officers and headteachers of their own authority.
+    return p.administers(record.authority_id) and record.role in (Role.officer, Role.headteacher)
+
+
+RULES: dict[str, Callable[[Principal, Any], bool]] = {
+    "region.create": _admin,
+    "region.update": _admin,
+    "authority.create": _admin,
+    "authority.update": _admin,
+    "authority.update_settings": _administers_record,
+    "cluster.create": _administers_record,
+    "cluster.update": _administers_record,
+    "cluster.delete": _administers_record,
+    "establishment.create": _creates_establishment,
+    "establishment.update": _writes_establishment,
+    "establishment.delete": _administers_record,
+    "framework.create": _admin,
+    "user.create": _manages_user,
+    "user.update": _manages_user,
+    "user.delete": _manages_user,
+    "client.create": lambda p, r: p.is_admin or (
+        p.administers(r.authority_id) and r.region_id is None
+    ),
+    "client.delete": lambda p, r: p.is_admin or p.administers(r.authority_id),
+    "audit.read": lambda p, _r: p.administers(p.authority_id),
+}
+
+
+def allowed(principal: Principal, action: str, record: Any = None) -> bool:
+    return RULES[action](principal, record)
+
+
+def require(principal: Principal, action: str, record: Any = None) -> None:
+    if not allowed(principal, action, record):
+        who = "This client" if principal.role == CLIENT_ROLE else f"Role {principal.role}"
+        what = action.replace(".", " ").replace("_", " ")
+        raise Forbidden(f"{who} may not {what} here.")
+
+
+def authority_ids_of_region(session: Session, region_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    return frozenset(session.scalars(select(Authority.id).where(Authority.region_id == region_id)))

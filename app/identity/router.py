@@ -1,0 +1,194 @@
+"""HTTP for tokens, the caller, users and integration clients."""
+
+import base64
+import binascii
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Header, Query, Request, Response, status
+
+from app.core.db import SessionDep
+from app.core.errors import OAuthError
+from app.core.http import (
+    Cursor,
+    IfMatchDep,
+    Limit,
+    OptionalIfMatchDep,
+    Page,
+    PaginatorDep,
+    etag_for,
+    problems,
+    with_etag,
+)
+from app.identity import service, tokens
+from app.identity.deps import PrincipalDep, get_principal, protected_router
+from app.identity.principal import Role
+from app.identity.schemas import (
+    ClientCreate,
+    ClientCreated,
+    ClientRead,
+    MeRead,
+    TokenResponse,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+
+auth_router = APIRouter(prefix="/auth", tags=["identity"])
+router = protected_router(tags=["identity"])
+FormStr = Annotated[str | None, Form(max_length=4096)]
+
+
+def token_context(request: Request) -> tokens.TokenContext:
+    state = request.app.state
+    ip = request.client.host if request.client else "unknown"
+    return tokens.TokenContext(state.settings, state.keys, state.engine, ip)
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str | None, str | None]:
+    """Clients may authenticate with HTTP Basic instead of form fields (RFC 6749 2.3.1)."""
+    if not authorization or not authorization.lower().startswith("basic "):
+        return None, None
+    try:
+        decoded = base64.b64decode(authorization[6:], validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise OAuthError("invalid_client", "Malformed Basic credentials.", 401) from exc
+    client_id, _, secret = decoded.partition(":")
+    return client_id, secret
+
+
+@auth_router.post(
+    "/token", operation_id="issueToken", summary="Get an access token (OAuth2)",
+    description="Form body. `grant_type=password` (username, password) for people, "
+    "`refresh_token` to rotate a refresh token, `client_credentials` (client_id, client_secret, "
+    "optional scope) for integration clients. Rate limited per IP and per account.",
+    response_model=TokenResponse, responses=problems(400, 401, 413, 415, 422, 429, 503),
+)
+def issue_token(
+    session: SessionDep,
+    ctx: Annotated[tokens.TokenContext, Depends(token_context)],
+    response: Response,
+    grant_type: Annotated[str, Form(max_length=64)],
+    username: FormStr = None, password: FormStr = None, refresh_token: FormStr = None,
+    client_id: FormStr = None, client_secret: FormStr = None, scope: FormStr = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> TokenResponse:
+    response.headers["Pragma"] = "no-cache"
+    if grant_type == "password":
+        return tokens.password_grant(session, ctx, username, password)
+    if grant_type == "refresh_token":
+        return tokens.refresh_grant(session, ctx, refresh_token)
+    if grant_type == "client_credentials":
+        basic_id, basic_secret = _basic_credentials(authorization)
+        return tokens.client_credentials_grant(
+            session, ctx, client_id or basic_id, client_secret or basic_secret, scope)
+    raise OAuthError("unsupported_grant_type",
+                     "grant_type is password, refresh_token or client_credentials.")
+
+
+@auth_router.post(
+    "/revoke", operation_id="revokeToken", summary="Revoke a refresh or access token (RFC 7009)",
+    status_code=status.HTTP_200_OK, response_model=None,
+    responses={200: {"description": "Revoked, or not a token of yours: the answer is the same"},
+               **problems(401, 413, 415, 422, 503)},
+)
+def revoke_token(
+    session: SessionDep,
+    ctx: Annotated[tokens.TokenContext, Depends(token_context)],
+    principal: Annotated[Any, Depends(get_principal)],
+    token: Annotated[str, Form(max_length=4096)],
+    token_type_hint: FormStr = None,
+) -> Response:
+    tokens.revoke(session, ctx, principal, token)
+    return Response(status_code=status.HTTP_200_OK)
+
+
+@router.get("/me", operation_id="getMe", summary="Who am I: role, scopes and bindings",
+            response_model=MeRead)
+def get_me(session: SessionDep, principal: PrincipalDep) -> MeRead:
+    return service.me(session, principal)
+
+
+@router.get("/users", operation_id="listUsers", summary="List users",
+            response_model=Page[UserRead], responses=problems(400, 422))
+def list_users(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
+               limit: Limit = 50, cursor: Cursor = None, role: Role | None = None,
+               authority_id: uuid.UUID | None = None, active: bool | None = None,
+               q: Annotated[str | None, Query(max_length=200)] = None) -> Page[UserRead]:
+    items, next_cursor = service.list_users(session, principal, paginator, limit=limit,
+                                            cursor=cursor, role=role, authority_id=authority_id,
+                                            active=active, q=q)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/users", operation_id="createUser", summary="Create a user",
+             status_code=status.HTTP_201_CREATED, response_model=UserRead,
+             responses=problems(400, 403, 409, 413, 415, 422))
+def create_user(body: UserCreate, session: SessionDep, principal: PrincipalDep,
+                response: Response) -> UserRead:
+    user = service.create_user(session, principal, body)
+    response.headers["Location"] = f"/api/v1/users/{user.id}"
+    response.headers["ETag"] = etag_for(user.version)
+    return user
+
+
+@router.get("/users/{user_id}", operation_id="getUser", summary="Get a user",
+            response_model=UserRead, responses=problems(404, 422))
+def get_user(user_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+             request: Request, response: Response) -> Any:
+    user = service.get_user(session, principal, user_id)
+    return with_etag(request, response, user, user.version)
+
+
+@router.patch("/users/{user_id}", operation_id="updateUser",
+              summary="Update a user (deactivating ends their sessions at once)",
+              response_model=UserRead,
+              responses=problems(400, 403, 404, 409, 412, 413, 415, 422, 428))
+def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep, principal: PrincipalDep,
+                if_match: IfMatchDep, response: Response) -> UserRead:
+    user = service.update_user(session, principal, user_id, body, if_match)
+    response.headers["ETag"] = etag_for(user.version)
+    return user
+
+
+@router.delete("/users/{user_id}", operation_id="deleteUser",
+               summary="Delete (deactivate and hide) a user", status_code=204,
+               responses=problems(403, 404, 409, 412, 422))
+def delete_user(user_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                if_match: OptionalIfMatchDep) -> Response:
+    service.delete_user(session, principal, user_id, if_match)
+    return Response(status_code=204)
+
+
+@router.get("/clients", operation_id="listClients", summary="List integration clients",
+            response_model=Page[ClientRead], responses=problems(400, 422))
+def list_clients(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
+                 limit: Limit = 50, cursor: Cursor = None) -> Page[ClientRead]:
+    items, next_cursor = service.list_clients(session, principal, paginator, limit=limit,
+                                              cursor=cursor)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/clients", operation_id="createClient",
+             summary="Register an integration client; the secret is shown once",
+             status_code=status.HTTP_201_CREATED, response_model=ClientCreated,
+             responses=problems(400, 403, 413, 415, 422))
+def create_client(body: ClientCreate, session: SessionDep, principal: PrincipalDep,
+                  response: Response) -> ClientCreated:
+    client = service.create_client(session, principal, body)
+    response.headers["Location"] = f"/api/v1/clients/{client.id}"
+    return client
+
+
+@router.get("/clients/{client_id}", operation_id="getClient", summary="Get an integration client",
+            response_model=ClientRead, responses=problems(404, 422))
+def get_client(client_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> ClientRead:
+    return service.get_client(session, principal, client_id)
+
+
+@router.delete("/clients/{client_id}", operation_id="deleteClient",
+               summary="Remove an integration client; its tokens stop working",
+               status_code=204, responses=problems(403, 404, 422))
+def delete_client(client_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+    service.delete_client(session, principal, client_id)
+    return Response(status_code=204)

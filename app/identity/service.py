@@ -1,0 +1,247 @@
+"""Users and integration clients: who may manage whom, and the bindings that scope them."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlmodel import Session
+
+from app.core.errors import Conflict, RuleViolation
+from app.core.http import IfMatch, Paginator
+from app.core.security import digest, hash_password, new_secret
+from app.core.types import utcnow
+from app.identity.models import HeadteacherEstablishment, IntegrationClient, User
+from app.identity.policy import load_visible, require, visible
+from app.identity.principal import Principal, Role
+from app.identity.schemas import (
+    ClientCreate,
+    ClientCreated,
+    ClientRead,
+    MeRead,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from app.identity.tokens import revoke_all_for_user
+from app.integration.service import record_change, snapshot
+from app.organisations.models import Authority, Establishment, Region
+
+
+def _rule(loc: str, msg: str) -> RuleViolation:
+    return RuleViolation(msg, errors=[{"loc": ["body", loc], "msg": msg, "type": "rule"}])
+
+
+def _establishment_ids(session: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    found: dict[uuid.UUID, list[uuid.UUID]] = {}
+    if not user_ids:
+        return found
+    rows = session.execute(
+        select(HeadteacherEstablishment.user_id, HeadteacherEstablishment.establishment_id)
+        .where(HeadteacherEstablishment.user_id.in_(user_ids))
+        .order_by(HeadteacherEstablishment.establishment_id)
+    )
+    for user_id, establishment_id in rows:
+        found.setdefault(user_id, []).append(establishment_id)
+    return found
+
+
+def _reads(session: Session, users: list[User]) -> list[UserRead]:
+    links = _establishment_ids(session, [u.id for u in users])
+    return [UserRead.model_validate({**u.model_dump(), "establishment_ids": links.get(u.id, [])})
+            for u in users]
+
+
+def user_read(session: Session, user: User) -> UserRead:
+    return _reads(session, [user])[0]
+
+
+def me(session: Session, principal: Principal) -> MeRead:
+    name = ""
+    if principal.kind == "user":
+        user = session.get(User, principal.id)
+        name = user.name if user else ""
+    return MeRead(
+        kind=principal.kind, id=principal.id, label=principal.label, name=name,
+        role=principal.role, scopes=sorted(principal.scopes), authority_id=principal.authority_id,
+        region_id=principal.region_id, establishment_ids=sorted(principal.establishment_ids),
+        is_authority_admin=principal.is_authority_admin,
+    )
+
+
+def _bind(session: Session, values: dict[str, Any], establishment_ids: list[uuid.UUID]) -> None:
+    """Make the role's binding consistent: officers an authority, leads a region,
+    headteachers establishments (whose authority becomes theirs), admins nothing."""
+    role = values["role"]
+    if role != Role.officer and values.get("is_authority_admin"):
+        raise _rule("is_authority_admin", "Only officers can be authority admins.")
+    if role == Role.officer:
+        if values.get("authority_id") is None or session.get(Authority, values["authority_id"]) is None:
+            raise _rule("authority_id", "An officer needs an existing authority_id.")
+        values["region_id"] = None
+    elif role == Role.regional_lead:
+        if values.get("region_id") is None or session.get(Region, values["region_id"]) is None:
+            raise _rule("region_id", "A regional lead needs an existing region_id.")
+        values["authority_id"] = None
+    elif role == Role.headteacher:
+        if not establishment_ids:
+            raise _rule("establishment_ids", "A headteacher leads at least one establishment.")
+        authorities = set(session.scalars(
+            select(Establishment.authority_id).where(Establishment.id.in_(establishment_ids))
+        ))
+        found = session.scalar(select(func.count()).where(Establishment.id.in_(establishment_ids)))
+        if found != len(set(establishment_ids)):
+            raise _rule("establishment_ids", "Some establishment_ids do not exist.")
+        if len(authorities) != 1:
+            raise _rule("establishment_ids", "A headteacher's establishments share one authority.")
+        values["authority_id"] = authorities.pop()
+        values["region_id"] = None
+    else:
+        values["authority_id"] = values["region_id"] = None
+    if role != Role.headteacher and establishment_ids:
+        raise _rule("establishment_ids", "Only headteachers lead establishments.")
+
+
+def _set_establishments(session: Session, user: User, establishment_ids: list[uuid.UUID]) -> None:
+    session.execute(delete(HeadteacherEstablishment).where(HeadteacherEstablishment.user_id == user.id))
+    for establishment_id in dict.fromkeys(establishment_ids):
+        session.add(HeadteacherEstablishment(user_id=user.id, establishment_id=establishment_id))
+
+
+def list_users(session: Session, principal: Principal, paginator: Paginator, *, limit: int,
+               cursor: str | None, role: Role | None = None, authority_id: uuid.UUID | None = None,
+               active: bool | None = None, q: str | None = None) -> tuple[list[UserRead], str | None]:
+    stmt = select(User).where(visible(principal, User))
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    if authority_id is not None:
+        stmt = stmt.where(User.authority_id == authority_id)
+    if active is not None:
+        stmt = stmt.where(User.active == active)
+    if q:
+        needle = q.lower()
+        stmt = stmt.where(func.lower(User.name).contains(needle, autoescape=True)
+                          | User.email.contains(needle, autoescape=True))  # type: ignore[attr-defined]
+    rows, next_cursor = paginator.page(session, stmt, [User.email, User.id],  # type: ignore[list-item]
+                                       scope="users", limit=limit, cursor=cursor)
+    return _reads(session, rows), next_cursor
+
+
+def get_user(session: Session, principal: Principal, user_id: uuid.UUID) -> UserRead:
+    return user_read(session, load_visible(session, principal, User, user_id))
+
+
+def create_user(session: Session, principal: Principal, data: UserCreate,
+                *, is_demo: bool = False) -> UserRead:
+    values = data.model_dump(exclude={"password", "establishment_ids"})
+    _bind(session, values, data.establishment_ids)
+    user = User(**values, password_hash=hash_password(data.password), is_demo=is_demo)
+    require(principal, "user.create", user)
+    if session.scalars(select(User.id).where(User.email == data.email)).first():
+        raise Conflict(f"A user with email {data.email!r} already exists.")
+    session.add(user)
+    session.flush()
+    _set_establishments(session, user, data.establishment_ids)
+    session.flush()
+    record_change(session, principal, "user.create", user)
+    return user_read(session, user)
+
+
+def update_user(session: Session, principal: Principal, user_id: uuid.UUID, data: UserUpdate,
+                if_match: IfMatch) -> UserRead:
+    user = load_visible(session, principal, User, user_id)
+    require(principal, "user.update", user)
+    if_match(user.version)
+    changes = data.model_dump(exclude_unset=True, exclude={"password", "establishment_ids"})
+    current = user_read(session, user)
+    establishment_ids = (data.establishment_ids if data.establishment_ids is not None
+                         else current.establishment_ids)
+    merged = {**user.model_dump(), **changes}
+    _bind(session, merged, establishment_ids)
+    prospective = User.model_validate(merged)
+    require(principal, "user.update", prospective)  # the result must be theirs to manage too
+    before = {**(snapshot(user) or {}), "establishment_ids": [str(i) for i in current.establishment_ids]}
+    changed = False
+    for name in ("name", "role", "authority_id", "region_id", "is_authority_admin", "active"):
+        if getattr(user, name) != merged[name]:
+            setattr(user, name, merged[name])
+            changed = True
+    if data.password is not None:
+        user.password_hash = hash_password(data.password)
+        revoke_all_for_user(session, user.id)
+        changed = True
+    if sorted(set(establishment_ids)) != sorted(current.establishment_ids):
+        _set_establishments(session, user, establishment_ids)
+        changed = True
+    if not user.active:
+        revoke_all_for_user(session, user.id)  # deactivation ends every session at once
+    if changed:
+        user.updated_at = utcnow()
+        session.add(user)
+        session.flush()
+        record_change(session, principal, "user.update", user, before=before)
+    return user_read(session, user)
+
+
+def delete_user(session: Session, principal: Principal, user_id: uuid.UUID, if_match: IfMatch) -> None:
+    """Users are never erased (the audit log names them); they are deactivated and hidden."""
+    user = load_visible(session, principal, User, user_id)
+    require(principal, "user.delete", user)
+    if_match(user.version)
+    if user.id == principal.id:
+        raise Conflict("You cannot delete your own account.")
+    before = snapshot(user)
+    user.active = False
+    user.deleted_at = utcnow()
+    user.updated_at = utcnow()
+    revoke_all_for_user(session, user.id)
+    session.execute(delete(HeadteacherEstablishment).where(HeadteacherEstablishment.user_id == user.id))
+    session.flush()
+    record_change(session, principal, "user.delete", user, before=before, deleted=True)
+
+
+# Integration clients ------------------------------------------------------------------
+
+
+def _client_read(client: IntegrationClient) -> ClientRead:
+    return ClientRead.model_validate({**client.model_dump(), "client_id": str(client.id)})
+
+
+def list_clients(session: Session, principal: Principal, paginator: Paginator, *, limit: int,
+                 cursor: str | None) -> tuple[list[ClientRead], str | None]:
+    stmt = select(IntegrationClient).where(visible(principal, IntegrationClient))
+    rows, next_cursor = paginator.page(
+        session, stmt, [IntegrationClient.name, IntegrationClient.id],  # type: ignore[list-item]
+        scope="clients", limit=limit, cursor=cursor)
+    return [_client_read(c) for c in rows], next_cursor
+
+
+def get_client(session: Session, principal: Principal, client_id: uuid.UUID) -> ClientRead:
+    return _client_read(load_visible(session, principal, IntegrationClient, client_id))
+
+
+def create_client(session: Session, principal: Principal, data: ClientCreate) -> ClientCreated:
+    if (data.authority_id is None) == (data.region_id is None):
+        raise _rule("authority_id", "Bind the client to exactly one authority or one region.")
+    if data.authority_id is not None and session.get(Authority, data.authority_id) is None:
+        raise _rule("authority_id", f"No authority with id {data.authority_id}.")
+    if data.region_id is not None and session.get(Region, data.region_id) is None:
+        raise _rule("region_id", f"No region with id {data.region_id}.")
+    secret = "cs_" + new_secret()
+    client = IntegrationClient(
+        name=data.name, scopes=sorted({str(s) for s in data.scopes}), secret_hash=digest(secret),
+        authority_id=data.authority_id, region_id=data.region_id,
+    )
+    require(principal, "client.create", client)
+    session.add(client)
+    session.flush()
+    record_change(session, principal, "client.create", client)
+    return ClientCreated.model_validate({**_client_read(client).model_dump(), "client_secret": secret})
+
+
+def delete_client(session: Session, principal: Principal, client_id: uuid.UUID) -> None:
+    client = load_visible(session, principal, IntegrationClient, client_id)
+    require(principal, "client.delete", client)
+    before = snapshot(client)
+    session.delete(client)
+    session.flush()
+    record_change(session, principal, "client.delete", client, before=before, deleted=True)

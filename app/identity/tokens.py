@@ -1,0 +1,174 @@
+"""The OAuth2 token endpoint's grants, and revocation."""
+
+import hmac
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.core.config import Settings
+from app.core.errors import OAuthError
+from app.core.security import (
+    InvalidToken,
+    KeyRing,
+    digest,
+    issue_access_token,
+    new_secret,
+    verify_access_token,
+    verify_password,
+)
+from app.core.types import utcnow
+from app.identity.models import IntegrationClient, RefreshToken, RevokedAccessToken, User
+from app.identity.principal import Principal
+from app.identity.ratelimit import consume
+from app.identity.schemas import TokenResponse
+
+log = logging.getLogger("app.identity")
+
+
+@dataclass(frozen=True)
+class TokenContext:
+    settings: Settings
+    keys: KeyRing
+    engine: Engine
+    client_ip: str
+
+    def limit(self, *keys: str) -> None:
+        """Per IP and per account, before any work, so guessing is slow for everyone."""
+        s = self.settings
+        consume(self.engine, f"token:ip:{self.client_ip}", s.auth_rate_limit_per_ip,
+                s.auth_rate_limit_window_seconds)
+        for key in keys:
+            consume(self.engine, f"token:account:{key}", s.auth_rate_limit_per_account,
+                    s.auth_rate_limit_window_seconds)
+
+
+def _invalid_grant(detail: str) -> OAuthError:
+    return OAuthError("invalid_grant", detail)
+
+
+def _issue_refresh(session: Session, ctx: TokenContext, user: User,
+                   family_id: uuid.UUID) -> str:
+    secret = "rt_" + new_secret()
+    session.add(RefreshToken(
+        family_id=family_id, user_id=user.id, token_hash=digest(secret),
+        expires_at=utcnow() + timedelta(seconds=ctx.settings.refresh_token_ttl_seconds),
+    ))
+    return secret
+
+
+def _user_tokens(session: Session, ctx: TokenContext, user: User,
+                 family_id: uuid.UUID) -> TokenResponse:
+    access, _jti, ttl = issue_access_token(ctx.keys, ctx.settings, f"user:{user.id}",
+                                           {"role": user.role})
+    refresh = _issue_refresh(session, ctx, user, family_id)
+    return TokenResponse(access_token=access, expires_in=ttl, refresh_token=refresh)
+
+
+def password_grant(session: Session, ctx: TokenContext, username: str | None,
+                   password: str | None) -> TokenResponse:
+    if not username or not password:
+        raise OAuthError("invalid_request", "username and password are required.")
+    email = username.strip().lower()[:254]
+    ctx.limit(email)
+    user = session.scalars(select(User).where(User.email == email)).first()
+    usable = user is not None and user.active and user.deleted_at is None
+    if not verify_password(password, user.password_hash if usable and user else None) or not user:
+        raise _invalid_grant("The email or password is wrong, or the account is not active.")
+    user.last_login_at = utcnow()
+    return _user_tokens(session, ctx, user, uuid.uuid4())
+
+
+def _revoke_family(session: Session, family_id: uuid.UUID) -> None:
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=utcnow())
+    )
+
+
+def refresh_grant(session: Session, ctx: TokenContext, refresh_token: str | None) -> TokenResponse:
+    if not refresh_token:
+        raise OAuthError("invalid_request", "refresh_token is required.")
+    ctx.limit()
+    stored = session.scalars(
+        select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token))
+    ).first()
+    if stored is None:
+        raise _invalid_grant("The refresh token is not valid.")
+    now = utcnow()
+    # The conditional UPDATE makes "use once" hold even for two concurrent refreshes.
+    claimed = session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None),  # type: ignore[union-attr]
+               RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        log.warning("refresh token reuse: family revoked", extra={"family": str(stored.family_id)})
+        _revoke_family(session, stored.family_id)
+        # Committed here, not by the request: the error below would otherwise roll it back.
+        session.commit()
+        raise _invalid_grant("The refresh token was already used; all its sessions are revoked.")
+    user = session.get(User, stored.user_id)
+    if stored.expires_at <= now or user is None or not user.active or user.deleted_at:
+        raise _invalid_grant("The refresh token has expired or its account is not active.")
+    return _user_tokens(session, ctx, user, stored.family_id)
+
+
+def client_credentials_grant(session: Session, ctx: TokenContext, client_id: str | None,
+                             client_secret: str | None, scope: str | None) -> TokenResponse:
+    if not client_id or not client_secret:
+        raise OAuthError("invalid_client", "client_id and client_secret are required.", 401)
+    ctx.limit(f"client:{client_id[:64]}")
+    try:
+        client = session.get(IntegrationClient, uuid.UUID(client_id))
+    except ValueError:
+        client = None
+    expected = client.secret_hash if client and client.active else digest(new_secret())
+    if not hmac.compare_digest(expected, digest(client_secret)) or client is None:
+        raise OAuthError("invalid_client", "Unknown client or wrong secret.", 401)
+    held = set(client.scopes)
+    asked = set((scope or "").split())
+    granted = held & asked if asked else held
+    if asked and not granted:
+        raise OAuthError("invalid_scope", "None of the requested scopes is granted to this client.")
+    access, _jti, ttl = issue_access_token(
+        ctx.keys, ctx.settings, f"client:{client.id}", {"scope": " ".join(sorted(granted))}
+    )
+    return TokenResponse(access_token=access, expires_in=ttl, scope=" ".join(sorted(granted)))
+
+
+def revoke(session: Session, ctx: TokenContext, principal: Principal, token: str) -> None:
+    """RFC 7009: revoke a refresh token (its family) or an access token of the caller's own.
+    Unknown tokens are not an error, so revocation leaks nothing."""
+    stored = session.scalars(
+        select(RefreshToken).where(RefreshToken.token_hash == digest(token))
+    ).first()
+    if stored is not None:
+        if principal.kind == "user" and stored.user_id == principal.id:
+            _revoke_family(session, stored.family_id)
+        return
+    try:
+        claims = verify_access_token(ctx.keys, ctx.settings, token)
+    except InvalidToken:
+        return
+    if claims.get("sub") != f"{principal.kind}:{principal.id}":
+        return
+    jti = str(claims["jti"])
+    if session.get(RevokedAccessToken, jti) is None:
+        expires = utcnow() + timedelta(seconds=ctx.settings.access_token_ttl_seconds)
+        session.add(RevokedAccessToken(jti=jti, expires_at=expires))
+
+
+def revoke_all_for_user(session: Session, user_id: uuid.UUID) -> None:
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=utcnow())
+    )

@@ -1,0 +1,85 @@
+"""create_app(): settings, routers, middleware, exception handlers. Nothing else."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+
+from app import ops
+from app.core.config import Settings, get_settings
+from app.core.db import make_engine
+from app.core.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
+from app.core.http import Paginator
+from app.core.observability import RequestContextMiddleware, configure_logging
+from app.core.security import KeyRing
+from app.frameworks.router import router as frameworks_router
+from app.identity.router import auth_router
+from app.identity.router import router as identity_router
+from app.integration.router import router as integration_router
+from app.organisations.router import router as organisations_router
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """The School Improvement Hub: establishments, improvement plans, validated
+self-evaluation, trios and CLPL for Scottish local authorities, their headteachers and the
+Regional Improvement Collaboratives.
+
+Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Every single
+resource carries an `ETag`; `PATCH`/`PUT` of an existing resource need `If-Match`."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="School Improvement Hub",
+        version="1.0.0",
+        description=DESCRIPTION,
+        max_body_size=settings.max_json_body_bytes,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings)
+    app.state.keys = KeyRing.from_settings(settings)
+    app.state.paginator = Paginator(settings.secret_key)
+
+    install_error_handlers(app)
+    app.include_router(ops.router)
+    app.include_router(auth_router, prefix=API_PREFIX)
+    for router in (identity_router, organisations_router, frameworks_router, integration_router):
+        app.include_router(router, prefix=API_PREFIX)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=settings.cors_allow_credentials,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match",
+                           "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+    app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]
+    return app
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    """The contract, with every error answer served as application/problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(title=app.title, version=app.version, description=app.description,
+                           routes=app.routes, servers=[{"url": "/"}])
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            for code, answer in operation.get("responses", {}).items():
+                content = answer.get("content", {})
+                if code.isdigit() and int(code) >= 400 and "application/json" in content:
+                    content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
+    app.openapi_schema = document
+    return document
+
+
+app = create_app()

@@ -1,0 +1,10 @@
+"""Every table, imported once so that Alembic and the tests see the whole schema."""
+
+from sqlmodel import SQLModel
+
+from app.frameworks import models as frameworks  # noqa: F401
+from app.identity import models as identity  # noqa: F401
+from app.integration import models as integration  # noqa: F401
+from app.organisations import models as organisations  # noqa: F401
+
+metadata = SQLModel.metadata

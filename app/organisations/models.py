@@ -1,0 +1,49 @@
+"""Storage for regions (RICs), local authorities, clusters and establishments."""
+
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import Column, ForeignKey, Numeric, String, UniqueConstraint, Uuid
+from sqlmodel import Field
+
+from app.core.models import Versioned
+
+
+class Region(Versioned, table=True):
+    __tablename__ = "region"
+    code: str = Field(sa_type=String(64), unique=True, index=True)
+    name: str = Field(sa_type=String(200))
+
+
+class Authority(Versioned, table=True):
+    __tablename__ = "authority"
+    code: str = Field(sa_type=String(16), unique=True, index=True)
+    name: str = Field(sa_type=String(200))
+    region_id: uuid.UUID | None = Field(default=None, foreign_key="region.id", index=True)
+    min_visits_per_session: int = Field(default=4)
+
+
+class Cluster(Versioned, table=True):
+    __tablename__ = "cluster"
+    __table_args__ = (UniqueConstraint("authority_id", "name", name="uq_cluster_authority_name"),)
+    authority_id: uuid.UUID = Field(foreign_key="authority.id", index=True)
+    name: str = Field(sa_type=String(200))
+    area: str | None = Field(default=None, sa_type=String(200))
+
+
+class Establishment(Versioned, table=True):
+    __tablename__ = "establishment"
+    code: str = Field(sa_type=String(7), unique=True, index=True)
+    name: str = Field(sa_type=String(200), index=True)
+    sector: str = Field(sa_type=String(16), index=True)
+    authority_id: uuid.UUID = Field(foreign_key="authority.id", index=True)
+    cluster_id: uuid.UUID | None = Field(default=None, foreign_key="cluster.id", index=True)
+    area: str | None = Field(default=None, sa_type=String(200))
+    roll: int = Field(default=0)
+    simd_q1_percent: Decimal | None = Field(default=None, sa_type=Numeric(5, 2))
+    gaelic_medium: bool = Field(default=False)
+    status: str = Field(default="open", sa_type=String(16))
+    link_officer_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(Uuid, ForeignKey("app_user.id", ondelete="SET NULL"), index=True),
+    )

@@ -1,0 +1,261 @@
+"""HTTP for regions, authorities, clusters and establishments."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Path, Query, Request, Response, status
+
+from app.core.db import SessionDep
+from app.core.http import (
+    Cursor,
+    IfMatchDep,
+    Limit,
+    OptionalIfMatchDep,
+    Page,
+    PaginatorDep,
+    etag_for,
+    problems,
+    with_etag,
+)
+from app.identity.deps import PrincipalDep, protected_router
+from app.organisations import service
+from app.organisations.schemas import (
+    AuthorityCreate,
+    AuthorityRead,
+    AuthorityUpdate,
+    ClusterCreate,
+    ClusterRead,
+    ClusterUpdate,
+    EstablishmentCreate,
+    EstablishmentRead,
+    EstablishmentStatus,
+    EstablishmentUpdate,
+    EstablishmentUpsert,
+    RegionCreate,
+    RegionRead,
+    RegionUpdate,
+    Sector,
+)
+
+router = protected_router(tags=["organisation"])
+READ = problems(400, 404)
+CREATE = problems(400, 403, 409, 413, 415, 422)
+UPDATE = problems(400, 403, 404, 409, 412, 413, 415, 422, 428)
+DELETE = problems(403, 404, 409, 412)
+Q = Annotated[str | None, Query(max_length=200, description="Text search on the name")]
+
+
+def created(response: Response, body: Any, location: str) -> Any:
+    response.headers["Location"] = location
+    response.headers["ETag"] = etag_for(body.version)
+    return body
+
+
+def updated(response: Response, body: Any) -> Any:
+    response.headers["ETag"] = etag_for(body.version)
+    return body
+
+
+# Regions
+
+
+@router.get("/regions", operation_id="listRegions", summary="List regions (RICs)",
+            response_model=Page[RegionRead], responses=READ)
+def list_regions(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
+                 limit: Limit = 50, cursor: Cursor = None) -> Page[RegionRead]:
+    items, next_cursor = service.list_regions(session, principal, paginator,
+                                              limit=limit, cursor=cursor)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/regions", operation_id="createRegion", summary="Create a region",
+             status_code=status.HTTP_201_CREATED, response_model=RegionRead, responses=CREATE)
+def create_region(body: RegionCreate, session: SessionDep, principal: PrincipalDep,
+                  response: Response) -> RegionRead:
+    region = service.create_region(session, principal, body)
+    return created(response, region, f"/api/v1/regions/{region.id}")
+
+
+@router.get("/regions/{region_id}", operation_id="getRegion", summary="Get a region",
+            response_model=RegionRead, responses=READ)
+def get_region(region_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+               request: Request, response: Response) -> Any:
+    region = service.get_region(session, principal, region_id)
+    return with_etag(request, response, region, region.version)
+
+
+@router.patch("/regions/{region_id}", operation_id="updateRegion", summary="Update a region",
+              response_model=RegionRead, responses=UPDATE)
+def update_region(region_id: uuid.UUID, body: RegionUpdate, session: SessionDep,
+                  principal: PrincipalDep, if_match: IfMatchDep, response: Response) -> RegionRead:
+    return updated(response, service.update_region(session, principal, region_id, body, if_match))
+
+
+# Authorities
+
+
+@router.get("/authorities", operation_id="listAuthorities", summary="List local authorities",
+            response_model=Page[AuthorityRead], responses=READ)
+def list_authorities(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
+                     limit: Limit = 50, cursor: Cursor = None,
+                     region_id: uuid.UUID | None = None, q: Q = None) -> Page[AuthorityRead]:
+    items, next_cursor = service.list_authorities(
+        session, principal, paginator, limit=limit, cursor=cursor, region_id=region_id, q=q)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/authorities", operation_id="createAuthority", summary="Create a local authority",
+             status_code=status.HTTP_201_CREATED, response_model=AuthorityRead, responses=CREATE)
+def create_authority(body: AuthorityCreate, session: SessionDep, principal: PrincipalDep,
+                     response: Response) -> AuthorityRead:
+    authority = service.create_authority(session, principal, body)
+    return created(response, authority, f"/api/v1/authorities/{authority.id}")
+
+
+@router.get("/authorities/{authority_id}", operation_id="getAuthority",
+            summary="Get a local authority", response_model=AuthorityRead, responses=READ)
+def get_authority(authority_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                  request: Request, response: Response) -> Any:
+    authority = service.get_authority(session, principal, authority_id)
+    return with_etag(request, response, authority, authority.version)
+
+
+@router.patch("/authorities/{authority_id}", operation_id="updateAuthority",
+              summary="Update a local authority or its settings",
+              description="Authority admins may change their own authority's settings "
+              "(`min_visits_per_session`); code, name and region are the service admin's.",
+              response_model=AuthorityRead, responses=UPDATE)
+def update_authority(authority_id: uuid.UUID, body: AuthorityUpdate, session: SessionDep,
+                     principal: PrincipalDep, if_match: IfMatchDep,
+                     response: Response) -> AuthorityRead:
+    return updated(response, service.update_authority(session, principal, authority_id,
+                                                      body, if_match))
+
+
+# Clusters
+
+
+@router.get("/clusters", operation_id="listClusters", summary="List clusters",
+            response_model=Page[ClusterRead], responses=READ)
+def list_clusters(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
+                  limit: Limit = 50, cursor: Cursor = None,
+                  authority_id: uuid.UUID | None = None,
+                  area: Annotated[str | None, Query(max_length=200)] = None,
+                  q: Q = None) -> Page[ClusterRead]:
+    items, next_cursor = service.list_clusters(
+        session, principal, paginator, limit=limit, cursor=cursor,
+        authority_id=authority_id, area=area, q=q)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/clusters", operation_id="createCluster", summary="Create a cluster",
+             status_code=status.HTTP_201_CREATED, response_model=ClusterRead, responses=CREATE)
+def create_cluster(body: ClusterCreate, session: SessionDep, principal: PrincipalDep,
+                   response: Response) -> ClusterRead:
+    cluster = service.create_cluster(session, principal, body)
+    return created(response, cluster, f"/api/v1/clusters/{cluster.id}")
+
+
+@router.get("/clusters/{cluster_id}", operation_id="getCluster", summary="Get a cluster",
+            response_model=ClusterRead, responses=READ)
+def get_cluster(cluster_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                request: Request, response: Response) -> Any:
+    cluster = service.get_cluster(session, principal, cluster_id)
+    return with_etag(request, response, cluster, cluster.version)
+
+
+@router.patch("/clusters/{cluster_id}", operation_id="updateCluster", summary="Update a cluster",
+              response_model=ClusterRead, responses=UPDATE)
+def update_cluster(cluster_id: uuid.UUID, body: ClusterUpdate, session: SessionDep,
+                   principal: PrincipalDep, if_match: IfMatchDep, response: Response) -> ClusterRead:
+    return updated(response, service.update_cluster(session, principal, cluster_id, body, if_match))
+
+
+@router.delete("/clusters/{cluster_id}", operation_id="deleteCluster",
+               summary="Delete a cluster with no establishments",
+               status_code=status.HTTP_204_NO_CONTENT, responses=DELETE)
+def delete_cluster(cluster_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                   if_match: OptionalIfMatchDep) -> Response:
+    service.delete_cluster(session, principal, cluster_id, if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Establishments
+
+
+@router.get("/establishments", operation_id="listEstablishments", summary="List establishments",
+            response_model=Page[EstablishmentRead], responses=READ)
+def list_establishments(
+    session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
+    limit: Limit = 50, cursor: Cursor = None,
+    authority_id: uuid.UUID | None = None, cluster_id: uuid.UUID | None = None,
+    sector: Sector | None = None, status: EstablishmentStatus | None = None,
+    gaelic_medium: bool | None = None, link_officer_id: uuid.UUID | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="Name contains, or code starts with")] = None,
+    updated_since: datetime | None = None,
+) -> Page[EstablishmentRead]:
+    items, next_cursor = service.list_establishments(
+        session, principal, paginator, limit=limit, cursor=cursor, authority_id=authority_id,
+        cluster_id=cluster_id, sector=sector, status=status, gaelic_medium=gaelic_medium,
+        link_officer_id=link_officer_id, q=q, updated_since=updated_since)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/establishments", operation_id="createEstablishment",
+             summary="Create an establishment", status_code=status.HTTP_201_CREATED,
+             response_model=EstablishmentRead, responses=CREATE)
+def create_establishment(body: EstablishmentCreate, session: SessionDep, principal: PrincipalDep,
+                         response: Response) -> EstablishmentRead:
+    establishment = service.create_establishment(session, principal, body)
+    return created(response, establishment, f"/api/v1/establishments/{establishment.id}")
+
+
+@router.put(
+    "/establishments/by-code/{code}", operation_id="upsertEstablishmentByCode",
+    summary="Create or update an establishment by SEED code or URN",
+    description="Idempotent upsert for MIS integrations: 201 when created, 200 when updated. "
+    "Sending what is already stored changes nothing and leaves `version` as it was. "
+    "If-Match is checked when sent; without it the MIS, as system of record, wins.",
+    response_model=EstablishmentRead,
+    responses={201: {"model": EstablishmentRead, "description": "Created"},
+               **problems(400, 403, 409, 412, 413, 415, 422)},
+)
+def upsert_establishment_by_code(
+    code: Annotated[str, Path(pattern=r"^([0-9]{7}|[0-9]{6})$")],
+    body: EstablishmentUpsert, session: SessionDep, principal: PrincipalDep,
+    if_match: OptionalIfMatchDep, response: Response,
+) -> EstablishmentRead:
+    establishment, was_created = service.upsert_establishment(session, principal, code, body,
+                                                              if_match)
+    if was_created:
+        response.status_code = status.HTTP_201_CREATED
+        response.headers["Location"] = f"/api/v1/establishments/{establishment.id}"
+    return updated(response, establishment)
+
+
+@router.get("/establishments/{establishment_id}", operation_id="getEstablishment",
+            summary="Get an establishment", response_model=EstablishmentRead, responses=READ)
+def get_establishment(establishment_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                      request: Request, response: Response) -> Any:
+    establishment = service.get_establishment(session, principal, establishment_id)
+    return with_etag(request, response, establishment, establishment.version)
+
+
+@router.patch("/establishments/{establishment_id}", operation_id="updateEstablishment",
+              summary="Update an establishment", response_model=EstablishmentRead,
+              responses=UPDATE)
+def update_establishment(establishment_id: uuid.UUID, body: EstablishmentUpdate,
+                         session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep,
+                         response: Response) -> EstablishmentRead:
+    return updated(response, service.update_establishment(session, principal, establishment_id,
+                                                          body, if_match))
+
+
+@router.delete("/establishments/{establishment_id}", operation_id="deleteEstablishment",
+               summary="Delete an establishment", status_code=status.HTTP_204_NO_CONTENT,
+               responses=DELETE)
+def delete_establishment(establishment_id: uuid.UUID, session: SessionDep,
+                         principal: PrincipalDep, if_match: OptionalIfMatchDep) -> Response:
+    service.delete_establishment(session, principal, establishment_id, if_match)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,436 @@
+"""Rules and transactions for the organisation: regions, authorities, clusters, establishments."""
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, SQLModel
+
+from app.core.errors import Conflict, RuleViolation
+from app.core.http import IfMatch, Paginator
+from app.core.types import utcnow
+from app.identity.models import HeadteacherEstablishment, User
+from app.identity.policy import load_visible, require, visible
+from app.identity.principal import Principal, Role
+from app.integration.service import record_change, snapshot
+from app.organisations.models import Authority, Cluster, Establishment, Region
+from app.organisations.schemas import (
+    AuthorityCreate,
+    AuthorityRead,
+    AuthorityUpdate,
+    ClusterCreate,
+    ClusterRead,
+    ClusterUpdate,
+    EstablishmentCreate,
+    EstablishmentRead,
+    EstablishmentUpdate,
+    EstablishmentUpsert,
+    RegionCreate,
+    RegionRead,
+    RegionUpdate,
+)
+
+Page = tuple[list[Any], str | None]
+
+
+def _apply(record: SQLModel, changes: dict[str, Any]) -> bool:
+    """Set only what differs, so an unchanged write leaves `version` where it was."""
+    changed = False
+    for name, value in changes.items():
+        if getattr(record, name) != value:
+            setattr(record, name, value)
+            changed = True
+    if changed:
+        record.updated_at = utcnow()  # type: ignore[attr-defined]
+    return changed
+
+
+def _unique(session: Session, model: type, column: Any, value: Any, label: str,
+            exclude: uuid.UUID | None = None) -> None:
+    stmt = select(model.id).where(column == value)  # type: ignore[attr-defined]
+    if exclude is not None:
+        stmt = stmt.where(model.id != exclude)  # type: ignore[attr-defined]
+    if session.scalars(stmt).first() is not None:
+        raise Conflict(f"{label} {value!r} is already in use.")
+
+
+def _rule(loc: str, msg: str) -> RuleViolation:
+    return RuleViolation(msg, errors=[{"loc": ["body", loc], "msg": msg, "type": "rule"}])
+
+
+# Regions ------------------------------------------------------------------------------
+
+
+def _region_read(session: Session, region: Region) -> RegionRead:
+    ids = list(session.scalars(
+        select(Authority.id).where(Authority.region_id == region.id).order_by(Authority.code)
+    ))
+    return RegionRead.model_validate({**region.model_dump(), "authority_ids": ids})
+
+
+def list_regions(session: Session, principal: Principal, paginator: Paginator, *,
+                 limit: int, cursor: str | None) -> tuple[list[RegionRead], str | None]:
+    stmt = select(Region).where(visible(principal, Region))
+    rows, next_cursor = paginator.page(session, stmt, [Region.code, Region.id],  # type: ignore[list-item]
+                                       scope="regions", limit=limit, cursor=cursor)
+    return [_region_read(session, r) for r in rows], next_cursor
+
+
+def get_region(session: Session, principal: Principal, region_id: uuid.UUID) -> RegionRead:
+    return _region_read(session, load_visible(session, principal, Region, region_id))
+
+
+def create_region(session: Session, principal: Principal, data: RegionCreate) -> RegionRead:
+    region = Region(**data.model_dump())
+    require(principal, "region.create", region)
+    _unique(session, Region, Region.code, data.code, "Region code")
+    session.add(region)
+    session.flush()
+    record_change(session, principal, "region.create", region)
+    return _region_read(session, region)
+
+
+def update_region(session: Session, principal: Principal, region_id: uuid.UUID,
+                  data: RegionUpdate, if_match: IfMatch) -> RegionRead:
+    region = load_visible(session, principal, Region, region_id)
+    require(principal, "region.update", region)
+    if_match(region.version)
+    changes = data.model_dump(exclude_unset=True)
+    if "code" in changes:
+        _unique(session, Region, Region.code, changes["code"], "Region code", exclude=region.id)
+    before = snapshot(region)
+    if _apply(region, changes):
+        session.flush()
+        record_change(session, principal, "region.update", region, before=before)
+    return _region_read(session, region)
+
+
+# Authorities --------------------------------------------------------------------------
+
+
+def _check_region(session: Session, region_id: uuid.UUID | None) -> None:
+    if region_id is not None and session.get(Region, region_id) is None:
+        raise _rule("region_id", f"No region with id {region_id}.")
+
+
+def list_authorities(session: Session, principal: Principal, paginator: Paginator, *,
+                     limit: int, cursor: str | None, region_id: uuid.UUID | None = None,
+                     q: str | None = None) -> Page:
+    stmt = select(Authority).where(visible(principal, Authority))
+    if region_id is not None:
+        stmt = stmt.where(Authority.region_id == region_id)
+    if q:
+        stmt = stmt.where(func.lower(Authority.name).contains(q.lower(), autoescape=True))
+    rows, next_cursor = paginator.page(session, stmt, [Authority.code, Authority.id],  # type: ignore[list-item]
+                                       scope="authorities", limit=limit, cursor=cursor)
+    return [AuthorityRead.model_validate(r) for r in rows], next_cursor
+
+
+def get_authority(session: Session, principal: Principal, authority_id: uuid.UUID) -> AuthorityRead:
+    return AuthorityRead.model_validate(load_visible(session, principal, Authority, authority_id))
+
+
+def create_authority(session: Session, principal: Principal, data: AuthorityCreate) -> AuthorityRead:
+    authority = Authority(**data.model_dump())
+    require(principal, "authority.create", authority)
+    _unique(session, Authority, Authority.code, data.code, "Authority code")
+    _check_region(session, data.region_id)
+    session.add(authority)
+    session.flush()
+    record_change(session, principal, "authority.create", authority)
+    return AuthorityRead.model_validate(authority)
+
+
+SETTINGS_FIELDS = {"min_visits_per_session"}
+
+
+def update_authority(session: Session, principal: Principal, authority_id: uuid.UUID,
+                     data: AuthorityUpdate, if_match: IfMatch) -> AuthorityRead:
+    authority = load_visible(session, principal, Authority, authority_id)
+    changes = data.model_dump(exclude_unset=True)
+    # Authority admins keep their own settings; identity (code, name, region) is the admin's.
+    action = "authority.update_settings" if set(changes) <= SETTINGS_FIELDS else "authority.update"
+    require(principal, action, authority)
+    if_match(authority.version)
+    if "code" in changes:
+        _unique(session, Authority, Authority.code, changes["code"], "Authority code",
+                exclude=authority.id)
+    if "region_id" in changes:
+        _check_region(session, changes["region_id"])
+    before = snapshot(authority)
+    if _apply(authority, changes):
+        session.flush()
+        record_change(session, principal, "authority.update", authority, before=before)
+    return AuthorityRead.model_validate(authority)
+
+
+# Clusters -----------------------------------------------------------------------------
+
+
+def list_clusters(session: Session, principal: Principal, paginator: Paginator, *, limit: int,
+                  cursor: str | None, authority_id: uuid.UUID | None = None,
+                  area: str | None = None, q: str | None = None) -> Page:
+    stmt = select(Cluster).where(visible(principal, Cluster))
+    if authority_id is not None:
+        stmt = stmt.where(Cluster.authority_id == authority_id)
+    if area is not None:
+        stmt = stmt.where(Cluster.area == area)
+    if q:
+        stmt = stmt.where(func.lower(Cluster.name).contains(q.lower(), autoescape=True))
+    rows, next_cursor = paginator.page(session, stmt, [Cluster.name, Cluster.id],  # type: ignore[list-item]
+                                       scope="clusters", limit=limit, cursor=cursor)
+    return [ClusterRead.model_validate(r) for r in rows], next_cursor
+
+
+def get_cluster(session: Session, principal: Principal, cluster_id: uuid.UUID) -> ClusterRead:
+    return ClusterRead.model_validate(load_visible(session, principal, Cluster, cluster_id))
+
+
+def _unique_cluster_name(session: Session, authority_id: uuid.UUID, name: str,
+                         exclude: uuid.UUID | None = None) -> None:
+    stmt = select(Cluster.id).where(Cluster.authority_id == authority_id, Cluster.name == name)
+    if exclude is not None:
+        stmt = stmt.where(Cluster.id != exclude)
+    if session.scalars(stmt).first() is not None:
+        raise Conflict(f"The authority already has a cluster named {name!r}.")
+
+
+def create_cluster(session: Session, principal: Principal, data: ClusterCreate) -> ClusterRead:
+    if session.get(Authority, data.authority_id) is None:
+        raise _rule("authority_id", f"No authority with id {data.authority_id}.")
+    cluster = Cluster(**data.model_dump())
+    require(principal, "cluster.create", cluster)
+    _unique_cluster_name(session, data.authority_id, data.name)
+    session.add(cluster)
+    session.flush()
+    record_change(session, principal, "cluster.create", cluster)
+    return ClusterRead.model_validate(cluster)
+
+
+def update_cluster(session: Session, principal: Principal, cluster_id: uuid.UUID,
+                   data: ClusterUpdate, if_match: IfMatch) -> ClusterRead:
+    cluster = load_visible(session, principal, Cluster, cluster_id)
+    require(principal, "cluster.update", cluster)
+    if_match(cluster.version)
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes:
+        _unique_cluster_name(session, cluster.authority_id, changes["name"], exclude=cluster.id)
+    before = snapshot(cluster)
+    if _apply(cluster, changes):
+        session.flush()
+        record_change(session, principal, "cluster.update", cluster, before=before)
+    return ClusterRead.model_validate(cluster)
+
+
+def delete_cluster(session: Session, principal: Principal, cluster_id: uuid.UUID,
+                   if_match: IfMatch) -> None:
+    cluster = load_visible(session, principal, Cluster, cluster_id)
+    require(principal, "cluster.delete", cluster)
+    if_match(cluster.version)
+    in_use = session.scalar(select(func.count()).where(Establishment.cluster_id == cluster.id))
+    if in_use:
+        raise Conflict(f"The cluster still has {in_use} establishment(s); move them first.")
+    before = snapshot(cluster)
+    session.delete(cluster)
+    session.flush()
+    record_change(session, principal, "cluster.delete", cluster, before=before, deleted=True)
+
+
+# Establishments -----------------------------------------------------------------------
+
+
+def code_scheme(code: str) -> str:
+    return "seed" if len(code) == 7 else "urn"
+
+
+def _headteachers(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    found: dict[uuid.UUID, list[uuid.UUID]] = {}
+    ids = list(ids)
+    if not ids:
+        return found
+    rows = session.execute(
+        select(HeadteacherEstablishment.establishment_id, HeadteacherEstablishment.user_id)
+        .join(User, User.id == HeadteacherEstablishment.user_id)
+        .where(HeadteacherEstablishment.establishment_id.in_(ids), User.deleted_at.is_(None))  # type: ignore[union-attr]
+        .order_by(HeadteacherEstablishment.user_id)
+    )
+    for establishment_id, user_id in rows:
+        found.setdefault(establishment_id, []).append(user_id)
+    return found
+
+
+def _establishment_reads(session: Session, rows: list[Establishment]) -> list[EstablishmentRead]:
+    heads = _headteachers(session, (r.id for r in rows))
+    return [
+        EstablishmentRead.model_validate({
+            **r.model_dump(), "code_scheme": code_scheme(r.code),
+            "headteacher_ids": heads.get(r.id, []),
+        })
+        for r in rows
+    ]
+
+
+def _establishment_read(session: Session, row: Establishment) -> EstablishmentRead:
+    return _establishment_reads(session, [row])[0]
+
+
+def list_establishments(session: Session, principal: Principal, paginator: Paginator, *,
+                        limit: int, cursor: str | None, authority_id: uuid.UUID | None = None,
+                        cluster_id: uuid.UUID | None = None, sector: str | None = None,
+                        status: str | None = None, gaelic_medium: bool | None = None,
+                        link_officer_id: uuid.UUID | None = None, q: str | None = None,
+                        updated_since: datetime | None = None) -> Page:
+    stmt = select(Establishment).where(visible(principal, Establishment))
+    filters = {
+        Establishment.authority_id: authority_id, Establishment.cluster_id: cluster_id,
+        Establishment.sector: sector, Establishment.status: status,
+        Establishment.gaelic_medium: gaelic_medium, Establishment.link_officer_id: link_officer_id,
+    }
+    for column, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if q:
+        needle = q.lower()
+        stmt = stmt.where(
+            func.lower(Establishment.name).contains(needle, autoescape=True)
+            | Establishment.code.startswith(q, autoescape=True)  # type: ignore[attr-defined]
+        )
+    if updated_since is not None:
+        stmt = stmt.where(Establishment.updated_at >= updated_since)
+    rows, next_cursor = paginator.page(
+        session, stmt, [Establishment.name, Establishment.id],  # type: ignore[list-item]
+        scope="establishments", limit=limit, cursor=cursor,
+    )
+    return _establishment_reads(session, rows), next_cursor
+
+
+def get_establishment(session: Session, principal: Principal,
+                      establishment_id: uuid.UUID) -> EstablishmentRead:
+    row = load_visible(session, principal, Establishment, establishment_id)
+    return _establishment_read(session, row)
+
+
+def _check_links(session: Session, authority_id: uuid.UUID, values: dict[str, Any]) -> None:
+    """A cluster and a link officer must belong to the establishment's own authority."""
+    if session.get(Authority, authority_id) is None:
+        raise _rule("authority_id", f"No authority with id {authority_id}.")
+    cluster_id = values.get("cluster_id")
+    if cluster_id is not None:
+        cluster = session.get(Cluster, cluster_id)
+        if cluster is None or cluster.authority_id != authority_id:
+            raise _rule("cluster_id", "The cluster must belong to the establishment's authority.")
+    officer_id = values.get("link_officer_id")
+    if officer_id is not None:
+        officer = session.get(User, officer_id)
+        if (officer is None or officer.role != Role.officer or officer.deleted_at is not None
+                or officer.authority_id != authority_id):
+            raise _rule("link_officer_id",
+                        "The link officer must be an officer of the establishment's authority.")
+
+
+def create_establishment(session: Session, principal: Principal,
+                         data: EstablishmentCreate) -> EstablishmentRead:
+    values = data.model_dump()
+    establishment = Establishment(**values)
+    require(principal, "establishment.create", establishment)
+    _unique(session, Establishment, Establishment.code, data.code, "Establishment code")
+    _check_links(session, data.authority_id, values)
+    session.add(establishment)
+    session.flush()
+    record_change(session, principal, "establishment.create", establishment)
+    return _establishment_read(session, establishment)
+
+
+def _update(session: Session, principal: Principal, establishment: Establishment,
+            changes: dict[str, Any]) -> None:
+    merged = {**establishment.model_dump(), **changes}
+    if "authority_id" in changes and changes["authority_id"] != establishment.authority_id:
+        # Moving a school between councils is an admin's act.
+        require(principal, "establishment.create",
+                Establishment.model_validate(merged))
+    _check_links(session, merged["authority_id"], {
+        k: merged[k] for k in ("cluster_id", "link_officer_id")
+        if k in changes or merged["authority_id"] != establishment.authority_id
+    })
+    before = snapshot(establishment)
+    if _apply(establishment, changes):
+        session.flush()
+        record_change(session, principal, "establishment.update", establishment, before=before)
+
+
+def update_establishment(session: Session, principal: Principal, establishment_id: uuid.UUID,
+                         data: EstablishmentUpdate, if_match: IfMatch) -> EstablishmentRead:
+    establishment = load_visible(session, principal, Establishment, establishment_id)
+    require(principal, "establishment.update", establishment)
+    if_match(establishment.version)
+    changes = data.model_dump(exclude_unset=True)
+    if "code" in changes:
+        _unique(session, Establishment, Establishment.code, changes["code"],
+                "Establishment code", exclude=establishment.id)
+    _update(session, principal, establishment, changes)
+    return _establishment_read(session, establishment)
+
+
+def upsert_establishment(session: Session, principal: Principal, code: str,
+                         data: EstablishmentUpsert, if_match: IfMatch) -> tuple[EstablishmentRead, bool]:
+    """Create or bring up to date by SEED code / URN; returns (establishment, created)."""
+    values = data.model_dump()
+    if values["authority_id"] is None:
+        if principal.authority_id is None:
+            raise _rule("authority_id", "Name the authority: the caller is bound to none.")
+        values["authority_id"] = principal.authority_id
+    existing = session.scalars(select(Establishment).where(Establishment.code == code)).first()
+    if existing is None:
+        create = EstablishmentCreate.model_validate({**values, "code": code})
+        return create_establishment(session, principal, create), True
+    visible_row = session.scalars(
+        select(Establishment).where(Establishment.id == existing.id,
+                                    visible(principal, Establishment))
+    ).first()
+    if visible_row is None:
+        # Someone else's school: don't reveal that the code is taken by a school they can't see.
+        raise Conflict(f"Establishment code {code!r} is registered outside your reach.")
+    require(principal, "establishment.update", existing)
+    if_match(existing.version)
+    _update(session, principal, existing, values)
+    return _establishment_read(session, existing), False
+
+
+def delete_establishment(session: Session, principal: Principal, establishment_id: uuid.UUID,
+                         if_match: IfMatch) -> None:
+    establishment = load_visible(session, principal, Establishment, establishment_id)
+    require(principal, "establishment.delete", establishment)
+    if_match(establishment.version)
+    before = snapshot(establishment)
+    session.delete(establishment)
+    session.flush()
+    record_change(session, principal, "establishment.delete", establishment, before=before,
+                  deleted=True)
+
+
+def load_reference_organisations(session: Session) -> int:
+    """Scotland's six collaboratives and 32 councils, inserted where missing."""
+    import json
+    from importlib import resources
+
+    document = json.loads(
+        resources.files("app.reference").joinpath("scotland.json").read_text("utf-8")
+    )
+    added = 0
+    regions = {r.code: r for r in session.scalars(select(Region))}
+    for raw in document["regions"]:
+        if raw["code"] not in regions:
+            regions[raw["code"]] = Region(code=raw["code"], name=raw["name"])
+            session.add(regions[raw["code"]])
+            added += 1
+    session.flush()
+    known = set(session.scalars(select(Authority.code)))
+    for raw in document["authorities"]:
+        if raw["code"] not in known:
+            session.add(Authority(code=raw["code"], name=raw["name"],
+                                  region_id=regions[raw["region"]].id))
+            added += 1
+    session.flush()
+    return added
