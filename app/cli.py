@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core.config import get_settings
 from app.core.db import make_engine
@@ -103,7 +103,7 @@ def _authority_id(session: Session, code: str | None) -> uuid.UUID | None:
 
     if code is None:
         return None
-    found = session.scalars(select(Authority.id).where(Authority.code == code)).first()
+    found = session.scalars(select(col(Authority.id)).where(col(Authority.code) == code)).first()
     if found is None:
         raise typer.BadParameter(f"no authority with code {code}")
     return found
@@ -114,7 +114,7 @@ def _region_id(session: Session, code: str | None) -> uuid.UUID | None:
 
     if code is None:
         return None
-    found = session.scalars(select(Region.id).where(Region.code == code)).first()
+    found = session.scalars(select(col(Region.id)).where(col(Region.code) == code)).first()
     if found is None:
         raise typer.BadParameter(f"no region with code {code}")
     return found
@@ -140,7 +140,7 @@ def create_user(
 
     with _session() as session:
         codes = establishment_code or []
-        ids = list(session.scalars(select(Establishment.id).where(Establishment.code.in_(codes))))  # type: ignore[attr-defined]
+        ids = list(session.scalars(select(col(Establishment.id)).where(col(Establishment.code).in_(codes))))
         if len(ids) != len(set(codes)):
             raise typer.BadParameter("some establishment codes are unknown")
         try:

@@ -2,10 +2,11 @@
 and one user of each role. Idempotent; refused in production."""
 
 import csv
+from decimal import Decimal
 from importlib import resources
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.identity import service as identity
 from app.identity.models import User
@@ -21,10 +22,10 @@ DEMO_REGION = "west-partnership"
 def seed_demo(session: Session, system: Principal) -> dict[str, int]:
     authorities = {a.code: a for a in session.scalars(select(Authority))}
     clusters = {(c.authority_id, c.name): c for c in session.scalars(select(Cluster))}
-    existing = set(session.scalars(select(Establishment.code)))
+    existing = set(session.scalars(select(col(Establishment.code))))
     counts = {"clusters": 0, "establishments": 0, "users": 0}
     text = resources.files("app.reference").joinpath("west_partnership_establishments.csv")
-    with text.open(encoding="utf-8", newline="") as handle:
+    with text.open("r", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             authority = authorities[row["authority_code"]]
             cluster = None
@@ -43,7 +44,7 @@ def seed_demo(session: Session, system: Principal) -> dict[str, int]:
                 code=row["code"], name=row["name"], sector=row["sector"],
                 authority_id=authority.id, cluster_id=cluster.id if cluster else None,
                 area=row["area"] or None, roll=int(row["roll"]),
-                simd_q1_percent=row["simd_q1_percent"] or None,
+                simd_q1_percent=Decimal(row["simd_q1_percent"]) if row["simd_q1_percent"] else None,
                 gaelic_medium=row["gaelic_medium"] == "true",
             ))
             counts["establishments"] += 1
@@ -53,11 +54,11 @@ def seed_demo(session: Session, system: Principal) -> dict[str, int]:
 
 
 def _demo_users(session: Session, system: Principal, authority: Authority) -> int:
-    region = session.scalars(select(Region).where(Region.code == DEMO_REGION)).one()
+    region = session.scalars(select(Region).where(col(Region.code) == DEMO_REGION)).one()
     school = session.scalars(
-        select(Establishment).where(Establishment.authority_id == authority.id,
-                                    Establishment.sector == "primary")
-        .order_by(Establishment.code)
+        select(Establishment).where(col(Establishment.authority_id) == authority.id,
+                                    col(Establishment.sector) == "primary")
+        .order_by(col(Establishment.code))
     ).first()
     assert school is not None
     people = [
@@ -72,15 +73,15 @@ def _demo_users(session: Session, system: Principal, authority: Authority) -> in
     ]
     added = 0
     for person in people:
-        if session.scalars(select(User.id).where(User.email == person.email)).first():
+        if session.scalars(select(col(User.id)).where(col(User.email) == person.email)).first():
             continue
         user = identity.create_user(session, system, person, is_demo=True)
         added += 1
         if person.role == Role.officer:
             # The demo officer is link officer for a handful of schools, as in real life.
             for establishment in session.scalars(
-                select(Establishment).where(Establishment.authority_id == authority.id)
-                .order_by(Establishment.code).limit(12)
+                select(Establishment).where(col(Establishment.authority_id) == authority.id)
+                .order_by(col(Establishment.code)).limit(12)
             ):
                 establishment.link_officer_id = user.id
     session.flush()

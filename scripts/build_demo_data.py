@@ -50,7 +50,7 @@ def main(source: Path) -> None:
                 "authority_code": row["LACode"], "town": row["AddressLine2"].strip(),
                 "roll": str(int(row["Pupil_Roll"] or 0)),
                 "simd_q1_percent": band_midpoint(row["PropPupils20PCMostDeprived"].strip()),
-                "gaelic_medium": str("Gàidhlig" in row["SchoolName"] or "Gaelic" in row["SchoolName"]).lower(),
+                "gaelic_medium": str(any(w in row["SchoolName"] for w in ("Gàidhlig", "Gaelic"))).lower(),
                 "lat": row["Latitude"], "lon": row["Longitude"],
             }
     secondaries = [s for s in schools.values() if s["sector"] in ("secondary", "all_through")]

@@ -12,7 +12,7 @@ from app.core.security import hash_password, issue_access_token
 from app.identity.models import HeadteacherEstablishment, IntegrationClient, User
 from app.organisations.models import Authority, Cluster, Establishment, Region
 
-FACTORY_PASSWORD = "factory-password-2025"  # noqa: S105
+FACTORY_PASSWORD = "factory-password-2025"
 _PASSWORD_HASH = hash_password(FACTORY_PASSWORD)  # hashed once: argon2 is slow on purpose
 _counter = itertools.count(1)
 

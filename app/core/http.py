@@ -14,7 +14,6 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Select, and_, or_
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import Session
 
 from app.core.errors import (
@@ -46,7 +45,7 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
-def _decode_value(column: InstrumentedAttribute[Any], raw: Any) -> Any:
+def _decode_value(column: Any, raw: Any) -> Any:
     python_type = column.type.python_type
     if python_type is uuid.UUID:
         return uuid.UUID(raw)
@@ -72,7 +71,7 @@ class Paginator:
         token = base64.urlsafe_b64encode(payload).decode().rstrip("=")
         return f"{token}.{self._sign(payload)}"
 
-    def decode(self, scope: str, cursor: str, columns: Sequence[InstrumentedAttribute[Any]]) -> list[Any]:
+    def decode(self, scope: str, cursor: str, columns: Sequence[Any]) -> list[Any]:
         try:
             token, signature = cursor.rsplit(".", 1)
             payload = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
@@ -89,7 +88,7 @@ class Paginator:
         self,
         session: Session,
         stmt: Select[Any],
-        order: Sequence[InstrumentedAttribute[Any]],
+        order: Sequence[Any],
         *,
         scope: str,
         limit: int,
@@ -105,7 +104,7 @@ class Paginator:
         return rows[:limit], self.encode(scope, [getattr(last, c.key) for c in order])
 
 
-def _after(order: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any]) -> Any:
+def _after(order: Sequence[Any], values: Sequence[Any]) -> Any:
     """(a, b, c) > (x, y, z), spelt out because SQLite and PostgreSQL differ on row values."""
     clauses = []
     for i, column in enumerate(order):

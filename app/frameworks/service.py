@@ -5,7 +5,7 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core.errors import Conflict, NotFound
 from app.frameworks.models import Framework, FrameworkIndicator, NifEntry
@@ -18,8 +18,8 @@ from app.integration.service import record_change
 def _read(session: Session, framework: Framework) -> FrameworkRead:
     indicators = session.scalars(
         select(FrameworkIndicator)
-        .where(FrameworkIndicator.framework_id == framework.id)
-        .order_by(FrameworkIndicator.position)
+        .where(col(FrameworkIndicator.framework_id) == framework.id)
+        .order_by(col(FrameworkIndicator.position))
     )
     return FrameworkRead.model_validate({
         **framework.model_dump(),
@@ -29,11 +29,11 @@ def _read(session: Session, framework: Framework) -> FrameworkRead:
 
 
 def list_frameworks(session: Session) -> list[FrameworkRead]:
-    return [_read(session, f) for f in session.scalars(select(Framework).order_by(Framework.code))]
+    return [_read(session, f) for f in session.scalars(select(Framework).order_by(col(Framework.code)))]
 
 
 def get_framework(session: Session, code: str) -> FrameworkRead:
-    framework = session.scalars(select(Framework).where(Framework.code == code)).first()
+    framework = session.scalars(select(Framework).where(col(Framework.code) == code)).first()
     if framework is None:
         raise NotFound(f"No framework with code {code!r}.")
     return _read(session, framework)
@@ -51,7 +51,7 @@ def _insert(session: Session, data: FrameworkCreate) -> Framework:
 
 def create_framework(session: Session, principal: Principal, data: FrameworkCreate) -> FrameworkRead:
     require(principal, "framework.create")
-    if session.scalars(select(Framework.id).where(Framework.code == data.code)).first():
+    if session.scalars(select(col(Framework.id)).where(col(Framework.code) == data.code)).first():
         raise Conflict(f"Framework code {data.code!r} is already in use.")
     framework = _insert(session, data)
     session.flush()
@@ -60,14 +60,14 @@ def create_framework(session: Session, principal: Principal, data: FrameworkCrea
 
 
 def get_nif(session: Session) -> NifRead:
-    entries = list(session.scalars(select(NifEntry).order_by(NifEntry.kind, NifEntry.position)))
+    entries = list(session.scalars(select(NifEntry).order_by(col(NifEntry.kind), col(NifEntry.position))))
     return NifRead(priorities=[e.title for e in entries if e.kind == "priority"],
                    drivers=[e.title for e in entries if e.kind == "driver"])
 
 
 def framework_for_sector(session: Session, sector: str) -> Framework | None:
     """The framework that applies to an establishment's sector (HGIOELC for ELC, HGIOS4 ...)."""
-    for framework in session.scalars(select(Framework).order_by(Framework.created_at)):
+    for framework in session.scalars(select(Framework).order_by(col(Framework.created_at))):
         if sector in framework.applies_to:
             return framework
     return None
@@ -84,12 +84,12 @@ def load_reference_frameworks(session: Session) -> int:
     document = reference_document()
     added = 0
     for raw in document["frameworks"]:
-        if session.scalars(select(Framework.id).where(Framework.code == raw["code"])).first():
+        if session.scalars(select(col(Framework.id)).where(col(Framework.code) == raw["code"])).first():
             continue
         _insert(session, FrameworkCreate.model_validate(raw))
         added += 1
     for kind, key in (("priority", "nif_priorities"), ("driver", "nif_drivers")):
-        existing = set(session.scalars(select(NifEntry.title).where(NifEntry.kind == kind)))
+        existing = set(session.scalars(select(col(NifEntry.title)).where(col(NifEntry.kind) == kind)))
         for position, title in enumerate(document[key]):
             if title not in existing:
                 session.add(NifEntry(kind=kind, position=position, title=title))

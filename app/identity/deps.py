@@ -7,13 +7,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
 from fastapi.security import OAuth2
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core.db import SessionDep
 from app.core.errors import Unauthorized
 from app.core.http import problems, require_json
 from app.core.security import InvalidToken, verify_access_token
-from app.identity.models import HeadteacherEstablishment, IntegrationClient, RevokedAccessToken, User
+from app.identity.models import (
+    HeadteacherEstablishment,
+    IntegrationClient,
+    RevokedAccessToken,
+    User,
+)
 from app.identity.policy import authority_ids_of_region
 from app.identity.principal import CLIENT_ROLE, Principal, Role
 from app.organisations.models import Establishment
@@ -41,8 +46,8 @@ def _bearer(authorization: str | None) -> str:
 def principal_for_user(session: Session, user: User, jti: str = "") -> Principal:
     establishment_ids = frozenset(
         session.scalars(
-            select(HeadteacherEstablishment.establishment_id).where(
-                HeadteacherEstablishment.user_id == user.id
+            select(col(HeadteacherEstablishment.establishment_id)).where(
+                col(HeadteacherEstablishment.user_id) == user.id
             )
         )
     )
@@ -51,7 +56,7 @@ def principal_for_user(session: Session, user: User, jti: str = "") -> Principal
     elif user.role == Role.headteacher and establishment_ids:
         reach = frozenset(
             session.scalars(
-                select(Establishment.authority_id).where(Establishment.id.in_(establishment_ids))
+                select(col(Establishment.authority_id)).where(col(Establishment.id).in_(establishment_ids))
             )
         )
     else:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, false, select, true
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core.errors import Forbidden, NotFound
 from app.frameworks.models import Framework
@@ -43,26 +43,26 @@ def _in_reach(principal: Principal, column: Any, *client_scopes: str) -> ColumnE
 def _establishments(principal: Principal) -> ColumnElement[bool]:
     if principal.role == Role.headteacher:
         ids = principal.establishment_ids
-        return Establishment.id.in_(ids) if ids else false()
-    return _in_reach(principal, Establishment.authority_id, *ORG_READ_SCOPES)
+        return col(Establishment.id).in_(ids) if ids else false()
+    return _in_reach(principal, col(Establishment.authority_id), *ORG_READ_SCOPES)
 
 
 def _users(principal: Principal) -> ColumnElement[bool]:
-    alive = User.deleted_at.is_(None)  # type: ignore[union-attr]
+    alive = col(User.deleted_at).is_(None)
     if principal.is_admin:
         return alive
     if principal.role == Role.officer and principal.authority_id is not None:
-        return alive & (User.authority_id == principal.authority_id)
+        return alive & (col(User.authority_id) == principal.authority_id)
     if principal.is_client:
         return false()
-    return alive & (User.id == principal.id)
+    return alive & (col(User.id) == principal.id)
 
 
 def _clients(principal: Principal) -> ColumnElement[bool]:
     if principal.is_admin:
         return true()
     if principal.administers(principal.authority_id):
-        return IntegrationClient.authority_id == principal.authority_id
+        return col(IntegrationClient.authority_id) == principal.authority_id
     return false()
 
 
@@ -70,7 +70,7 @@ def _audit(principal: Principal) -> ColumnElement[bool]:
     if principal.is_admin:
         return true()
     if principal.administers(principal.authority_id):
-        return AuditEvent.authority_id == principal.authority_id
+        return col(AuditEvent.authority_id) == principal.authority_id
     return false()
 
 
@@ -79,9 +79,9 @@ VISIBILITY: dict[type, Callable[[Principal], ColumnElement[bool]]] = {
     Authority: lambda p: true(),
     Framework: lambda p: true(),
     Cluster: lambda p: (
-        Cluster.id.in_(select(Establishment.cluster_id).where(_establishments(p)))
+        col(Cluster.id).in_(select(col(Establishment.cluster_id)).where(_establishments(p)))
         if p.role == Role.headteacher
-        else _in_reach(p, Cluster.authority_id, *ORG_READ_SCOPES)
+        else _in_reach(p, col(Cluster.authority_id), *ORG_READ_SCOPES)
     ),
     Establishment: _establishments,
     User: _users,
@@ -101,7 +101,8 @@ def load_visible(session: Session, principal: Principal, model: type[M], record_
         select(model).where(primary_key == record_id, visible(principal, model))
     ).first()
     if record is None:
-        raise NotFound(f"No {model.__tablename__.replace('_', ' ')} with id {record_id}.")  # type: ignore[attr-defined]
+        label = str(model.__tablename__).replace("_", " ")  # type: ignore[attr-defined]
+        raise NotFound(f"No {label} with id {record_id}.")
     return record
 
 
@@ -173,4 +174,4 @@ def require(principal: Principal, action: str, record: Any = None) -> None:
 
 
 def authority_ids_of_region(session: Session, region_id: uuid.UUID) -> frozenset[uuid.UUID]:
-    return frozenset(session.scalars(select(Authority.id).where(Authority.region_id == region_id)))
+    return frozenset(session.scalars(select(col(Authority.id)).where(col(Authority.region_id) == region_id)))

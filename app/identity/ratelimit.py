@@ -27,7 +27,7 @@ def consume(engine: Engine, key: str, limit: int, window_seconds: int) -> None:
         .returning(_table.c.hits)
     )
     with engine.begin() as connection:
-        hits = connection.execute(stmt).scalar_one()
+        hits: int = connection.execute(stmt).scalar_one()
         connection.execute(
             delete(_table).where(_table.c.key == key, _table.c.window_start < start)
         )

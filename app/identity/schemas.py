@@ -23,7 +23,7 @@ class TokenResponse(ReadModel):
         "refresh_token": "3bq1y2ZkV4f1n0X3mQ0p0wq1k3c9lR8b0M2hJ1uQfQ8", "scope": "",
     }]})
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int
     refresh_token: str | None = None
     scope: str = ""

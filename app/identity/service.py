@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core.errors import Conflict, RuleViolation
 from app.core.http import IfMatch, Paginator
@@ -36,11 +36,11 @@ def _establishment_ids(session: Session, user_ids: list[uuid.UUID]) -> dict[uuid
     if not user_ids:
         return found
     rows = session.execute(
-        select(HeadteacherEstablishment.user_id, HeadteacherEstablishment.establishment_id)
-        .where(HeadteacherEstablishment.user_id.in_(user_ids))
-        .order_by(HeadteacherEstablishment.establishment_id)
+        select(col(HeadteacherEstablishment.user_id), col(HeadteacherEstablishment.establishment_id))
+        .where(col(HeadteacherEstablishment.user_id).in_(user_ids))
+        .order_by(col(HeadteacherEstablishment.establishment_id))
     )
-    for user_id, establishment_id in rows:
+    for user_id, establishment_id in rows.tuples():
         found.setdefault(user_id, []).append(establishment_id)
     return found
 
@@ -86,9 +86,9 @@ def _bind(session: Session, values: dict[str, Any], establishment_ids: list[uuid
         if not establishment_ids:
             raise _rule("establishment_ids", "A headteacher leads at least one establishment.")
         authorities = set(session.scalars(
-            select(Establishment.authority_id).where(Establishment.id.in_(establishment_ids))
+            select(col(Establishment.authority_id)).where(col(Establishment.id).in_(establishment_ids))
         ))
-        found = session.scalar(select(func.count()).where(Establishment.id.in_(establishment_ids)))
+        found = session.scalar(select(func.count()).where(col(Establishment.id).in_(establishment_ids)))
         if found != len(set(establishment_ids)):
             raise _rule("establishment_ids", "Some establishment_ids do not exist.")
         if len(authorities) != 1:
@@ -102,7 +102,7 @@ def _bind(session: Session, values: dict[str, Any], establishment_ids: list[uuid
 
 
 def _set_establishments(session: Session, user: User, establishment_ids: list[uuid.UUID]) -> None:
-    session.execute(delete(HeadteacherEstablishment).where(HeadteacherEstablishment.user_id == user.id))
+    session.execute(delete(HeadteacherEstablishment).where(col(HeadteacherEstablishment.user_id) == user.id))
     for establishment_id in dict.fromkeys(establishment_ids):
         session.add(HeadteacherEstablishment(user_id=user.id, establishment_id=establishment_id))
 
@@ -112,16 +112,16 @@ def list_users(session: Session, principal: Principal, paginator: Paginator, *, 
                active: bool | None = None, q: str | None = None) -> tuple[list[UserRead], str | None]:
     stmt = select(User).where(visible(principal, User))
     if role is not None:
-        stmt = stmt.where(User.role == role)
+        stmt = stmt.where(col(User.role) == role)
     if authority_id is not None:
-        stmt = stmt.where(User.authority_id == authority_id)
+        stmt = stmt.where(col(User.authority_id) == authority_id)
     if active is not None:
-        stmt = stmt.where(User.active == active)
+        stmt = stmt.where(col(User.active) == active)
     if q:
         needle = q.lower()
-        stmt = stmt.where(func.lower(User.name).contains(needle, autoescape=True)
-                          | User.email.contains(needle, autoescape=True))  # type: ignore[attr-defined]
-    rows, next_cursor = paginator.page(session, stmt, [User.email, User.id],  # type: ignore[list-item]
+        stmt = stmt.where(func.lower(col(User.name)).contains(needle, autoescape=True)
+                          | col(User.email).contains(needle, autoescape=True))
+    rows, next_cursor = paginator.page(session, stmt, [col(User.email), col(User.id)],
                                        scope="users", limit=limit, cursor=cursor)
     return _reads(session, rows), next_cursor
 
@@ -136,7 +136,7 @@ def create_user(session: Session, principal: Principal, data: UserCreate,
     _bind(session, values, data.establishment_ids)
     user = User(**values, password_hash=hash_password(data.password), is_demo=is_demo)
     require(principal, "user.create", user)
-    if session.scalars(select(User.id).where(User.email == data.email)).first():
+    if session.scalars(select(col(User.id)).where(col(User.email) == data.email)).first():
         raise Conflict(f"A user with email {data.email!r} already exists.")
     session.add(user)
     session.flush()
@@ -194,7 +194,7 @@ def delete_user(session: Session, principal: Principal, user_id: uuid.UUID, if_m
     user.deleted_at = utcnow()
     user.updated_at = utcnow()
     revoke_all_for_user(session, user.id)
-    session.execute(delete(HeadteacherEstablishment).where(HeadteacherEstablishment.user_id == user.id))
+    session.execute(delete(HeadteacherEstablishment).where(col(HeadteacherEstablishment.user_id) == user.id))
     session.flush()
     record_change(session, principal, "user.delete", user, before=before, deleted=True)
 
@@ -210,7 +210,7 @@ def list_clients(session: Session, principal: Principal, paginator: Paginator, *
                  cursor: str | None) -> tuple[list[ClientRead], str | None]:
     stmt = select(IntegrationClient).where(visible(principal, IntegrationClient))
     rows, next_cursor = paginator.page(
-        session, stmt, [IntegrationClient.name, IntegrationClient.id],  # type: ignore[list-item]
+        session, stmt, [col(IntegrationClient.name), col(IntegrationClient.id)],
         scope="clients", limit=limit, cursor=cursor)
     return [_client_read(c) for c in rows], next_cursor
 

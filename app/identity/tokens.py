@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core.config import Settings
 from app.core.errors import OAuthError
@@ -75,7 +75,7 @@ def password_grant(session: Session, ctx: TokenContext, username: str | None,
         raise OAuthError("invalid_request", "username and password are required.")
     email = username.strip().lower()[:254]
     ctx.limit(email)
-    user = session.scalars(select(User).where(User.email == email)).first()
+    user = session.scalars(select(User).where(col(User.email) == email)).first()
     usable = user is not None and user.active and user.deleted_at is None
     if not verify_password(password, user.password_hash if usable and user else None) or not user:
         raise _invalid_grant("The email or password is wrong, or the account is not active.")
@@ -86,7 +86,7 @@ def password_grant(session: Session, ctx: TokenContext, username: str | None,
 def _revoke_family(session: Session, family_id: uuid.UUID) -> None:
     session.execute(
         update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
 
@@ -96,16 +96,16 @@ def refresh_grant(session: Session, ctx: TokenContext, refresh_token: str | None
         raise OAuthError("invalid_request", "refresh_token is required.")
     ctx.limit()
     stored = session.scalars(
-        select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token))
+        select(RefreshToken).where(col(RefreshToken.token_hash) == digest(refresh_token))
     ).first()
     if stored is None:
         raise _invalid_grant("The refresh token is not valid.")
     now = utcnow()
     # The conditional UPDATE makes "use once" hold even for two concurrent refreshes.
-    claimed = session.execute(
+    claimed = session.execute(  # type: ignore[attr-defined]
         update(RefreshToken)
-        .where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None),  # type: ignore[union-attr]
-               RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(RefreshToken.id) == stored.id, col(RefreshToken.used_at).is_(None),
+               col(RefreshToken.revoked_at).is_(None))
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -148,7 +148,7 @@ def revoke(session: Session, ctx: TokenContext, principal: Principal, token: str
     """RFC 7009: revoke a refresh token (its family) or an access token of the caller's own.
     Unknown tokens are not an error, so revocation leaks nothing."""
     stored = session.scalars(
-        select(RefreshToken).where(RefreshToken.token_hash == digest(token))
+        select(RefreshToken).where(col(RefreshToken.token_hash) == digest(token))
     ).first()
     if stored is not None:
         if principal.kind == "user" and stored.user_id == principal.id:
@@ -169,6 +169,6 @@ def revoke(session: Session, ctx: TokenContext, principal: Principal, token: str
 def revoke_all_for_user(session: Session, user_id: uuid.UUID) -> None:
     session.execute(
         update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )

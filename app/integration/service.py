@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from app.core.http import Paginator
 from app.core.observability import request_id_var
@@ -35,7 +35,7 @@ def record_change(
 ) -> None:
     """Audit one write and add it to the change feed. `action` is e.g. "establishment.update"."""
     resource_type = action.split(".", 1)[0]
-    record_id = str(record.id)  # type: ignore[attr-defined]
+    record_id = str(getattr(record, "id"))  # noqa: B009 - every audited record has an id
     after = None if deleted else snapshot(record)
     if authority_id is None:
         authority_id = getattr(record, "authority_id", None)
@@ -81,18 +81,18 @@ def list_audit_events(
 ) -> tuple[list[AuditEvent], str | None]:
     stmt = select(AuditEvent).where(visible(principal, AuditEvent))
     filters = {
-        AuditEvent.resource_type: resource_type,
-        AuditEvent.resource_id: resource_id,
-        AuditEvent.actor_id: actor_id,
-        AuditEvent.action: action,
+        col(AuditEvent.resource_type): resource_type,
+        col(AuditEvent.resource_id): resource_id,
+        col(AuditEvent.actor_id): actor_id,
+        col(AuditEvent.action): action,
     }
     for column, value in filters.items():
         if value is not None:
             stmt = stmt.where(column == value)
     if since is not None:
-        stmt = stmt.where(AuditEvent.occurred_at >= since)
+        stmt = stmt.where(col(AuditEvent.occurred_at) >= since)
     if until is not None:
-        stmt = stmt.where(AuditEvent.occurred_at < until)
+        stmt = stmt.where(col(AuditEvent.occurred_at) < until)
     return paginator.page(
-        session, stmt, [AuditEvent.id], scope="audit-events", limit=limit, cursor=cursor  # type: ignore[list-item]
+        session, stmt, [col(AuditEvent.id)], scope="audit-events", limit=limit, cursor=cursor
     )

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, col
 
 from app.core.errors import Conflict, RuleViolation
 from app.core.http import IfMatch, Paginator
@@ -43,7 +43,7 @@ def _apply(record: SQLModel, changes: dict[str, Any]) -> bool:
             setattr(record, name, value)
             changed = True
     if changed:
-        record.updated_at = utcnow()  # type: ignore[attr-defined]
+        record.updated_at = utcnow()
     return changed
 
 
@@ -65,7 +65,7 @@ def _rule(loc: str, msg: str) -> RuleViolation:
 
 def _region_read(session: Session, region: Region) -> RegionRead:
     ids = list(session.scalars(
-        select(Authority.id).where(Authority.region_id == region.id).order_by(Authority.code)
+        select(col(Authority.id)).where(col(Authority.region_id) == region.id).order_by(col(Authority.code))
     ))
     return RegionRead.model_validate({**region.model_dump(), "authority_ids": ids})
 
@@ -73,7 +73,7 @@ def _region_read(session: Session, region: Region) -> RegionRead:
 def list_regions(session: Session, principal: Principal, paginator: Paginator, *,
                  limit: int, cursor: str | None) -> tuple[list[RegionRead], str | None]:
     stmt = select(Region).where(visible(principal, Region))
-    rows, next_cursor = paginator.page(session, stmt, [Region.code, Region.id],  # type: ignore[list-item]
+    rows, next_cursor = paginator.page(session, stmt, [col(Region.code), col(Region.id)],
                                        scope="regions", limit=limit, cursor=cursor)
     return [_region_read(session, r) for r in rows], next_cursor
 
@@ -85,7 +85,7 @@ def get_region(session: Session, principal: Principal, region_id: uuid.UUID) -> 
 def create_region(session: Session, principal: Principal, data: RegionCreate) -> RegionRead:
     region = Region(**data.model_dump())
     require(principal, "region.create", region)
-    _unique(session, Region, Region.code, data.code, "Region code")
+    _unique(session, Region, col(Region.code), data.code, "Region code")
     session.add(region)
     session.flush()
     record_change(session, principal, "region.create", region)
@@ -99,7 +99,7 @@ def update_region(session: Session, principal: Principal, region_id: uuid.UUID,
     if_match(region.version)
     changes = data.model_dump(exclude_unset=True)
     if "code" in changes:
-        _unique(session, Region, Region.code, changes["code"], "Region code", exclude=region.id)
+        _unique(session, Region, col(Region.code), changes["code"], "Region code", exclude=region.id)
     before = snapshot(region)
     if _apply(region, changes):
         session.flush()
@@ -120,10 +120,10 @@ def list_authorities(session: Session, principal: Principal, paginator: Paginato
                      q: str | None = None) -> Page:
     stmt = select(Authority).where(visible(principal, Authority))
     if region_id is not None:
-        stmt = stmt.where(Authority.region_id == region_id)
+        stmt = stmt.where(col(Authority.region_id) == region_id)
     if q:
-        stmt = stmt.where(func.lower(Authority.name).contains(q.lower(), autoescape=True))
-    rows, next_cursor = paginator.page(session, stmt, [Authority.code, Authority.id],  # type: ignore[list-item]
+        stmt = stmt.where(func.lower(col(Authority.name)).contains(q.lower(), autoescape=True))
+    rows, next_cursor = paginator.page(session, stmt, [col(Authority.code), col(Authority.id)],
                                        scope="authorities", limit=limit, cursor=cursor)
     return [AuthorityRead.model_validate(r) for r in rows], next_cursor
 
@@ -135,7 +135,7 @@ def get_authority(session: Session, principal: Principal, authority_id: uuid.UUI
 def create_authority(session: Session, principal: Principal, data: AuthorityCreate) -> AuthorityRead:
     authority = Authority(**data.model_dump())
     require(principal, "authority.create", authority)
-    _unique(session, Authority, Authority.code, data.code, "Authority code")
+    _unique(session, Authority, col(Authority.code), data.code, "Authority code")
     _check_region(session, data.region_id)
     session.add(authority)
     session.flush()
@@ -155,7 +155,7 @@ def update_authority(session: Session, principal: Principal, authority_id: uuid.
     require(principal, action, authority)
     if_match(authority.version)
     if "code" in changes:
-        _unique(session, Authority, Authority.code, changes["code"], "Authority code",
+        _unique(session, Authority, col(Authority.code), changes["code"], "Authority code",
                 exclude=authority.id)
     if "region_id" in changes:
         _check_region(session, changes["region_id"])
@@ -174,12 +174,12 @@ def list_clusters(session: Session, principal: Principal, paginator: Paginator, 
                   area: str | None = None, q: str | None = None) -> Page:
     stmt = select(Cluster).where(visible(principal, Cluster))
     if authority_id is not None:
-        stmt = stmt.where(Cluster.authority_id == authority_id)
+        stmt = stmt.where(col(Cluster.authority_id) == authority_id)
     if area is not None:
-        stmt = stmt.where(Cluster.area == area)
+        stmt = stmt.where(col(Cluster.area) == area)
     if q:
-        stmt = stmt.where(func.lower(Cluster.name).contains(q.lower(), autoescape=True))
-    rows, next_cursor = paginator.page(session, stmt, [Cluster.name, Cluster.id],  # type: ignore[list-item]
+        stmt = stmt.where(func.lower(col(Cluster.name)).contains(q.lower(), autoescape=True))
+    rows, next_cursor = paginator.page(session, stmt, [col(Cluster.name), col(Cluster.id)],
                                        scope="clusters", limit=limit, cursor=cursor)
     return [ClusterRead.model_validate(r) for r in rows], next_cursor
 
@@ -190,9 +190,9 @@ def get_cluster(session: Session, principal: Principal, cluster_id: uuid.UUID) -
 
 def _unique_cluster_name(session: Session, authority_id: uuid.UUID, name: str,
                          exclude: uuid.UUID | None = None) -> None:
-    stmt = select(Cluster.id).where(Cluster.authority_id == authority_id, Cluster.name == name)
+    stmt = select(col(Cluster.id)).where(col(Cluster.authority_id) == authority_id, col(Cluster.name) == name)
     if exclude is not None:
-        stmt = stmt.where(Cluster.id != exclude)
+        stmt = stmt.where(col(Cluster.id) != exclude)
     if session.scalars(stmt).first() is not None:
         raise Conflict(f"The authority already has a cluster named {name!r}.")
 
@@ -229,7 +229,7 @@ def delete_cluster(session: Session, principal: Principal, cluster_id: uuid.UUID
     cluster = load_visible(session, principal, Cluster, cluster_id)
     require(principal, "cluster.delete", cluster)
     if_match(cluster.version)
-    in_use = session.scalar(select(func.count()).where(Establishment.cluster_id == cluster.id))
+    in_use = session.scalar(select(func.count()).where(col(Establishment.cluster_id) == cluster.id))
     if in_use:
         raise Conflict(f"The cluster still has {in_use} establishment(s); move them first.")
     before = snapshot(cluster)
@@ -251,12 +251,12 @@ def _headteachers(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID,
     if not ids:
         return found
     rows = session.execute(
-        select(HeadteacherEstablishment.establishment_id, HeadteacherEstablishment.user_id)
-        .join(User, User.id == HeadteacherEstablishment.user_id)
-        .where(HeadteacherEstablishment.establishment_id.in_(ids), User.deleted_at.is_(None))  # type: ignore[union-attr]
-        .order_by(HeadteacherEstablishment.user_id)
+        select(col(HeadteacherEstablishment.establishment_id), col(HeadteacherEstablishment.user_id))
+        .join(User, col(User.id) == col(HeadteacherEstablishment.user_id))
+        .where(col(HeadteacherEstablishment.establishment_id).in_(ids), col(User.deleted_at).is_(None))
+        .order_by(col(HeadteacherEstablishment.user_id))
     )
-    for establishment_id, user_id in rows:
+    for establishment_id, user_id in rows.tuples():
         found.setdefault(establishment_id, []).append(user_id)
     return found
 
@@ -284,9 +284,9 @@ def list_establishments(session: Session, principal: Principal, paginator: Pagin
                         updated_since: datetime | None = None) -> Page:
     stmt = select(Establishment).where(visible(principal, Establishment))
     filters = {
-        Establishment.authority_id: authority_id, Establishment.cluster_id: cluster_id,
-        Establishment.sector: sector, Establishment.status: status,
-        Establishment.gaelic_medium: gaelic_medium, Establishment.link_officer_id: link_officer_id,
+        col(Establishment.authority_id): authority_id, col(Establishment.cluster_id): cluster_id,
+        col(Establishment.sector): sector, col(Establishment.status): status,
+        col(Establishment.gaelic_medium): gaelic_medium, col(Establishment.link_officer_id): link_officer_id,
     }
     for column, value in filters.items():
         if value is not None:
@@ -294,13 +294,13 @@ def list_establishments(session: Session, principal: Principal, paginator: Pagin
     if q:
         needle = q.lower()
         stmt = stmt.where(
-            func.lower(Establishment.name).contains(needle, autoescape=True)
-            | Establishment.code.startswith(q, autoescape=True)  # type: ignore[attr-defined]
+            func.lower(col(Establishment.name)).contains(needle, autoescape=True)
+            | col(Establishment.code).startswith(q, autoescape=True)
         )
     if updated_since is not None:
-        stmt = stmt.where(Establishment.updated_at >= updated_since)
+        stmt = stmt.where(col(Establishment.updated_at) >= updated_since)
     rows, next_cursor = paginator.page(
-        session, stmt, [Establishment.name, Establishment.id],  # type: ignore[list-item]
+        session, stmt, [col(Establishment.name), col(Establishment.id)],
         scope="establishments", limit=limit, cursor=cursor,
     )
     return _establishment_reads(session, rows), next_cursor
@@ -335,7 +335,7 @@ def create_establishment(session: Session, principal: Principal,
     values = data.model_dump()
     establishment = Establishment(**values)
     require(principal, "establishment.create", establishment)
-    _unique(session, Establishment, Establishment.code, data.code, "Establishment code")
+    _unique(session, Establishment, col(Establishment.code), data.code, "Establishment code")
     _check_links(session, data.authority_id, values)
     session.add(establishment)
     session.flush()
@@ -367,7 +367,7 @@ def update_establishment(session: Session, principal: Principal, establishment_i
     if_match(establishment.version)
     changes = data.model_dump(exclude_unset=True)
     if "code" in changes:
-        _unique(session, Establishment, Establishment.code, changes["code"],
+        _unique(session, Establishment, col(Establishment.code), changes["code"],
                 "Establishment code", exclude=establishment.id)
     _update(session, principal, establishment, changes)
     return _establishment_read(session, establishment)
@@ -381,12 +381,12 @@ def upsert_establishment(session: Session, principal: Principal, code: str,
         if principal.authority_id is None:
             raise _rule("authority_id", "Name the authority: the caller is bound to none.")
         values["authority_id"] = principal.authority_id
-    existing = session.scalars(select(Establishment).where(Establishment.code == code)).first()
+    existing = session.scalars(select(Establishment).where(col(Establishment.code) == code)).first()
     if existing is None:
         create = EstablishmentCreate.model_validate({**values, "code": code})
         return create_establishment(session, principal, create), True
     visible_row = session.scalars(
-        select(Establishment).where(Establishment.id == existing.id,
+        select(Establishment).where(col(Establishment.id) == existing.id,
                                     visible(principal, Establishment))
     ).first()
     if visible_row is None:
@@ -426,7 +426,7 @@ def load_reference_organisations(session: Session) -> int:
             session.add(regions[raw["code"]])
             added += 1
     session.flush()
-    known = set(session.scalars(select(Authority.code)))
+    known = set(session.scalars(select(col(Authority.code))))
     for raw in document["authorities"]:
         if raw["code"] not in known:
             session.add(Authority(code=raw["code"], name=raw["name"],
