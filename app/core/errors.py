@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger("app.errors")
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -176,6 +177,19 @@ def _clean_errors(raw: list[Any]) -> list[dict[str, Any]]:
     return cleaned
 
 
+def _allowed_methods(request: Request) -> str:
+    """Starlette names only the first route that matched the path; FastAPI has a route per
+    method, so gather them all for an honest Allow header."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -202,11 +216,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title, slug = _HTTP_TITLES.get(exc.status_code, ("Error", "error"))
         detail = exc.detail if isinstance(exc.detail, str) else title
+        headers = dict(exc.headers or {})
         if exc.status_code == 404:
             detail = "No such resource."
-        return problem_response(
-            request, exc.status_code, title, slug, detail, headers=dict(exc.headers or {})
-        )
+        if exc.status_code == 405:
+            headers["Allow"] = _allowed_methods(request)
+            detail = f"{request.method} is not allowed here; allowed: {headers['Allow']}."
+        return problem_response(request, exc.status_code, title, slug, detail, headers=headers)
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:

@@ -1,8 +1,10 @@
 """Field types and base models that every domain's contract uses."""
 
-from typing import Annotated
+import re
+from datetime import datetime
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 
 def _printable(value: str) -> str:
@@ -18,6 +20,21 @@ Name = Annotated[
 ]
 ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_printable)]
 LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_printable)]
+
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _rfc3339_only(value: Any) -> Any:
+    # Pydantic would also read numbers as Unix times; the contract says RFC 3339.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError("an RFC 3339 date-time with an offset, e.g. 2025-08-18T09:00:00Z")
+    return value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
 
 
 class WriteModel(BaseModel):

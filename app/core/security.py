@@ -140,4 +140,8 @@ def verify_access_token(keys: KeyRing, settings: Settings, token: str) -> dict[s
         )
     except JWTError as exc:
         raise InvalidToken(str(exc)) from exc
+    # python-jose checks only that iat is a number: a token "issued" later is not valid yet
+    # (judged like nbf, without leeway).
+    if float(claims["iat"]) > utcnow().timestamp():
+        raise InvalidToken("issued in the future")
     return claims

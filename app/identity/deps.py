@@ -133,5 +133,5 @@ def protected_router(prefix: str = "", *, tags: list[str]) -> APIRouter:
         prefix=prefix,
         tags=list(tags),
         dependencies=[Depends(require_json), Depends(get_principal)],
-        responses=problems(401, 503),
+        responses=problems(400, 401, 422, 503),
     )

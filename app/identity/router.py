@@ -28,6 +28,7 @@ from app.identity.schemas import (
     ClientCreated,
     ClientRead,
     MeRead,
+    RevokeResult,
     TokenResponse,
     UserCreate,
     UserRead,
@@ -88,7 +89,7 @@ def issue_token(
 
 @auth_router.post(
     "/revoke", operation_id="revokeToken", summary="Revoke a refresh or access token (RFC 7009)",
-    status_code=status.HTTP_200_OK, response_model=None,
+    response_model=RevokeResult,
     responses={200: {"description": "Revoked, or not a token of yours: the answer is the same"},
                **problems(401, 413, 415, 422, 503)},
 )
@@ -98,9 +99,9 @@ def revoke_token(
     principal: Annotated[Any, Depends(get_principal)],
     token: Annotated[str, Form(max_length=4096)],
     token_type_hint: FormStr = None,
-) -> Response:
+) -> RevokeResult:
     tokens.revoke(session, ctx, principal, token)
-    return Response(status_code=status.HTTP_200_OK)
+    return RevokeResult()
 
 
 @router.get("/me", operation_id="getMe", summary="Who am I: role, scopes and bindings",

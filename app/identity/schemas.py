@@ -29,6 +29,12 @@ class TokenResponse(ReadModel):
     scope: str = ""
 
 
+class RevokeResult(ReadModel):
+    """RFC 7009: the same answer whether or not the token was known."""
+
+    status: str = "ok"
+
+
 class MeRead(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "kind": "user", "id": "2b0c4c8e-7f55-4b4e-9f0e-7d6c5b4a3f21",

@@ -1,13 +1,13 @@
 """HTTP for the audit log."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Query
 
 from app.core.db import SessionDep
 from app.core.http import Cursor, Limit, Page, PaginatorDep, problems
+from app.core.schemas import Instant
 from app.identity.deps import PrincipalDep, protected_router
 from app.identity.policy import require
 from app.integration import service
@@ -24,8 +24,8 @@ Text = Annotated[str | None, Query(max_length=64)]
 def list_audit_events(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
                       limit: Limit = 50, cursor: Cursor = None, resource_type: Text = None,
                       resource_id: Text = None, actor_id: uuid.UUID | None = None,
-                      action: Text = None, since: datetime | None = None,
-                      until: datetime | None = None) -> Page[AuditEventRead]:
+                      action: Text = None, since: Instant | None = None,
+                      until: Instant | None = None) -> Page[AuditEventRead]:
     require(principal, "audit.read")
     rows, next_cursor = service.list_audit_events(
         session, principal, paginator, limit=limit, cursor=cursor, resource_type=resource_type,

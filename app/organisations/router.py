@@ -1,7 +1,6 @@
 """HTTP for regions, authorities, clusters and establishments."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request, Response, status
@@ -18,6 +17,7 @@ from app.core.http import (
     problems,
     with_etag,
 )
+from app.core.schemas import Instant
 from app.identity.deps import PrincipalDep, protected_router
 from app.organisations import service
 from app.organisations.schemas import (
@@ -193,7 +193,7 @@ def list_establishments(
     sector: Sector | None = None, status: EstablishmentStatus | None = None,
     gaelic_medium: bool | None = None, link_officer_id: uuid.UUID | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Name contains, or code starts with")] = None,
-    updated_since: datetime | None = None,
+    updated_since: Instant | None = None,
 ) -> Page[EstablishmentRead]:
     items, next_cursor = service.list_establishments(
         session, principal, paginator, limit=limit, cursor=cursor, authority_id=authority_id,
