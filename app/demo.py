@@ -86,3 +86,7 @@ def _demo_users(session: Session, system: Principal, authority: Authority) -> in
                 establishment.link_officer_id = user.id
     session.flush()
     return added
+
+
+def demo_users_present(session: Session) -> bool:
+    return session.scalars(select(col(User.id)).where(col(User.is_demo))).first() is not None

@@ -1,10 +1,13 @@
 """create_app(): settings, routers, middleware, exception handlers. Nothing else."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
+from sqlmodel import Session
 
 from app import ops
 from app.core.config import Settings, get_settings
@@ -28,10 +31,23 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Ever
 resource carries an `ETag`; `PATCH`/`PUT` of an existing resource need `If-Match`."""
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    if app.state.settings.environment == "production":
+        from app.demo import demo_users_present
+
+        with Session(app.state.engine) as session:
+            if demo_users_present(session):
+                raise RuntimeError("Refusing to start in production: demo users exist.")
+    yield
+    app.state.engine.dispose()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     app = FastAPI(
+        lifespan=lifespan,
         title="School Improvement Hub",
         version="1.0.0",
         description=DESCRIPTION,
