@@ -13,7 +13,7 @@ from app import ops
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
-from app.core.http import Paginator
+from app.core.http import BodyLimitMiddleware, Paginator
 from app.core.observability import RequestContextMiddleware, configure_logging
 from app.core.security import KeyRing
 from app.frameworks.router import router as frameworks_router
@@ -21,6 +21,7 @@ from app.identity.router import auth_router
 from app.identity.router import router as identity_router
 from app.integration.router import router as integration_router
 from app.organisations.router import router as organisations_router
+from app.planning.router import router as planning_router
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """The School Improvement Hub: establishments, improvement plans, validated
@@ -51,7 +52,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="School Improvement Hub",
         version="1.0.0",
         description=DESCRIPTION,
-        max_body_size=settings.max_json_body_bytes,
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
@@ -64,10 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(ops.router)
     app.include_router(auth_router, prefix=API_PREFIX)
-    for router in (identity_router, organisations_router, frameworks_router, integration_router):
+    for router in (identity_router, organisations_router, frameworks_router, planning_router,
+                   integration_router):
         app.include_router(router, prefix=API_PREFIX)
 
-    if settings.cors_origins:
+    app.add_middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body_bytes)
+    if settings.cors_origins:  # outside the size limit, so browsers can read a 413
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,

@@ -6,5 +6,6 @@ from app.frameworks import models as frameworks  # noqa: F401
 from app.identity import models as identity  # noqa: F401
 from app.integration import models as integration  # noqa: F401
 from app.organisations import models as organisations  # noqa: F401
+from app.planning import models as planning  # noqa: F401
 
 metadata = SQLModel.metadata

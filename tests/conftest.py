@@ -123,11 +123,25 @@ def _reset(engine: Engine, keep: dict[str, set[str]]) -> None:
         connection.execute(authority.update().values(min_visits_per_session=4))
 
 
+@pytest.fixture(scope="session")
+def arrange_engine(engine: Engine) -> Iterator[Engine]:
+    """The tests' own connections. On SQLite the app begins every transaction IMMEDIATE (so
+    concurrent writers queue); a test that only reads must not hold that lock while it
+    calls the API, so its session begins the default, deferred way."""
+    if engine.dialect.name != "sqlite":
+        yield engine
+        return
+    plain = create_engine(engine.url, connect_args={"check_same_thread": False, "timeout": 30})
+    yield plain
+    plain.dispose()
+
+
 @pytest.fixture
-def db(engine: Engine, reference_ids: dict[str, set[str]]) -> Iterator[Session]:
+def db(engine: Engine, arrange_engine: Engine,
+       reference_ids: dict[str, set[str]]) -> Iterator[Session]:
     """A session for arranging and checking; every test starts from reference data only."""
     _reset(engine, reference_ids)
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(arrange_engine, expire_on_commit=False) as session:
         yield session
 
 

@@ -107,3 +107,31 @@ class Factory:
 
     def id(self) -> uuid.UUID:
         return uuid.uuid4()
+
+
+class PlanningFactory:
+    """Plans and reports straight into the database, in any state a test needs."""
+
+    def __init__(self, make: Factory) -> None:
+        self.make = make
+
+    def plan(self, establishment: Establishment, *, session: str = "2025-26",
+             status: str = "draft", priorities: int = 1) -> Any:
+        from app.planning.models import ImprovementPlan, PlanPriority
+
+        plan = self.make._save(ImprovementPlan(
+            establishment_id=establishment.id, authority_id=establishment.authority_id,
+            session=session, status=status, title=f"Plan {session}"))
+        for position in range(priorities):
+            self.make._save(PlanPriority(plan_id=plan.id, position=position,
+                                         title=f"Priority {position + 1}",
+                                         indicator_codes=["2.3"]))
+        return plan
+
+    def report(self, establishment: Establishment, *, session: str = "2025-26",
+               status: str = "draft", framework_code: str = "HGIOS4") -> Any:
+        from app.planning.models import QualityReport
+
+        return self.make._save(QualityReport(
+            establishment_id=establishment.id, authority_id=establishment.authority_id,
+            session=session, status=status, framework_code=framework_code))

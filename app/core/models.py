@@ -24,3 +24,17 @@ class Versioned(SQLModel):
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+def apply_changes(record: SQLModel, changes: dict[str, Any]) -> bool:
+    """Set only what differs, so an unchanged write leaves `version` (and the ETag) alone."""
+    from app.core.types import utcnow
+
+    changed = False
+    for name, value in changes.items():
+        if getattr(record, name) != value:
+            setattr(record, name, value)
+            changed = True
+    if changed:
+        record.updated_at = utcnow()
+    return changed

@@ -20,6 +20,8 @@ Name = Annotated[
 ]
 ShortText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_printable)]
 LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_printable)]
+# Query-string text (search terms, filters): same rule, so NUL never reaches the database.
+QueryText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_printable)]
 
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
@@ -45,3 +47,28 @@ class WriteModel(BaseModel):
 
 class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+_SESSION = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def _consecutive_years(value: str) -> str:
+    match = _SESSION.match(value)
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise ValueError("a school session is written YYYY-YY with consecutive years, e.g. 2025-26")
+    return value
+
+
+SchoolSession = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{4}-\d{2}$"),
+    AfterValidator(_consecutive_years),
+]
+
+
+def session_bounds(session: str) -> tuple[Any, Any]:
+    """A Scottish school session runs from 1 August to 31 July."""
+    from datetime import date
+
+    start = int(session[:4])
+    return date(start, 8, 1), date(start + 1, 7, 31)

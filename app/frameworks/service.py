@@ -1,6 +1,7 @@
 """Frameworks and the NIF: reference data read by all, added to by admins."""
 
 import json
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -59,6 +60,15 @@ def create_framework(session: Session, principal: Principal, data: FrameworkCrea
     return _read(session, framework)
 
 
+def framework_exists(session: Session, code: str) -> bool:
+    return session.scalars(
+        select(col(Framework.id)).where(col(Framework.code) == code)).first() is not None
+
+
+def nif_titles(session: Session, kind: str) -> set[str]:
+    return set(session.scalars(select(col(NifEntry.title)).where(col(NifEntry.kind) == kind)))
+
+
 def get_nif(session: Session) -> NifRead:
     entries = list(session.scalars(select(NifEntry).order_by(col(NifEntry.kind), col(NifEntry.position))))
     return NifRead(priorities=[e.title for e in entries if e.kind == "priority"],
@@ -96,3 +106,32 @@ def load_reference_frameworks(session: Session) -> int:
                 added += 1
     session.flush()
     return added
+
+
+@dataclass(frozen=True)
+class Scale:
+    """What a plan or report is checked against: a framework's indicators and grades."""
+
+    code: str
+    indicator_codes: tuple[str, ...]
+    core_indicators: tuple[str, ...]
+    grades: tuple[int, ...]
+    good_or_better_from: int
+
+
+def scale_for(session: Session, sector: str, authority_framework: str | None) -> Scale:
+    """The authority's own framework when it chose one (e.g. LASER), else the sector's."""
+    framework = None
+    if authority_framework:
+        framework = session.scalars(
+            select(Framework).where(col(Framework.code) == authority_framework)).first()
+    framework = framework or framework_for_sector(session, sector)
+    if framework is None:
+        raise NotFound(f"No framework applies to the {sector} sector.")
+    codes = session.scalars(
+        select(col(FrameworkIndicator.code))
+        .where(col(FrameworkIndicator.framework_id) == framework.id)
+        .order_by(col(FrameworkIndicator.position))
+    )
+    return Scale(framework.code, tuple(codes), tuple(framework.core_indicators),
+                 tuple(p["value"] for p in framework.scale), framework.good_or_better_from)

@@ -22,6 +22,7 @@ from app.identity.models import IntegrationClient, User
 from app.identity.principal import CLIENT_ROLE, Principal, Role, Scope
 from app.integration.models import AuditEvent
 from app.organisations.models import Authority, Cluster, Establishment, Region
+from app.planning.models import ImprovementPlan, QualityReport
 
 M = TypeVar("M")
 ORG_READ_SCOPES = {Scope.establishments_read, Scope.establishments_write}
@@ -74,7 +75,26 @@ def _audit(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
+def _school_documents(model: Any) -> Callable[[Principal], ColumnElement[bool]]:
+    """A school's own documents (plans, reports): its headteachers and its authority's officers.
+    Regional leads and clients see only aggregates of them (insight), never the documents."""
+
+    def clause(p: Principal) -> ColumnElement[bool]:
+        if p.is_admin:
+            return true()
+        if p.role == Role.headteacher:
+            ids = p.establishment_ids
+            return col(model.establishment_id).in_(ids) if ids else false()
+        if p.role == Role.officer and p.authority_id is not None:
+            return col(model.authority_id) == p.authority_id
+        return false()
+
+    return clause
+
+
 VISIBILITY: dict[type, Callable[[Principal], ColumnElement[bool]]] = {
+    ImprovementPlan: _school_documents(ImprovementPlan),
+    QualityReport: _school_documents(QualityReport),
     Region: lambda p: true(),
     Authority: lambda p: true(),
     Framework: lambda p: true(),
@@ -138,12 +158,26 @@ def _manages_user(p: Principal, record: User) -> bool:
     return p.administers(record.authority_id) and record.role in (Role.officer, Role.headteacher)
 
 
+def _leads_school(p: Principal, establishment: Establishment) -> bool:
+    return p.role == Role.headteacher and establishment.id in p.establishment_ids
+
+
+def _links_school(p: Principal, establishment: Establishment) -> bool:
+    return p.administers(establishment.authority_id) or (
+        p.role == Role.officer and establishment.link_officer_id == p.id)
+
+
 RULES: dict[str, Callable[[Principal, Any], bool]] = {
+    # Plans and reports: the record passed is the establishment they belong to.
+    "school_document.write": lambda p, e: _leads_school(p, e) or p.administers(e.authority_id),
+    "school_document.submit": lambda p, e: _leads_school(p, e) or p.is_admin,
+    "school_document.review": _links_school,
+    "school_document.progress": lambda p, e: _leads_school(p, e) or _links_school(p, e),
     "region.create": _admin,
     "region.update": _admin,
     "authority.create": _admin,
     "authority.update": _admin,
-    "authority.update_settings": _administers_record,
+    "authority.update_settings": lambda p, authority: p.administers(authority.id),
     "cluster.create": _administers_record,
     "cluster.update": _administers_record,
     "cluster.delete": _administers_record,

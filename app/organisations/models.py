@@ -21,6 +21,8 @@ class Authority(Versioned, table=True):
     name: str = Field(sa_type=String(200))
     region_id: uuid.UUID | None = Field(default=None, foreign_key="region.id", index=True)
     min_visits_per_session: int = Field(default=4)
+    # Plans and reports validate against this framework when set (e.g. LASER), else the sector's.
+    framework_code: str | None = Field(default=None, sa_type=String(32))
 
 
 class Cluster(Versioned, table=True):

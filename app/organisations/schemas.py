@@ -17,6 +17,7 @@ EstablishmentCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{7}|[0-9]{
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 Roll = Annotated[int, Field(ge=0, le=20_000)]
 MinVisits = Annotated[int, Field(ge=0, le=50)]
+FrameworkCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")]
 
 
 class Sector(StrEnum):
@@ -75,6 +76,8 @@ class AuthorityCreate(WriteModel):
     name: Name
     region_id: uuid.UUID | None = None
     min_visits_per_session: MinVisits = 4
+    framework_code: FrameworkCode | None = Field(
+        default=None, description="Framework its plans and reports use; default: by sector")
 
 
 class AuthorityUpdate(WriteModel):
@@ -83,6 +86,7 @@ class AuthorityUpdate(WriteModel):
     name: Name = Field(default=None)
     region_id: uuid.UUID | None = None
     min_visits_per_session: MinVisits = Field(default=None)
+    framework_code: FrameworkCode | None = None
 
 
 class AuthorityRead(Timestamps):
@@ -90,6 +94,7 @@ class AuthorityRead(Timestamps):
     name: str
     region_id: uuid.UUID | None
     min_visits_per_session: int
+    framework_code: str | None = None
 
 
 class ClusterCreate(WriteModel):

@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel, col
 from app.core.errors import Conflict, RuleViolation
 from app.core.http import IfMatch, Paginator
 from app.core.types import utcnow
+from app.frameworks.service import framework_exists
 from app.identity.models import HeadteacherEstablishment, User
 from app.identity.policy import load_visible, require, visible
 from app.identity.principal import Principal, Role
@@ -115,6 +116,11 @@ def _check_region(session: Session, region_id: uuid.UUID | None) -> None:
         raise _rule("region_id", f"No region with id {region_id}.")
 
 
+def _check_framework(session: Session, code: str | None) -> None:
+    if code is not None and not framework_exists(session, code):
+        raise _rule("framework_code", f"No framework with code {code!r}.")
+
+
 def list_authorities(session: Session, principal: Principal, paginator: Paginator, *,
                      limit: int, cursor: str | None, region_id: uuid.UUID | None = None,
                      q: str | None = None) -> Page:
@@ -137,13 +143,14 @@ def create_authority(session: Session, principal: Principal, data: AuthorityCrea
     require(principal, "authority.create", authority)
     _unique(session, Authority, col(Authority.code), data.code, "Authority code")
     _check_region(session, data.region_id)
+    _check_framework(session, data.framework_code)
     session.add(authority)
     session.flush()
     record_change(session, principal, "authority.create", authority)
     return AuthorityRead.model_validate(authority)
 
 
-SETTINGS_FIELDS = {"min_visits_per_session"}
+SETTINGS_FIELDS = {"min_visits_per_session", "framework_code"}
 
 
 def update_authority(session: Session, principal: Principal, authority_id: uuid.UUID,
@@ -159,6 +166,7 @@ def update_authority(session: Session, principal: Principal, authority_id: uuid.
                 exclude=authority.id)
     if "region_id" in changes:
         _check_region(session, changes["region_id"])
+    _check_framework(session, changes.get("framework_code"))
     before = snapshot(authority)
     if _apply(authority, changes):
         session.flush()
@@ -390,7 +398,9 @@ def upsert_establishment(session: Session, principal: Principal, code: str,
                                     visible(principal, Establishment))
     ).first()
     if visible_row is None:
-        # Someone else's school: don't reveal that the code is taken by a school they can't see.
+        # Someone else's school. A caller who could not create here is refused as if the code
+        # were free (403), so only a caller with write rights learns that the code is taken.
+        require(principal, "establishment.create", Establishment(**{**values, "code": code}))
         raise Conflict(f"Establishment code {code!r} is registered outside your reach.")
     require(principal, "establishment.update", existing)
     if_match(existing.version)

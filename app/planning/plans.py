@@ -1,0 +1,294 @@
+"""Improvement plans and their priorities: rules and transactions."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.core.errors import Conflict, NotFound
+from app.core.http import IfMatch, Paginator
+from app.core.models import apply_changes
+from app.core.types import utcnow
+from app.frameworks.service import nif_titles
+from app.identity.policy import load_visible, require, visible
+from app.identity.principal import Principal
+from app.integration.service import record_change, snapshot
+from app.organisations.models import Establishment
+from app.planning import workflow
+from app.planning.common import (
+    check_in_session,
+    check_indicators,
+    due_dates,
+    overdue_clause,
+    rule,
+    scale_of,
+    school,
+)
+from app.planning.models import ImprovementPlan, PlanningCalendar, PlanPriority, PriorityProgress
+from app.planning.schemas import (
+    PlanCreate,
+    PlanRead,
+    PlanUpdate,
+    PriorityCreate,
+    PriorityRead,
+    PriorityUpdate,
+    ProgressCreate,
+    ProgressRead,
+    TransitionRead,
+)
+
+MAX_PRIORITIES = 10
+PROGRESS_STATUSES = frozenset({"submitted", "agreed"})
+
+
+def _reads(session: Session, principal: Principal, plans: list[ImprovementPlan]) -> list[PlanRead]:
+    ids = [p.id for p in plans]
+    counts = dict(session.exec(
+        select(PlanPriority.plan_id, func.count()).where(col(PlanPriority.plan_id).in_(ids))
+        .group_by(col(PlanPriority.plan_id))
+    ).all()) if ids else {}
+    calendars = due_dates(session, {(p.authority_id, p.session) for p in plans})
+    schools = {e.id: e for e in session.exec(select(Establishment).where(
+        col(Establishment.id).in_({p.establishment_id for p in plans})))} if plans else {}
+    today = utcnow().date()
+    reads = []
+    for plan in plans:
+        calendar = calendars.get((plan.authority_id, plan.session))
+        due = calendar.plan_due if calendar else None
+        reads.append(PlanRead.model_validate({
+            **plan.model_dump(), "priority_count": counts.get(plan.id, 0), "due_on": due,
+            "overdue": bool(due and today > due and plan.status in workflow.EDITABLE),
+            "allowed_transitions": workflow.available_to(
+                principal, plan.status, schools[plan.establishment_id]),
+        }))
+    return reads
+
+
+def read(session: Session, principal: Principal, plan: ImprovementPlan) -> PlanRead:
+    return _reads(session, principal, [plan])[0]
+
+
+def list_plans(session: Session, principal: Principal, paginator: Paginator, *, limit: int,
+               cursor: str | None, establishment_id: uuid.UUID | None = None,
+               authority_id: uuid.UUID | None = None, session_name: str | None = None,
+               status: str | None = None, overdue: bool | None = None,
+               updated_since: datetime | None = None) -> tuple[list[PlanRead], str | None]:
+    stmt = select(ImprovementPlan).where(visible(principal, ImprovementPlan))
+    filters = {ImprovementPlan.establishment_id: establishment_id,
+               ImprovementPlan.authority_id: authority_id, ImprovementPlan.session: session_name,
+               ImprovementPlan.status: status}
+    for column, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if overdue is not None:
+        stmt = stmt.where(overdue_clause(ImprovementPlan, PlanningCalendar.plan_due, overdue,
+                                         utcnow().date()))
+    if updated_since is not None:
+        stmt = stmt.where(col(ImprovementPlan.updated_at) >= updated_since)
+    rows, next_cursor = paginator.page(
+        session, stmt, [ImprovementPlan.session, ImprovementPlan.id], scope="plans",
+        limit=limit, cursor=cursor)
+    return _reads(session, principal, rows), next_cursor
+
+
+def load(session: Session, principal: Principal, plan_id: uuid.UUID) -> ImprovementPlan:
+    return load_visible(session, principal, ImprovementPlan, plan_id)
+
+
+def _establishment(session: Session, plan: ImprovementPlan) -> Establishment:
+    establishment = session.get(Establishment, plan.establishment_id)
+    assert establishment is not None  # a foreign key
+    return establishment
+
+
+def create_plan(session: Session, principal: Principal, data: PlanCreate) -> PlanRead:
+    target = school(session, principal, data.establishment_id)
+    require(principal, "school_document.write", target.establishment)
+    if session.exec(select(ImprovementPlan.id).where(
+            ImprovementPlan.establishment_id == data.establishment_id,
+            ImprovementPlan.session == data.session)).first():
+        raise Conflict(f"The establishment already has a plan for {data.session}.")
+    plan = ImprovementPlan(**data.model_dump(), authority_id=target.establishment.authority_id)
+    session.add(plan)
+    session.flush()
+    record_change(session, principal, "improvement_plan.create", plan)
+    return read(session, principal, plan)
+
+
+def _editable(session: Session, principal: Principal, plan: ImprovementPlan) -> Establishment:
+    establishment = _establishment(session, plan)
+    require(principal, "school_document.write", establishment)
+    workflow.ensure_editable(plan, "plan")
+    return establishment
+
+
+def update_plan(session: Session, principal: Principal, plan_id: uuid.UUID, data: PlanUpdate,
+                if_match: IfMatch) -> PlanRead:
+    plan = load(session, principal, plan_id)
+    _editable(session, principal, plan)
+    if_match(plan.version)
+    before = snapshot(plan)
+    if apply_changes(plan, data.model_dump(exclude_unset=True)):
+        session.flush()
+        record_change(session, principal, "improvement_plan.update", plan, before=before)
+    return read(session, principal, plan)
+
+
+def delete_plan(session: Session, principal: Principal, plan_id: uuid.UUID, if_match: IfMatch) -> None:
+    plan = load(session, principal, plan_id)
+    _editable(session, principal, plan)
+    if plan.status != "draft":
+        raise Conflict("Only a draft plan can be deleted; a returned one has a history.")
+    if_match(plan.version)
+    before = snapshot(plan)
+    session.delete(plan)
+    session.flush()
+    record_change(session, principal, "improvement_plan.delete", plan, before=before, deleted=True)
+
+
+def transition_plan(session: Session, principal: Principal, plan_id: uuid.UUID, action: str,
+                    feedback: str | None, if_match: IfMatch) -> PlanRead:
+    plan = load(session, principal, plan_id)
+    establishment = _establishment(session, plan)
+    require(principal, workflow.TRANSITIONS[action][2], establishment)
+    if_match(plan.version)
+    if action == "submit":
+        count = session.exec(select(func.count()).where(PlanPriority.plan_id == plan.id)).one()
+        if not 1 <= count <= MAX_PRIORITIES:
+            raise rule(["priorities"], f"A plan is submitted with 1 to {MAX_PRIORITIES} priorities; "
+                                       f"this one has {count}.")
+    before = snapshot(plan)
+    workflow.move(session, principal, plan, "improvement_plan", action, feedback)
+    session.flush()
+    record_change(session, principal, f"improvement_plan.{action}", plan, before=before)
+    return read(session, principal, plan)
+
+
+def plan_history(session: Session, principal: Principal, plan_id: uuid.UUID) -> list[TransitionRead]:
+    return workflow.history(session, load(session, principal, plan_id).id)
+
+
+# Priorities ---------------------------------------------------------------------------
+
+
+def _latest_rags(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = session.exec(select(PriorityProgress).where(col(PriorityProgress.priority_id).in_(ids))
+                        .order_by(col(PriorityProgress.recorded_at)))
+    return {r.priority_id: r.rag for r in rows}  # the last one recorded wins
+
+
+def _priority_reads(session: Session, priorities: list[PlanPriority]) -> list[PriorityRead]:
+    rags = _latest_rags(session, [p.id for p in priorities])
+    return [PriorityRead.model_validate({**p.model_dump(), "latest_rag": rags.get(p.id)})
+            for p in priorities]
+
+
+def _check_priority(session: Session, plan: ImprovementPlan, values: dict[str, Any]) -> None:
+    scale = scale_of(session, _establishment(session, plan))
+    check_indicators(scale, values.get("indicator_codes") or [], ["indicator_codes"])
+    for key, kind in (("nif_priorities", "priority"), ("nif_drivers", "driver")):
+        titles = nif_titles(session, kind) if values.get(key) else set()
+        unknown = [t for t in values.get(key) or [] if t not in titles]
+        if unknown:
+            raise rule([key], f"Not NIF {kind} titles: {'; '.join(unknown)}.")
+    for i, action in enumerate(values.get("actions") or []):
+        due = action.get("due")
+        check_in_session(plan.session, date.fromisoformat(due) if isinstance(due, str) else due,
+                         ["actions", i, "due"])
+
+
+def list_priorities(session: Session, principal: Principal, plan_id: uuid.UUID) -> list[PriorityRead]:
+    plan = load(session, principal, plan_id)
+    rows = session.exec(select(PlanPriority).where(PlanPriority.plan_id == plan.id)
+                        .order_by(col(PlanPriority.position), col(PlanPriority.id)))
+    return _priority_reads(session, list(rows))
+
+
+def _load_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
+                   priority_id: uuid.UUID) -> tuple[ImprovementPlan, PlanPriority]:
+    plan = load(session, principal, plan_id)
+    priority = session.get(PlanPriority, priority_id)
+    if priority is None or priority.plan_id != plan.id:
+        raise NotFound(f"No priority {priority_id} in plan {plan_id}.")
+    return plan, priority
+
+
+def get_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
+                 priority_id: uuid.UUID) -> PriorityRead:
+    return _priority_reads(session, [_load_priority(session, principal, plan_id, priority_id)[1]])[0]
+
+
+def create_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
+                    data: PriorityCreate) -> PriorityRead:
+    plan = load(session, principal, plan_id)
+    _editable(session, principal, plan)
+    count = session.exec(select(func.count()).where(PlanPriority.plan_id == plan.id)).one()
+    if count >= MAX_PRIORITIES:
+        raise Conflict(f"A plan has at most {MAX_PRIORITIES} priorities.")
+    values = data.model_dump(mode="json")
+    _check_priority(session, plan, values)
+    priority = PlanPriority(**{**values, "pef_allocation": data.pef_allocation},
+                            plan_id=plan.id, position=count)
+    session.add(priority)
+    session.flush()
+    record_change(session, principal, "plan_priority.create", priority,
+                  authority_id=plan.authority_id)
+    return _priority_reads(session, [priority])[0]
+
+
+def update_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
+                    priority_id: uuid.UUID, data: PriorityUpdate, if_match: IfMatch) -> PriorityRead:
+    plan, priority = _load_priority(session, principal, plan_id, priority_id)
+    _editable(session, principal, plan)
+    if_match(priority.version)
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    if "pef_allocation" in changes:
+        changes["pef_allocation"] = data.pef_allocation
+    _check_priority(session, plan, changes)
+    before = snapshot(priority)
+    if apply_changes(priority, changes):
+        session.flush()
+        record_change(session, principal, "plan_priority.update", priority, before=before,
+                      authority_id=plan.authority_id)
+    return _priority_reads(session, [priority])[0]
+
+
+def delete_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
+                    priority_id: uuid.UUID) -> None:
+    plan, priority = _load_priority(session, principal, plan_id, priority_id)
+    _editable(session, principal, plan)
+    before = snapshot(priority)
+    session.delete(priority)
+    session.flush()
+    record_change(session, principal, "plan_priority.delete", priority, before=before,
+                  deleted=True, authority_id=plan.authority_id)
+
+
+# Progress -----------------------------------------------------------------------------
+
+
+def record_progress(session: Session, principal: Principal, plan_id: uuid.UUID,
+                    priority_id: uuid.UUID, data: ProgressCreate) -> ProgressRead:
+    plan, priority = _load_priority(session, principal, plan_id, priority_id)
+    require(principal, "school_document.progress", _establishment(session, plan))
+    if plan.status not in PROGRESS_STATUSES:
+        raise Conflict(f"Progress is recorded on submitted or agreed plans; this one is {plan.status}.")
+    progress = PriorityProgress(priority_id=priority.id, rag=data.rag, commentary=data.commentary,
+                                recorded_by=principal.id, recorded_by_label=principal.label)
+    session.add(progress)
+    session.flush()
+    record_change(session, principal, "priority_progress.create", progress,
+                  authority_id=plan.authority_id)
+    return ProgressRead.model_validate(progress)
+
+
+def progress_history(session: Session, principal: Principal, plan_id: uuid.UUID,
+                     priority_id: uuid.UUID) -> list[ProgressRead]:
+    _plan, priority = _load_priority(session, principal, plan_id, priority_id)
+    rows = session.exec(select(PriorityProgress).where(PriorityProgress.priority_id == priority.id)
+                        .order_by(col(PriorityProgress.recorded_at), col(PriorityProgress.id)))
+    return [ProgressRead.model_validate(r) for r in rows]

@@ -1,0 +1,272 @@
+"""The contract for improvement plans, priorities, progress, quality reports and calendars."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, ConfigDict, Field
+
+from app.core.schemas import LongText, Name, ReadModel, SchoolSession, ShortText, WriteModel
+
+Money = Annotated[
+    Decimal, Field(ge=0, le=10_000_000, max_digits=10, decimal_places=2),
+    AfterValidator(lambda amount: amount.quantize(Decimal("0.01"))),  # pounds and pence
+]
+Codes = Annotated[list[Annotated[str, Field(max_length=300)]], Field(max_length=20)]
+
+
+class Rag(StrEnum):
+    red = "red"
+    amber = "amber"
+    green = "green"
+
+
+class Status(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    returned = "returned"
+    agreed = "agreed"
+    closed = "closed"
+
+
+class Outcome(WriteModel):
+    description: LongText
+    measure: ShortText = ""
+    baseline: ShortText | None = None
+    target: ShortText | None = None
+    actual: ShortText | None = None
+
+
+class Action(WriteModel):
+    description: LongText
+    lead: ShortText = ""
+    due: date | None = Field(default=None, description="Inside the plan's session")
+    resources: ShortText = ""
+    pef_funded: bool = False
+
+
+_PRIORITY_EXAMPLE = {
+    "title": "Raise attainment in numeracy at first level",
+    "nif_priorities": ["Improvement in achievement, particularly in literacy and numeracy"],
+    "nif_drivers": ["Curriculum and assessment", "Performance information"],
+    "indicator_codes": ["2.3", "3.2"],
+    "rationale": "Tracking shows 64% of P4 on track in numeracy against 78% nationally.",
+    "outcomes": [{"description": "P4 on track in numeracy", "measure": "% on track",
+                  "baseline": "64", "target": "75", "actual": None}],
+    "actions": [{"description": "Number talks in every P2-P4 class", "lead": "DHT",
+                 "due": "2026-03-31", "resources": "CLPL twilight x3", "pef_funded": True}],
+    "pef_allocation": "12500.00",
+}
+
+
+class PriorityCreate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_PRIORITY_EXAMPLE]})
+    title: Name
+    nif_priorities: Codes = []
+    nif_drivers: Codes = []
+    indicator_codes: Codes = []
+    rationale: LongText = ""
+    outcomes: list[Outcome] = Field(default=[], max_length=20)
+    actions: list[Action] = Field(default=[], max_length=50)
+    pef_allocation: Money = Decimal("0.00")
+
+
+class PriorityUpdate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"pef_allocation": "9000.00"}]})
+    title: Name = Field(default=None)
+    nif_priorities: Codes = Field(default=None)
+    nif_drivers: Codes = Field(default=None)
+    indicator_codes: Codes = Field(default=None)
+    rationale: LongText = Field(default=None)
+    outcomes: list[Outcome] = Field(default=None, max_length=20)
+    actions: list[Action] = Field(default=None, max_length=50)
+    pef_allocation: Money = Field(default=None)
+
+
+class PriorityRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        **_PRIORITY_EXAMPLE, "id": "1d7f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b",
+        "plan_id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", "position": 0, "latest_rag": "amber",
+        "version": 1, "created_at": "2025-08-20T09:00:00Z", "updated_at": "2025-08-20T09:00:00Z",
+    }]})
+    id: uuid.UUID
+    plan_id: uuid.UUID
+    position: int
+    title: str
+    nif_priorities: list[str]
+    nif_drivers: list[str]
+    indicator_codes: list[str]
+    rationale: str
+    outcomes: list[Outcome]
+    actions: list[Action]
+    pef_allocation: Decimal
+    latest_rag: Rag | None = None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProgressCreate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "rag": "amber", "commentary": "Number talks in place in 5 of 6 classes; P3 to follow."}]})
+    rag: Rag
+    commentary: LongText = ""
+
+
+class ProgressRead(ReadModel):
+    id: uuid.UUID
+    priority_id: uuid.UUID
+    rag: Rag
+    commentary: str
+    recorded_at: datetime
+    recorded_by: uuid.UUID | None
+    recorded_by_label: str
+
+
+class PlanCreate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "establishment_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21", "session": "2025-26",
+        "title": "School improvement plan 2025-26", "context": "A 412-pupil primary in Airdrie.",
+    }]})
+    establishment_id: uuid.UUID
+    session: SchoolSession
+    title: ShortText = ""
+    context: LongText = ""
+
+
+class PlanUpdate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"context": "Updated context"}]})
+    title: ShortText = Field(default=None)
+    context: LongText = Field(default=None)
+
+
+class Transition(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "feedback": "Priority 2 needs a measurable outcome for the PEF spend."}]})
+    feedback: LongText | None = Field(
+        default=None, description="Required when returning; kept in the history")
+
+
+class TransitionRead(ReadModel):
+    from_status: Status
+    to_status: Status
+    actor_id: uuid.UUID | None
+    actor_label: str
+    feedback: str | None
+    occurred_at: datetime
+
+
+class PlanRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
+        "establishment_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21",
+        "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "session": "2025-26",
+        "status": "submitted", "title": "School improvement plan 2025-26", "context": "",
+        "feedback": None, "submitted_at": "2025-09-30T15:00:00Z", "agreed_at": None,
+        "priority_count": 3, "due_on": "2025-09-30", "overdue": False,
+        "allowed_transitions": ["return", "agree"], "version": 4,
+        "created_at": "2025-08-20T09:00:00Z", "updated_at": "2025-09-30T15:00:00Z",
+    }]})
+    id: uuid.UUID
+    establishment_id: uuid.UUID
+    authority_id: uuid.UUID
+    session: str
+    status: Status
+    title: str
+    context: str
+    feedback: str | None
+    submitted_at: datetime | None
+    agreed_at: datetime | None
+    priority_count: int = 0
+    due_on: date | None = None
+    overdue: bool = False
+    allowed_transitions: list[str] = Field(
+        default=[], description="What the caller may do next (submit, return, agree, close)")
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Evaluation(WriteModel):
+    indicator_code: Annotated[str, Field(max_length=16)]
+    grade: int = Field(ge=0, le=100, description="On the framework's scale")
+    evaluative_text: LongText = ""
+
+
+class PriorityProgressEntry(WriteModel):
+    priority_id: uuid.UUID
+    rag: Rag | None = None
+    commentary: LongText = ""
+
+
+_REPORT_EXAMPLE = {
+    "establishment_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21", "session": "2025-26",
+    "summary": "A year of steady progress in numeracy.",
+    "evaluations": [{"indicator_code": "1.3", "grade": 4, "evaluative_text": "Good"},
+                    {"indicator_code": "2.3", "grade": 4, "evaluative_text": "Good"},
+                    {"indicator_code": "3.1", "grade": 5, "evaluative_text": "Very good"},
+                    {"indicator_code": "3.2", "grade": 3, "evaluative_text": "Satisfactory"}],
+    "priority_progress": [],
+}
+
+
+class ReportCreate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_REPORT_EXAMPLE]})
+    establishment_id: uuid.UUID
+    session: SchoolSession
+    summary: LongText = ""
+    evaluations: list[Evaluation] = Field(default=[], max_length=60)
+    priority_progress: list[PriorityProgressEntry] = Field(default=[], max_length=10)
+
+
+class ReportUpdate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"summary": "Revised summary"}]})
+    summary: LongText = Field(default=None)
+    evaluations: list[Evaluation] = Field(default=None, max_length=60)
+    priority_progress: list[PriorityProgressEntry] = Field(default=None, max_length=10)
+
+
+class ReportRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        **_REPORT_EXAMPLE, "id": "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d",
+        "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "status": "draft",
+        "framework_code": "HGIOS4", "feedback": None, "submitted_at": None, "agreed_at": None,
+        "due_on": "2026-06-26", "overdue": False, "allowed_transitions": ["submit"],
+        "version": 1, "created_at": "2026-05-01T09:00:00Z", "updated_at": "2026-05-01T09:00:00Z",
+    }]})
+    id: uuid.UUID
+    establishment_id: uuid.UUID
+    authority_id: uuid.UUID
+    session: str
+    status: Status
+    framework_code: str
+    summary: str
+    evaluations: list[Evaluation]
+    priority_progress: list[PriorityProgressEntry]
+    feedback: str | None
+    submitted_at: datetime | None
+    agreed_at: datetime | None
+    due_on: date | None = None
+    overdue: bool = False
+    allowed_transitions: list[str] = []
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CalendarPut(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "plan_due": "2025-09-30", "report_due": "2026-06-26"}]})
+    plan_due: date | None = None
+    report_due: date | None = None
+
+
+class CalendarRead(ReadModel):
+    authority_id: uuid.UUID
+    session: str
+    plan_due: date | None
+    report_due: date | None
+    version: int
+    updated_at: datetime
