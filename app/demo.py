@@ -2,18 +2,22 @@
 and one user of each role. Idempotent; refused in production."""
 
 import csv
+from datetime import date
 from decimal import Decimal
 from importlib import resources
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.core.http import IfMatch
 from app.identity import service as identity
 from app.identity.models import User
 from app.identity.principal import Principal, Role
 from app.identity.schemas import UserCreate
 from app.organisations.models import Authority, Cluster, Establishment, Region
 
+NIF_ACHIEVEMENT = "Improvement in achievement, particularly in literacy and numeracy"
+NIF_WELLBEING = "Improvement in children and young people's health and wellbeing"
 DEMO_PASSWORD = "demo-password-2025"  # noqa: S105 - documented, development only
 DEMO_AUTHORITY = "S12000050"  # North Lanarkshire
 DEMO_REGION = "west-partnership"
@@ -50,6 +54,7 @@ def seed_demo(session: Session, system: Principal) -> dict[str, int]:
             counts["establishments"] += 1
     session.flush()
     counts["users"] = _demo_users(session, system, authorities[DEMO_AUTHORITY])
+    counts["plans"] = _demo_planning(session, system, authorities[DEMO_AUTHORITY])
     return counts
 
 
@@ -90,3 +95,68 @@ def _demo_users(session: Session, system: Principal, authority: Authority) -> in
 
 def demo_users_present(session: Session) -> bool:
     return session.scalars(select(col(User.id)).where(col(User.is_demo))).first() is not None
+
+
+PLAN_STATES = ["draft", "submitted", "returned", "agreed", "agreed", "draft"]
+
+
+def _demo_planning(session: Session, system: Principal, authority: Authority) -> int:
+    """This session's plans in every state, last session's closed with agreed reports."""
+    from app.planning import calendar, plans, reports
+    from app.planning.models import ImprovementPlan
+    from app.planning.schemas import (
+        CalendarPut,
+        Evaluation,
+        PlanCreate,
+        PriorityCreate,
+        PriorityProgressEntry,
+        ReportCreate,
+    )
+
+    if session.scalars(select(col(ImprovementPlan.id)).where(
+            col(ImprovementPlan.authority_id) == authority.id)).first():
+        return 0
+    anyone = IfMatch("*")
+    for name, plan_due, report_due in (("2025-26", "2025-09-30", "2026-06-26"),
+                                       ("2026-27", "2026-09-30", "2027-06-25")):
+        calendar.put_calendar(session, system, authority.id, name, CalendarPut(
+            plan_due=date.fromisoformat(plan_due), report_due=date.fromisoformat(report_due)),
+            anyone)
+    schools = list(session.scalars(
+        select(Establishment).where(col(Establishment.authority_id) == authority.id,
+                                    col(Establishment.sector) == "primary")
+        .order_by(col(Establishment.code)).limit(len(PLAN_STATES))))
+    priorities = [
+        PriorityCreate(title="Raise attainment in numeracy", indicator_codes=["2.3", "3.2"],
+                       nif_priorities=[NIF_ACHIEVEMENT], nif_drivers=["Curriculum and assessment"],
+                       rationale="Tracking shows a dip in P4 numeracy.",
+                       pef_allocation=Decimal("8000.00")),
+        PriorityCreate(title="Wellbeing and inclusion", indicator_codes=["3.1"],
+                       nif_priorities=[NIF_WELLBEING], nif_drivers=["School and ELC leadership"]),
+    ]
+    made = 0
+    for school, state in zip(schools, PLAN_STATES, strict=False):
+        last = plans.create_plan(session, system, PlanCreate(
+            establishment_id=school.id, session="2025-26", title="School improvement plan"))
+        ids = [plans.create_priority(session, system, last.id, p).id for p in priorities]
+        for action in ("submit", "agree", "close"):
+            plans.transition_plan(session, system, last.id, action, "Agreed at review meeting",
+                                  anyone)
+        report = reports.create_report(session, system, ReportCreate(
+            establishment_id=school.id, session="2025-26",
+            evaluations=[Evaluation(indicator_code=c, grade=g, evaluative_text="See evidence")
+                         for c, g in zip(("1.3", "2.3", "3.1", "3.2"), (4, 4, 5, 3), strict=True)],
+            priority_progress=[PriorityProgressEntry(priority_id=i, rag="green") for i in ids]))
+        for action in ("submit", "agree"):
+            reports.transition_report(session, system, report.id, action, None, anyone)
+        current = plans.create_plan(session, system, PlanCreate(
+            establishment_id=school.id, session="2026-27", title="School improvement plan"))
+        plans.create_priority(session, system, current.id, priorities[0])
+        path = {"draft": [], "submitted": ["submit"], "returned": ["submit", "return"],
+                "agreed": ["submit", "agree"]}[state]
+        for action in path:
+            plans.transition_plan(session, system, current.id, action,
+                                  "Please add a measurable outcome." if action == "return" else None,
+                                  anyone)
+        made += 2
+    return made

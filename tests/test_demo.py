@@ -1,0 +1,27 @@
+"""The demo data a newcomer sees at /docs: real West Partnership schools, every role,
+plans and reports in every state. Loading it twice adds nothing."""
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.cli import SYSTEM
+from app.demo import seed_demo
+from app.identity.models import User
+from app.organisations.models import Establishment
+from app.planning.models import ImprovementPlan, QualityReport
+
+
+def test_demo_data_is_rich_and_idempotent(engine, db: Session) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        first = seed_demo(session, SYSTEM)
+        session.commit()
+        again = seed_demo(session, SYSTEM)
+        session.commit()
+    assert first["establishments"] == 705 and first["users"] == 4
+    assert again == {"clusters": 0, "establishments": 0, "users": 0, "plans": 0}
+    assert db.exec(select(func.count()).select_from(Establishment)).one() == 705
+    roles = set(db.exec(select(User.role).where(User.is_demo)))
+    assert roles == {"admin", "officer", "headteacher", "regional_lead"}
+    statuses = set(db.exec(select(ImprovementPlan.status)))
+    assert statuses == {"draft", "submitted", "returned", "agreed", "closed"}
+    assert set(db.exec(select(QualityReport.status))) == {"agreed"}
