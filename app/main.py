@@ -14,6 +14,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.core.http import BodyLimitMiddleware, Paginator
+from app.core.idempotency import IdempotencyMiddleware
 from app.core.observability import RequestContextMiddleware, configure_logging
 from app.core.security import KeyRing
 from app.frameworks.router import router as frameworks_router
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    integration_router):
         app.include_router(router, prefix=API_PREFIX)
 
+    app.add_middleware(IdempotencyMiddleware)  # inside the body cap: it reads whole bodies
     app.add_middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body_bytes)
     if settings.cors_origins:  # outside the size limit, so browsers can read a 413
         app.add_middleware(

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from app.core import idempotency  # noqa: F401
 from app.frameworks import models as frameworks  # noqa: F401
 from app.identity import models as identity  # noqa: F401
 from app.integration import models as integration  # noqa: F401

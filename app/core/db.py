@@ -47,6 +47,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # SQLite's own lower() folds ASCII only; text search must match "Ìle" with "ìle" as
+    # PostgreSQL does.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -54,6 +61,11 @@ def get_session(request: Request) -> Iterator[Session]:
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         try:
             yield session
+            idempotency_key = getattr(request.state, "idempotency_scope_key", None)
+            if idempotency_key is not None:
+                from app.core.idempotency import mark_committed
+
+                mark_committed(session, idempotency_key)
             session.commit()
         except BaseException:
             session.rollback()

@@ -1,0 +1,206 @@
+"""Idempotency-Key on every POST, stored in the database so it holds across processes.
+
+A retry with the same key and body replays the first answer (status, headers, body) without
+doing the work again; the same key with another body is 422; a retry while the first is still
+running is 409 with Retry-After. Exactly once: the record is marked `committed` inside the
+request's own transaction (see db.get_session), so a crash after the work committed can never
+lead to the work being done twice; a crash before it leaves an expired claim to take over."""
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, LargeBinary, String, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import problem_response
+from app.core.security import InvalidToken, verify_access_token
+from app.core.types import UTCDateTime, utcnow
+
+KEEP_FOR = timedelta(hours=24)
+CLAIM_FOR = timedelta(seconds=60)  # a request still "running" after this has died
+STATE_KEY = "idempotency_scope_key"
+# Answers a retry must not be stuck with: the client is told to try again.
+NOT_STORED = {401, 408, 409, 412, 423, 425, 429}
+MAX_STORED_BODY = 1024 * 1024
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_record"
+    scope_key: str = Field(sa_type=String(64), primary_key=True)
+    fingerprint: str = Field(sa_type=String(64))
+    state: str = Field(sa_type=String(16))  # processing | committed | done
+    status_code: int | None = None
+    headers: list[list[str]] | None = Field(default=None, sa_type=JSON)
+    body: bytes | None = Field(default=None, sa_type=LargeBinary)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    locked_until: datetime = Field(sa_type=UTCDateTime)
+
+
+_table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+
+
+def mark_committed(session: Session, scope_key: str) -> None:
+    """Called by the request's own transaction just before it commits."""
+    session.execute(update(_table).where(_table.c.scope_key == scope_key).values(state="committed"))
+
+
+def _claim(engine: Engine, scope_key: str, fingerprint: str) -> tuple[str, Any]:
+    now = utcnow()
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    fresh = {"fingerprint": fingerprint, "state": "processing", "status_code": None,
+             "headers": None, "body": None, "created_at": now, "locked_until": now + CLAIM_FOR}
+    with engine.begin() as connection:
+        created = connection.execute(
+            insert(_table).values(scope_key=scope_key, **fresh).on_conflict_do_nothing()
+            .returning(_table.c.scope_key)  # rowcount is not reliable here on psycopg
+        ).first()
+        if created is not None:
+            return "new", None
+        query = select(_table).where(_table.c.scope_key == scope_key)
+        if engine.dialect.name == "postgresql":
+            query = query.with_for_update()
+        row = connection.execute(query).one()
+        expired = row.created_at < now - KEEP_FOR
+        died = row.state == "processing" and row.locked_until < now
+        if expired or (died and row.fingerprint == fingerprint):
+            connection.execute(update(_table).where(_table.c.scope_key == scope_key).values(**fresh))
+            return "new", None
+        if row.fingerprint != fingerprint:
+            return "mismatch", None
+        return row.state, row
+
+
+def _finish(engine: Engine, scope_key: str, status: int, headers: list[list[str]],
+            body: bytes) -> None:
+    with engine.begin() as connection:
+        where = _table.c.scope_key == scope_key
+        if status >= 500 or status in NOT_STORED or len(body) > MAX_STORED_BODY:
+            connection.execute(delete(_table).where(where))  # let the retry do the work
+        else:
+            connection.execute(update(_table).where(where).values(
+                state="done", status_code=status, headers=headers, body=body))
+
+
+def _release(engine: Engine, scope_key: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(delete(_table).where(
+            _table.c.scope_key == scope_key, _table.c.state == "processing"))
+
+
+REPLAYED_HEADERS = {"content-type", "location", "etag", "content-language"}
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = Headers(scope=scope).get("idempotency-key") if scope["type"] == "http" else None
+        if key is None or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if not 1 <= len(key) <= 255 or not key.isprintable():
+            await problem_response(request, 400, "Bad Idempotency-Key", "bad-idempotency-key",
+                                   "Idempotency-Key is 1 to 255 printable characters.")(
+                scope, receive, send)
+            return
+        subject = self._subject(scope)
+        if subject is None:  # the app will answer 401; nothing to remember
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        scope_key = hashlib.sha256(f"{subject}\n{key}".encode()).hexdigest()
+        fingerprint = hashlib.sha256(json.dumps(
+            [scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
+             Headers(scope=scope).get("content-type", ""), body.hex()]).encode()).hexdigest()
+        engine: Engine = scope["app"].state.engine
+        outcome, row = await run_in_threadpool(_claim, engine, scope_key, fingerprint)
+        if outcome != "new":
+            await self._answer_repeat(request, outcome, row)(scope, receive, send)
+            return
+        scope.setdefault("state", {})[STATE_KEY] = scope_key
+        await self._run(scope, body, send, engine, scope_key)
+
+    @staticmethod
+    def _subject(scope: Scope) -> str | None:
+        authorization = Headers(scope=scope).get("authorization", "")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        state = scope["app"].state
+        try:
+            return str(verify_access_token(state.keys, state.settings, token.strip())["sub"])
+        except InvalidToken:
+            return None
+
+    async def _run(self, scope: Scope, body: bytes, send: Send, engine: Engine,
+                   scope_key: str) -> None:
+        sent = False
+
+        async def replay_body() -> Message:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        status = 500
+        headers: list[list[str]] = []
+        captured: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [[k.decode("latin-1"), v.decode("latin-1")]
+                           for k, v in message.get("headers", [])
+                           if k.decode("latin-1").lower() in REPLAYED_HEADERS]
+            elif message["type"] == "http.response.body":
+                captured.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_body, capture)
+        except BaseException:
+            await run_in_threadpool(_release, engine, scope_key)
+            raise
+        await run_in_threadpool(_finish, engine, scope_key, status, headers, b"".join(captured))
+
+    @staticmethod
+    def _answer_repeat(request: Request, outcome: str, row: Any) -> Any:
+        from fastapi.responses import Response
+
+        if outcome == "mismatch":
+            return problem_response(
+                request, 422, "Idempotency-Key reused", "idempotency-key-reused",
+                "This Idempotency-Key was used with a different request; use a new key.")
+        if outcome == "done":
+            headers = {k: v for k, v in row.headers or []}
+            headers["Idempotent-Replayed"] = "true"
+            return Response(row.body, status_code=row.status_code, headers=headers)
+        if outcome == "committed":
+            return problem_response(
+                request, 409, "Already applied", "idempotent-applied",
+                "A request with this Idempotency-Key was applied, but its answer was lost; "
+                "read the resource to see the result.")
+        return problem_response(
+            request, 409, "Request in progress", "idempotent-in-progress",
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+            headers={"Retry-After": "1"})
