@@ -55,6 +55,7 @@ def seed_demo(session: Session, system: Principal) -> dict[str, int]:
     session.flush()
     counts["users"] = _demo_users(session, system, authorities[DEMO_AUTHORITY])
     counts["plans"] = _demo_planning(session, system, authorities[DEMO_AUTHORITY])
+    counts["vse_cycles"] = _demo_vse(session, system, authorities[DEMO_AUTHORITY])
     return counts
 
 
@@ -159,4 +160,59 @@ def _demo_planning(session: Session, system: Principal, authority: Authority) ->
                                   "Please add a measurable outcome." if action == "return" else None,
                                   anyone)
         made += 2
+    return made
+
+
+VSE_STATES = ["reported", "proposed", "scheduled", "in_progress", "closed", "cancelled"]
+VSE_THEMES = [["Curriculum design", "Tracking and monitoring"], ["Learner voice"],
+              ["Curriculum design", "Moderation of assessment"], ["Tracking and monitoring"],
+              ["Learner voice", "Leadership of change"], []]
+
+
+def _demo_vse(session: Session, system: Principal, authority: Authority) -> int:
+    """VSE cycles in every state, with teams, grades and themes. The demo headteacher's school
+    has a reported one, so that headteacher sees a VSE too."""
+    from app.assurance import vse
+    from app.assurance.models import VseCycle
+    from app.assurance.vse_schemas import TeamMember, ValidatedEvaluation, VseCreate, VseUpdate
+
+    if session.scalars(select(col(VseCycle.id)).where(
+            col(VseCycle.authority_id) == authority.id)).first():
+        return 0
+    anyone = IfMatch("*")
+    officer = session.scalars(select(User).where(col(User.email) == "officer@demo.sih.scot")).first()
+    team = [TeamMember(name="Fiona Reid", role="associate_assessor"),
+            TeamMember(name="Headteacher, St Mary's Primary", role="peer_headteacher")]
+    if officer is not None:
+        team.insert(0, TeamMember(user_id=officer.id, role="officer"))
+    schools = session.scalars(
+        select(Establishment).where(col(Establishment.authority_id) == authority.id,
+                                    col(Establishment.sector) == "primary")
+        .order_by(col(Establishment.code)).limit(len(VSE_STATES)))
+    grades = {"1.3": 4, "2.3": 3, "3.2": 4}
+    path = {"proposed": [], "scheduled": ["schedule"], "in_progress": ["schedule", "start"],
+            "reported": ["schedule", "start", "report"],
+            "closed": ["schedule", "start", "report", "close"], "cancelled": ["cancel"]}
+    made = 0
+    for i, (school, state) in enumerate(zip(schools, VSE_STATES, strict=False)):
+        done = state in ("reported", "closed", "cancelled")
+        year = 2025 if done else 2026
+        cycle = vse.create_vse_cycle(session, system, VseCreate.model_validate({
+            "establishment_id": school.id, "session": f"{year}-{(year + 1) % 100:02d}",
+            "trigger": "school_requested" if i % 2 else "authority_directed",
+            "indicator_codes": list(grades), "team": team, "themes": VSE_THEMES[i],
+            "planning_date": date(year, 10, 6 + i), "visit_start": date(year, 11, 3 + i),
+            "visit_end": date(year, 11, 5 + i),
+            "summary": "Self-evaluation is accurate in 1.3; 2.3 is graded one point lower than "
+                       "the school's own view." if done else "",
+        }))
+        for action in path[state]:
+            if action == "report":
+                vse.update_vse_cycle(session, system, cycle.id, VseUpdate(evaluations=[
+                    ValidatedEvaluation(indicator_code=code, grade=grade,
+                                        strengths="Clear, shared vision for improvement",
+                                        next_steps="Sharpen the use of data to plan next steps")
+                    for code, grade in grades.items()]), anyone)
+            vse.transition_vse_cycle(session, system, cycle.id, action, anyone)
+        made += 1
     return made

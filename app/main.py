@@ -10,6 +10,8 @@ from fastapi.openapi.utils import get_openapi
 from sqlmodel import Session
 
 from app import ops
+from app.assurance.router import router as assurance_router
+from app.assurance.vse_router import router as vse_router
 from app.core.config import Settings, get_settings
 from app.core.db import make_engine
 from app.core.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
@@ -66,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(auth_router, prefix=API_PREFIX)
     for router in (identity_router, organisations_router, frameworks_router, planning_router,
-                   integration_router):
+                   assurance_router, vse_router, integration_router):
         app.include_router(router, prefix=API_PREFIX)
 
     app.add_middleware(IdempotencyMiddleware)  # inside the body cap: it reads whole bodies

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from app.assurance import models as assurance  # noqa: F401
 from app.core import idempotency  # noqa: F401
 from app.frameworks import models as frameworks  # noqa: F401
 from app.identity import models as identity  # noqa: F401

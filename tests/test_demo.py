@@ -4,6 +4,7 @@ plans and reports in every state. Loading it twice adds nothing."""
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.assurance.models import VseCycle
 from app.cli import SYSTEM
 from app.demo import seed_demo
 from app.identity.models import User
@@ -18,10 +19,13 @@ def test_demo_data_is_rich_and_idempotent(engine, db: Session) -> None:
         again = seed_demo(session, SYSTEM)
         session.commit()
     assert first["establishments"] == 705 and first["users"] == 4
-    assert again == {"clusters": 0, "establishments": 0, "users": 0, "plans": 0}
+    assert again == {"clusters": 0, "establishments": 0, "users": 0, "plans": 0, "vse_cycles": 0}
     assert db.exec(select(func.count()).select_from(Establishment)).one() == 705
     roles = set(db.exec(select(User.role).where(User.is_demo)))
     assert roles == {"admin", "officer", "headteacher", "regional_lead"}
     statuses = set(db.exec(select(ImprovementPlan.status)))
     assert statuses == {"draft", "submitted", "returned", "agreed", "closed"}
     assert set(db.exec(select(QualityReport.status))) == {"agreed"}
+    assert first["vse_cycles"] == 6
+    assert set(db.exec(select(VseCycle.status))) == {
+        "proposed", "scheduled", "in_progress", "reported", "closed", "cancelled"}

@@ -6,8 +6,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -181,12 +182,11 @@ def _allowed_methods(request: Request) -> str:
     """Starlette names only the first route that matched the path; FastAPI has a route per
     method, so gather them all for an honest Allow header."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
+    # Included routers are wrapped (FastAPI 0.16x); iter_route_contexts unwraps them.
+    for route in iter_route_contexts(request.app.router.routes):
         match, _ = route.matches({**request.scope, "method": "GET"})
         if match != Match.NONE:
             methods |= set(getattr(route, "methods", None) or ())
-    if "GET" in methods:
-        methods.add("HEAD")
     return ", ".join(sorted(methods))
 
 
@@ -239,6 +239,16 @@ def install_error_handlers(app: FastAPI) -> None:
             "The change conflicts with existing records (a duplicate, or records still in use).",
         )
 
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses to store or compare (e.g. NUL in PostgreSQL text):
+        # the request is at fault, so retrying it (what a 503 invites) cannot help.
+        log.info("data error", extra={"error": type(exc.orig).__name__})
+        return problem_response(
+            request, 422, "Validation failed", "validation",
+            "The request holds a value the service cannot store or search for.",
+        )
+
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -251,7 +261,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error")
-        return problem_response(
-            request, 500, "Internal server error", "internal",
-            "Something went wrong on our side; it has been logged.",
-        )
+        return internal_error_response(request)
+
+
+def internal_error_response(request: Request) -> JSONResponse:
+    return problem_response(
+        request, 500, "Internal server error", "internal",
+        "Something went wrong on our side; it has been logged.",
+    )

@@ -15,6 +15,9 @@ from fastapi import Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Select, and_, or_
 from sqlmodel import Session
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import (
     BadRequest,
@@ -22,6 +25,7 @@ from app.core.errors import (
     PreconditionRequired,
     Problem,
     UnsupportedMediaType,
+    problem_response,
 )
 
 T = TypeVar("T")
@@ -192,6 +196,50 @@ def require_json(request: Request) -> None:
         raise UnsupportedMediaType(
             f"This operation takes application/json, not {media or 'a body without Content-Type'}."
         )
+
+
+# Request size ------------------------------------------------------------------------
+
+
+class BodyLimitMiddleware:
+    """Caps request bodies and answers 413 as problem+json.
+
+    FastAPI's own `max_body_size` answers a declared oversize Content-Length with Starlette's
+    plain-text 413, overriding whatever the app says; this one keeps the error contract."""
+
+    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+        self.app = app
+        self.max_body_size = max_body_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_size:
+            response = problem_response(
+                Request(scope), 413, "Request body too large", "body-too-large",
+                self._detail(), headers={"Connection": "close"},
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_size:
+                    # FastAPI re-raises HTTPException from body reading: the handler in
+                    # errors.py turns it into the problem+json answer.
+                    raise StarletteHTTPException(413, self._detail())
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _detail(self) -> str:
+        return f"The body is larger than {self.max_body_size} bytes."
 
 
 # OpenAPI declarations ------------------------------------------------------------------

@@ -10,7 +10,10 @@ import uuid
 from typing import Any
 
 from prometheus_client import Counter, Histogram
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import internal_error_response
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -80,10 +83,12 @@ class RequestContextMiddleware:
         status = 500
         path: str = scope["path"]
 
+        responded = False
+
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responded = message["status"], True
                 headers = [
                     (k, v) for k, v in message.get("headers", []) if k.lower() != b"server"
                 ]
@@ -100,6 +105,13 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Answered here, inside the request's context, so that the 500 carries the request
+            # id and the security headers, and its log line the request id.
+            if responded:
+                raise
+            logging.getLogger("app.errors").exception("unhandled error")
+            await internal_error_response(Request(scope))(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

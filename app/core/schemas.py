@@ -1,10 +1,20 @@
 """Field types and base models that every domain's contract uses."""
 
 import re
-from datetime import datetime
-from typing import Annotated, Any
+from datetime import date, datetime
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 
 def _printable(value: str) -> str:
@@ -38,11 +48,52 @@ def _rfc3339_only(value: Any) -> Any:
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date_only(value: Any) -> Any:
+    # Pydantic would also read numbers as Unix times; the contract says YYYY-MM-DD.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("a date written YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_date_only)]
+
+
+def _scalar(annotation: Any) -> Any:
+    """bool or int when a field holds just that (optionally None), else None."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        annotation = members[0] if len(members) == 1 else None
+        while get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+    return annotation if annotation in (bool, int) else None
+
 
 class WriteModel(BaseModel):
-    """Request bodies: unknown fields are an error, not silently dropped."""
+    """Request bodies: unknown fields are an error, not silently dropped, and JSON types are
+    taken at their word: `0` is not false and `"4"` is not 4."""
 
     model_config = ConfigDict(extra="forbid")
+
+    # A field validator (not a model one), so that the error's loc names the field.
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_types_as_sent(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        kind = _scalar(field.annotation) if field is not None else None
+        if kind is None or value is None:
+            return value
+        if kind is bool and not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError("must be a whole number")
+        return value
 
 
 class ReadModel(BaseModel):
@@ -72,3 +123,9 @@ def session_bounds(session: str) -> tuple[Any, Any]:
 
     start = int(session[:4])
     return date(start, 8, 1), date(start + 1, 7, 31)
+
+
+def session_of(day: Any) -> str:
+    """The school session a date falls in (sessions start on 1 August)."""
+    start = day.year if day.month >= 8 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"

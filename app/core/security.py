@@ -5,7 +5,7 @@ import json
 import os
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,17 @@ class KeyRing:
     active_kid: str
     private_pem: str
     public_pems: dict[str, str]  # every kid that still verifies
+    # Parsed once: loading an RSA private key validates it, which costs tens of milliseconds,
+    # far too much to pay on every token. A malformed key fails here, at startup.
+    signing_key: Any = field(init=False, repr=False, compare=False)
+    verifying_keys: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "signing_key",
+                           serialization.load_pem_private_key(self.private_pem.encode(), password=None))
+        object.__setattr__(self, "verifying_keys", {
+            kid: serialization.load_pem_public_key(pem.encode()) for kid, pem in self.public_pems.items()
+        })
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "KeyRing":
@@ -62,9 +73,11 @@ class KeyRing:
             active = settings.jwt_active_kid or next(iter(private))
         else:
             active, private = "dev", {"dev": _dev_key(settings)}
-        publics = {kid: public_pem_of(pem) for kid, pem in private.items()}
-        if settings.jwt_retired_public_keys:
-            publics.update(json.loads(settings.jwt_retired_public_keys))
+        if active not in private:
+            raise ValueError(f"SIH_JWT_ACTIVE_KID {active!r} is not among SIH_JWT_PRIVATE_KEYS")
+        retired = json.loads(settings.jwt_retired_public_keys) if settings.jwt_retired_public_keys else {}
+        # A retired entry never replaces the public half of a key we still hold.
+        publics = {**retired, **{kid: public_pem_of(pem) for kid, pem in private.items()}}
         return cls(active, private[active], publics)
 
 
@@ -114,7 +127,7 @@ def issue_access_token(
         "exp": int((now + timedelta(seconds=ttl)).timestamp()),
         "jti": jti,
     }
-    token = jwt.encode(payload, keys.private_pem, algorithm=ALGORITHM, headers={"kid": keys.active_kid})
+    token = jwt.encode(payload, keys.signing_key, algorithm=ALGORITHM, headers={"kid": keys.active_kid})
     return token, jti, ttl
 
 
@@ -125,7 +138,7 @@ def verify_access_token(keys: KeyRing, settings: Settings, token: str) -> dict[s
         raise InvalidToken("malformed token") from exc
     if header.get("alg") != ALGORITHM:
         raise InvalidToken("algorithm not accepted")
-    public = keys.public_pems.get(str(header.get("kid")))
+    public = keys.verifying_keys.get(str(header.get("kid")))
     if public is None:
         raise InvalidToken("unknown key id")
     try:

@@ -7,7 +7,7 @@ from fastapi import Path, Response, status
 from app.core.db import SessionDep
 from app.core.http import etag_for, problems
 from app.frameworks import service
-from app.frameworks.schemas import FrameworkCreate, FrameworkRead, NifRead
+from app.frameworks.schemas import FrameworkCode, FrameworkCreate, FrameworkRead, NifRead
 from app.identity.deps import PrincipalDep, protected_router
 
 router = protected_router(tags=["frameworks"])
@@ -35,7 +35,7 @@ def create_framework(body: FrameworkCreate, session: SessionDep, principal: Prin
 @router.get("/frameworks/{code}", operation_id="getFramework",
             summary="Get a framework by code (HGIOS4, HGIOELC, ...)",
             response_model=FrameworkRead, responses=problems(404, 422))
-def get_framework(code: Annotated[str, Path(max_length=32)], session: SessionDep) -> FrameworkRead:
+def get_framework(code: Annotated[FrameworkCode, Path()], session: SessionDep) -> FrameworkRead:
     return service.get_framework(session, code)
 
 

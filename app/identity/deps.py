@@ -127,11 +127,13 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 def protected_router(prefix: str = "", *, tags: list[str]) -> APIRouter:
-    """Every domain router starts here: JSON bodies only, a Principal on every operation,
-    and the errors any protected operation may answer declared once."""
+    """Every domain router starts here: a Principal on every operation, JSON bodies only,
+    and the errors any protected operation may answer declared once. The caller is checked
+    first, so that nobody learns anything about an operation (even its media type) without a
+    token."""
     return APIRouter(
         prefix=prefix,
         tags=list(tags),
-        dependencies=[Depends(require_json), Depends(get_principal)],
+        dependencies=[Depends(get_principal), Depends(require_json)],
         responses=problems(400, 401, 422, 503),
     )

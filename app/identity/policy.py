@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, false, select, true
 from sqlmodel import Session, col
 
+from app.assurance.models import SupportStatus, Visit, VseCycle
 from app.core.errors import Forbidden, NotFound
 from app.frameworks.models import Framework
 from app.identity.models import IntegrationClient, User
@@ -92,7 +93,34 @@ def _school_documents(model: Any) -> Callable[[Principal], ColumnElement[bool]]:
     return clause
 
 
+def _visits(p: Principal) -> ColumnElement[bool]:
+    """Drafts are their author's own; final visits are the authority's; headteachers see final
+    visits shared with their school; regional leads never see visits (see "visit.list")."""
+    if p.is_admin:
+        return true()
+    if p.role == Role.officer and p.authority_id is not None:
+        return (col(Visit.authority_id) == p.authority_id) & (
+            (col(Visit.status) == "final") | (col(Visit.officer_id) == p.id))
+    if p.role == Role.headteacher and p.establishment_ids:
+        return (col(Visit.establishment_id).in_(p.establishment_ids)
+                & (col(Visit.status) == "final") & col(Visit.shared_with_school))
+    if _client_has(p, Scope.visits_write) and p.authority_ids:
+        return col(Visit.authority_id).in_(p.authority_ids) & (col(Visit.status) == "final")
+    return false()
+
+
+def _vse_cycles(p: Principal) -> ColumnElement[bool]:
+    """Headteachers read their school's VSE once it is reported; findings stay in the authority."""
+    if p.role == Role.headteacher and p.establishment_ids:
+        return (col(VseCycle.establishment_id).in_(p.establishment_ids)
+                & col(VseCycle.status).in_(("reported", "closed")))
+    return _school_documents(VseCycle)(p)
+
+
 VISIBILITY: dict[type, Callable[[Principal], ColumnElement[bool]]] = {
+    SupportStatus: _school_documents(SupportStatus),
+    Visit: _visits,
+    VseCycle: _vse_cycles,
     ImprovementPlan: _school_documents(ImprovementPlan),
     QualityReport: _school_documents(QualityReport),
     Region: lambda p: true(),
@@ -167,7 +195,30 @@ def _links_school(p: Principal, establishment: Establishment) -> bool:
         p.role == Role.officer and establishment.link_officer_id == p.id)
 
 
+def _records_visit(p: Principal, establishment: Establishment) -> bool:
+    return p.is_admin or (
+        p.role == Role.officer and establishment.authority_id == p.authority_id) or (
+        _client_has(p, Scope.visits_write) and establishment.authority_id in p.authority_ids)
+
+
+def _edits_visit(p: Principal, visit: Visit) -> bool:
+    return (p.administers(visit.authority_id)
+            or (p.role == Role.officer and visit.officer_id == p.id)
+            or (_client_has(p, Scope.visits_write) and visit.authority_id in p.authority_ids))
+
+
 RULES: dict[str, Callable[[Principal, Any], bool]] = {
+    # Quality assurance. Records passed: the establishment, or the visit being changed.
+    "support_status.read": lambda p, e: p.is_admin or _leads_school(p, e) or (
+        p.role == Role.officer and e.authority_id == p.authority_id),
+    "support_status.set": lambda p, e: _links_school(p, e),
+    "visit.list": lambda p, _r: p.role in (Role.admin, Role.officer, Role.headteacher)
+    or _client_has(p, Scope.visits_write),
+    "visit.create": _records_visit,
+    "visit.edit": _edits_visit,
+    "vse.direct": lambda p, e: _links_school(p, e),
+    "vse.request": lambda p, e: _leads_school(p, e) or _links_school(p, e),
+    "vse.manage": lambda p, e: _links_school(p, e),
     # Plans and reports: the record passed is the establishment they belong to.
     "school_document.write": lambda p, e: _leads_school(p, e) or p.administers(e.authority_id),
     "school_document.submit": lambda p, e: _leads_school(p, e) or p.is_admin,

@@ -142,8 +142,10 @@ def create_user(session: Session, principal: Principal, data: UserCreate,
     session.flush()
     _set_establishments(session, user, data.establishment_ids)
     session.flush()
-    record_change(session, principal, "user.create", user)
-    return user_read(session, user)
+    created = user_read(session, user)
+    record_change(session, principal, "user.create", user,
+                  after_extra={"establishment_ids": [str(i) for i in created.establishment_ids]})
+    return created
 
 
 def update_user(session: Session, principal: Principal, user_id: uuid.UUID, data: UserUpdate,
@@ -178,7 +180,11 @@ def update_user(session: Session, principal: Principal, user_id: uuid.UUID, data
         user.updated_at = utcnow()
         session.add(user)
         session.flush()
-        record_change(session, principal, "user.update", user, before=before)
+        after: dict[str, Any] = {
+            "establishment_ids": [str(i) for i in user_read(session, user).establishment_ids]}
+        if data.password is not None:
+            after["password_changed"] = True  # that it changed, never what to
+        record_change(session, principal, "user.update", user, before=before, after_extra=after)
     return user_read(session, user)
 
 
@@ -189,7 +195,8 @@ def delete_user(session: Session, principal: Principal, user_id: uuid.UUID, if_m
     if_match(user.version)
     if user.id == principal.id:
         raise Conflict("You cannot delete your own account.")
-    before = snapshot(user)
+    before = {**(snapshot(user) or {}),
+              "establishment_ids": [str(i) for i in user_read(session, user).establishment_ids]}
     user.active = False
     user.deleted_at = utcnow()
     user.updated_at = utcnow()

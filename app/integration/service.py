@@ -32,11 +32,13 @@ def record_change(
     before: dict[str, Any] | None = None,
     authority_id: uuid.UUID | None = None,
     deleted: bool = False,
+    after_extra: dict[str, Any] | None = None,
 ) -> None:
-    """Audit one write and add it to the change feed. `action` is e.g. "establishment.update"."""
+    """Audit one write and add it to the change feed. `action` is e.g. "establishment.update".
+    `after_extra` adds what the record's own row does not hold (links kept in other tables)."""
     resource_type = action.split(".", 1)[0]
     record_id = str(getattr(record, "id"))  # noqa: B009 - every audited record has an id
-    after = None if deleted else snapshot(record)
+    after = None if deleted else {**(snapshot(record) or {}), **(after_extra or {})}
     if authority_id is None:
         authority_id = getattr(record, "authority_id", None)
     session.add(

@@ -17,7 +17,7 @@ from app.core.http import (
     problems,
     with_etag,
 )
-from app.core.schemas import Instant
+from app.core.schemas import Instant, QueryText
 from app.identity.deps import PrincipalDep, protected_router
 from app.organisations import service
 from app.organisations.schemas import (
@@ -43,7 +43,7 @@ READ = problems(400, 404)
 CREATE = problems(400, 403, 409, 413, 415, 422)
 UPDATE = problems(400, 403, 404, 409, 412, 413, 415, 422, 428)
 DELETE = problems(403, 404, 409, 412)
-Q = Annotated[str | None, Query(max_length=200, description="Text search on the name")]
+Q = Annotated[QueryText | None, Query(description="Text search on the name")]
 
 
 def created(response: Response, body: Any, location: str) -> Any:
@@ -141,7 +141,7 @@ def update_authority(authority_id: uuid.UUID, body: AuthorityUpdate, session: Se
 def list_clusters(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
                   limit: Limit = 50, cursor: Cursor = None,
                   authority_id: uuid.UUID | None = None,
-                  area: Annotated[str | None, Query(max_length=200)] = None,
+                  area: Annotated[QueryText | None, Query()] = None,
                   q: Q = None) -> Page[ClusterRead]:
     items, next_cursor = service.list_clusters(
         session, principal, paginator, limit=limit, cursor=cursor,
@@ -192,7 +192,7 @@ def list_establishments(
     authority_id: uuid.UUID | None = None, cluster_id: uuid.UUID | None = None,
     sector: Sector | None = None, status: EstablishmentStatus | None = None,
     gaelic_medium: bool | None = None, link_officer_id: uuid.UUID | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="Name contains, or code starts with")] = None,
+    q: Annotated[QueryText | None, Query(description="Name contains, or code starts with")] = None,
     updated_since: Instant | None = None,
 ) -> Page[EstablishmentRead]:
     items, next_cursor = service.list_establishments(

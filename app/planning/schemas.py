@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, Field
 
-from app.core.schemas import LongText, Name, ReadModel, SchoolSession, ShortText, WriteModel
+from app.core.schemas import Day, LongText, Name, ReadModel, SchoolSession, ShortText, WriteModel
 
 Money = Annotated[
     Decimal, Field(ge=0, le=10_000_000, max_digits=10, decimal_places=2),
@@ -42,7 +42,7 @@ class Outcome(WriteModel):
 class Action(WriteModel):
     description: LongText
     lead: ShortText = ""
-    due: date | None = Field(default=None, description="Inside the plan's session")
+    due: Day | None = Field(default=None, description="Inside the plan's session")
     resources: ShortText = ""
     pef_funded: bool = False
 
@@ -259,8 +259,8 @@ class ReportRead(ReadModel):
 class CalendarPut(WriteModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "plan_due": "2025-09-30", "report_due": "2026-06-26"}]})
-    plan_due: date | None = None
-    report_due: date | None = None
+    plan_due: Day | None = None
+    report_due: Day | None = None
 
 
 class CalendarRead(ReadModel):

@@ -1,0 +1,162 @@
+"""HTTP for support status and visits."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Query, Request, Response
+
+from app.assurance import support, visits
+from app.assurance.schemas import (
+    SupportStatusPut,
+    SupportStatusRead,
+    SyncRequest,
+    SyncResult,
+    VisitCreate,
+    VisitKind,
+    VisitPut,
+    VisitRead,
+    VisitStatus,
+    VisitUpdate,
+)
+from app.core.db import SessionDep
+from app.core.http import (
+    Cursor,
+    IfMatchDep,
+    Limit,
+    OptionalIfMatchDep,
+    Page,
+    PaginatorDep,
+    etag_for,
+    problems,
+    with_etag,
+)
+from app.core.schemas import Day, Instant, SchoolSession
+from app.identity.deps import PrincipalDep, protected_router
+
+router = protected_router(tags=["assurance"])
+WRITE = problems(403, 404, 409, 412, 413, 415, 428)
+
+
+def _etag(response: Response, body: Any) -> Any:
+    response.headers["ETag"] = etag_for(body.version)
+    return body
+
+
+# Support status
+
+
+@router.get("/establishments/{establishment_id}/support-status", operation_id="getSupportStatus",
+            summary="The school's current RAG and support level", response_model=SupportStatusRead,
+            responses=problems(404))
+def get_support_status(establishment_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                       request: Request, response: Response) -> Any:
+    current = support.get_current(session, principal, establishment_id)
+    return with_etag(request, response, current, current.version)
+
+
+@router.put("/establishments/{establishment_id}/support-status", operation_id="setSupportStatus",
+            summary="Agree a new RAG and support level (link officer or authority admin)",
+            description="The previous status stays in the history. Replacing one needs If-Match "
+            "with the current status's ETag; 201 for a school's first status.",
+            response_model=SupportStatusRead,
+            responses={201: {"model": SupportStatusRead, "description": "The first status"},
+                       **WRITE})
+def set_support_status(establishment_id: uuid.UUID, body: SupportStatusPut, session: SessionDep,
+                       principal: PrincipalDep, if_match: IfMatchDep,
+                       response: Response) -> SupportStatusRead:
+    status, first = support.set_status(session, principal, establishment_id, body, if_match)
+    if first:
+        response.status_code = 201
+    return _etag(response, status)
+
+
+@router.get("/establishments/{establishment_id}/support-status/history",
+            operation_id="getSupportStatusHistory", summary="Every status agreed, newest first",
+            response_model=list[SupportStatusRead], responses=problems(404))
+def support_status_history(establishment_id: uuid.UUID, session: SessionDep,
+                           principal: PrincipalDep) -> list[SupportStatusRead]:
+    return support.history(session, principal, establishment_id)
+
+
+# Visits
+
+
+@router.get("/visits", operation_id="listVisits", summary="List visits",
+            description="Officers see their authority's final visits and their own drafts; "
+            "headteachers final visits shared with their school; regional leads get 403: visit "
+            "notes are for the school and its authority only.",
+            response_model=Page[VisitRead], responses=problems(403))
+def list_visits(
+    session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
+    limit: Limit = 50, cursor: Cursor = None, establishment_id: uuid.UUID | None = None,
+    officer_id: uuid.UUID | None = None, authority_id: uuid.UUID | None = None,
+    school_session: Annotated[SchoolSession | None, Query(alias="session")] = None,
+    kind: VisitKind | None = None, status: VisitStatus | None = None,
+    date_from: Annotated[Day | None, Query(alias="from", description="visit_date on or after")] = None,
+    date_to: Annotated[Day | None, Query(alias="to", description="visit_date on or before")] = None,
+    updated_since: Instant | None = None,
+) -> Page[VisitRead]:
+    items, next_cursor = visits.list_visits(
+        session, principal, paginator, limit=limit, cursor=cursor,
+        establishment_id=establishment_id, officer_id=officer_id, authority_id=authority_id,
+        session_name=school_session, kind=kind, status=status, date_from=date_from,
+        date_to=date_to, updated_since=updated_since)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/visits", operation_id="createVisit",
+             summary="Record a visit (send Idempotency-Key so a retry cannot duplicate it)",
+             status_code=201, response_model=VisitRead, responses=WRITE)
+def create_visit(body: VisitCreate, session: SessionDep, principal: PrincipalDep,
+                 response: Response) -> VisitRead:
+    visit = visits.create_visit(session, principal, body)
+    response.headers["Location"] = f"/api/v1/visits/{visit.id}"
+    return _etag(response, visit)
+
+
+@router.post("/visits/sync", operation_id="syncVisits",
+             summary="Send up to 200 visits from one device; each item applied or reported",
+             description="Per item: `applied`, `unchanged`, `conflict` (with the server's current "
+             "version to merge with; send `base_version` = the version the device last had) or "
+             "`rejected` (with the status and reason). An item is never half-applied.",
+             response_model=SyncResult, responses=problems(403, 413, 415))
+def sync_visits(body: SyncRequest, session: SessionDep, principal: PrincipalDep) -> SyncResult:
+    return visits.sync(session, principal, body)
+
+
+@router.get("/visits/{visit_id:uuid}", operation_id="getVisit", summary="Get a visit",
+            response_model=VisitRead, responses=problems(403, 404))
+def get_visit(visit_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+              request: Request, response: Response) -> Any:
+    visit = visits.read(visits.load(session, principal, visit_id))
+    return with_etag(request, response, visit, visit.version)
+
+
+@router.put("/visits/{visit_id:uuid}", operation_id="putVisit",
+            summary="Create a visit at a client-chosen id, or replace it",
+            description="Resending what is stored changes nothing (no If-Match needed); "
+            "a change to an existing visit needs If-Match.",
+            response_model=VisitRead,
+            responses={201: {"model": VisitRead, "description": "Created"}, **WRITE})
+def put_visit(visit_id: uuid.UUID, body: VisitPut, session: SessionDep, principal: PrincipalDep,
+              if_match: IfMatchDep, response: Response) -> VisitRead:
+    visit, created = visits.put_visit(session, principal, visit_id, body, if_match)
+    if created:
+        response.status_code = 201
+        response.headers["Location"] = f"/api/v1/visits/{visit.id}"
+    return _etag(response, visit)
+
+
+@router.patch("/visits/{visit_id:uuid}", operation_id="updateVisit", summary="Edit a visit",
+              response_model=VisitRead, responses=WRITE)
+def update_visit(visit_id: uuid.UUID, body: VisitUpdate, session: SessionDep,
+                 principal: PrincipalDep, if_match: IfMatchDep, response: Response) -> VisitRead:
+    return _etag(response, visits.update_visit(session, principal, visit_id, body, if_match))
+
+
+@router.delete("/visits/{visit_id:uuid}", operation_id="deleteVisit", summary="Delete a visit",
+               status_code=204, responses=problems(403, 404, 412))
+def delete_visit(visit_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                 if_match: OptionalIfMatchDep) -> Response:
+    visits.delete_visit(session, principal, visit_id, if_match)
+    return Response(status_code=204)

@@ -1,0 +1,208 @@
+"""The contract for support status and link-officer visits."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import ConfigDict, Field
+
+from app.core.schemas import Day, Instant, LongText, ReadModel, ShortText, WriteModel
+
+IndicatorCodes = Annotated[list[Annotated[str, Field(max_length=16)]], Field(max_length=20)]
+
+
+class Rag(StrEnum):
+    red = "red"
+    amber = "amber"
+    green = "green"
+
+
+class SupportLevel(StrEnum):
+    universal = "universal"
+    additional = "additional"
+    intensive = "intensive"
+
+
+class SupportReason(StrEnum):
+    new_headteacher = "new_headteacher"
+    urgent_improvement_needed = "urgent_improvement_needed"
+    extra_support_needed = "extra_support_needed"
+    performing_consistently_well = "performing_consistently_well"
+    other = "other"
+
+
+class SupportStatusPut(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "rag": "amber", "level": "additional", "reasons": ["new_headteacher"],
+        "agreed_on": "2025-09-12", "agreed_with": "Headteacher", "notes": "Review at Christmas.",
+    }]})
+    rag: Rag
+    level: SupportLevel
+    reasons: list[SupportReason] = Field(min_length=1, max_length=5)
+    agreed_on: Day
+    agreed_with: ShortText = ""
+    notes: LongText = ""
+
+
+class SupportStatusRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "establishment_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21", "rag": "amber",
+        "level": "additional", "reasons": ["new_headteacher"], "agreed_on": "2025-09-12",
+        "agreed_with": "Headteacher", "notes": "Review at Christmas.",
+        "set_by": "2b0c4c8e-7f55-4b4e-9f0e-7d6c5b4a3f21", "set_by_label": "officer@example.scot",
+        "version": 2, "created_at": "2025-09-12T15:00:00Z",
+    }]})
+    establishment_id: uuid.UUID
+    rag: Rag
+    level: SupportLevel
+    reasons: list[SupportReason]
+    agreed_on: Day
+    agreed_with: str
+    notes: str
+    set_by: uuid.UUID | None
+    set_by_label: str
+    version: int = Field(description="1 for the school's first status, then one more each time")
+    created_at: datetime
+
+
+class VisitKind(StrEnum):
+    support_and_challenge = "support_and_challenge"
+    plan_review = "plan_review"
+    attainment_review = "attainment_review"
+    learning_teaching_review = "learning_teaching_review"
+    vse = "vse"
+    other = "other"
+
+
+class VisitStatus(StrEnum):
+    draft = "draft"
+    final = "final"
+
+
+class AgreedAction(WriteModel):
+    description: LongText
+    owner: ShortText = ""
+    due: Day | None = None
+
+
+_VISIT_EXAMPLE = {
+    "establishment_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21", "visit_date": "2025-10-07",
+    "kind": "support_and_challenge", "indicator_codes": ["2.3"],
+    "notes": "Observed P5 numeracy; pace good.", "strengths": "Clear learning intentions.",
+    "next_steps": "Share success criteria with pupils.",
+    "agreed_actions": [{"description": "Moderation with cluster", "owner": "DHT",
+                        "due": "2025-12-12"}],
+    "shared_with_school": True, "status": "final", "client_recorded_at": "2025-10-07T11:32:00Z",
+}
+
+
+class VisitFields(WriteModel):
+    establishment_id: uuid.UUID
+    officer_id: uuid.UUID | None = Field(default=None, description="Defaults to the caller")
+    visit_date: Day
+    kind: VisitKind
+    indicator_codes: IndicatorCodes = []
+    notes: LongText = ""
+    strengths: LongText = ""
+    next_steps: LongText = ""
+    agreed_actions: list[AgreedAction] = Field(default=[], max_length=30)
+    shared_with_school: bool = False
+    status: VisitStatus = VisitStatus.draft
+    client_recorded_at: Instant | None = Field(
+        default=None, description="When the device recorded it, kept beside the server's time")
+    device_id: Annotated[str, Field(max_length=100)] | None = None
+
+
+class VisitCreate(VisitFields):
+    model_config = ConfigDict(json_schema_extra={"examples": [_VISIT_EXAMPLE]})
+    id: uuid.UUID | None = Field(default=None, description="A client may choose the id")
+
+
+class VisitPut(VisitFields):
+    model_config = ConfigDict(json_schema_extra={"examples": [_VISIT_EXAMPLE]})
+
+
+class VisitUpdate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "final"}]})
+    visit_date: Day = Field(default=None)
+    kind: VisitKind = Field(default=None)
+    indicator_codes: IndicatorCodes = Field(default=None)
+    notes: LongText = Field(default=None)
+    strengths: LongText = Field(default=None)
+    next_steps: LongText = Field(default=None)
+    agreed_actions: list[AgreedAction] = Field(default=None, max_length=30)
+    shared_with_school: bool = Field(default=None)
+    status: VisitStatus = Field(default=None)
+    client_recorded_at: Instant | None = None
+
+
+class VisitRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        **_VISIT_EXAMPLE, "id": "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a",
+        "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "session": "2025-26",
+        "officer_id": "2b0c4c8e-7f55-4b4e-9f0e-7d6c5b4a3f21", "device_id": "ipad-17",
+        "version": 1, "created_at": "2025-10-07T16:02:11Z", "updated_at": "2025-10-07T16:02:11Z",
+    }]})
+    id: uuid.UUID
+    establishment_id: uuid.UUID
+    authority_id: uuid.UUID
+    officer_id: uuid.UUID
+    session: str
+    visit_date: Day
+    kind: VisitKind
+    indicator_codes: list[str]
+    notes: str
+    strengths: str
+    next_steps: str
+    agreed_actions: list[AgreedAction]
+    shared_with_school: bool
+    status: VisitStatus
+    client_recorded_at: datetime | None
+    device_id: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SyncItem(WriteModel):
+    id: uuid.UUID
+    base_version: int | None = Field(
+        default=None, ge=1, description="The version the device last had; null for a new visit")
+    deleted: bool = False
+    visit: VisitPut | None = Field(default=None, description="Omitted only when deleted")
+
+
+class SyncRequest(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "device_id": "ipad-17",
+        "items": [{"id": "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "base_version": None,
+                   "visit": _VISIT_EXAMPLE}],
+    }]})
+    device_id: Annotated[str, Field(min_length=1, max_length=100)]
+    items: list[SyncItem] = Field(min_length=1, max_length=200)
+
+
+class SyncOutcome(StrEnum):
+    applied = "applied"
+    unchanged = "unchanged"
+    conflict = "conflict"
+    rejected = "rejected"
+
+
+class SyncItemResult(ReadModel):
+    id: uuid.UUID
+    outcome: SyncOutcome
+    version: int | None = Field(default=None, description="The server's version now")
+    current: VisitRead | None = Field(
+        default=None, description="On conflict: the server's current visit, to merge with")
+    status: int | None = Field(default=None, description="On rejection: the HTTP status")
+    detail: str | None = None
+
+
+class SyncResult(ReadModel):
+    applied: int
+    unchanged: int
+    conflicts: int
+    rejected: int
+    items: list[SyncItemResult]

@@ -1,0 +1,79 @@
+"""Support status: the RAG and support level agreed for a school, with its history."""
+
+import uuid
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app.assurance.models import SupportStatus
+from app.assurance.schemas import SupportStatusPut, SupportStatusRead
+from app.core.errors import NotFound
+from app.core.http import IfMatch
+from app.identity.policy import allowed, load_visible, require
+from app.identity.principal import Principal
+from app.integration.service import record_change, snapshot
+from app.organisations.models import Establishment
+
+
+def _read(status: SupportStatus) -> SupportStatusRead:
+    return SupportStatusRead.model_validate({**status.model_dump(), "version": status.sequence})
+
+
+def _current(session: Session, establishment_id: uuid.UUID) -> SupportStatus | None:
+    return session.exec(select(SupportStatus).where(
+        SupportStatus.establishment_id == establishment_id, col(SupportStatus.is_current))).first()
+
+
+def get_current(session: Session, principal: Principal,
+                establishment_id: uuid.UUID) -> SupportStatusRead:
+    _readable(session, principal, establishment_id)
+    current = _current(session, establishment_id)
+    if current is None:
+        raise NotFound("No support status has been agreed for this establishment yet.")
+    return _read(current)
+
+
+def _readable(session: Session, principal: Principal, establishment_id: uuid.UUID) -> Establishment:
+    establishment = load_visible(session, principal, Establishment, establishment_id)
+    if not allowed(principal, "support_status.read", establishment):
+        raise NotFound(f"No establishment with id {establishment_id}.")
+    return establishment
+
+
+def history(session: Session, principal: Principal,
+            establishment_id: uuid.UUID) -> list[SupportStatusRead]:
+    _readable(session, principal, establishment_id)
+    rows = session.exec(select(SupportStatus).where(
+        SupportStatus.establishment_id == establishment_id)
+        .order_by(col(SupportStatus.sequence).desc()))
+    return [_read(r) for r in rows]
+
+
+def set_status(session: Session, principal: Principal, establishment_id: uuid.UUID,
+               data: SupportStatusPut, if_match: IfMatch) -> tuple[SupportStatusRead, bool]:
+    """A new status; the old one stays in the history. Returns (status, first ever)."""
+    establishment = _readable(session, principal, establishment_id)
+    require(principal, "support_status.set", establishment)
+    current = _current(session, establishment_id)
+    if current is not None:
+        if_match(current.sequence)
+        if _same(current, data):
+            return _read(current), False
+        session.execute(update(SupportStatus).where(col(SupportStatus.id) == current.id)
+                        .values(is_current=False))
+    new = SupportStatus(
+        establishment_id=establishment_id, authority_id=establishment.authority_id,
+        sequence=(current.sequence + 1) if current else 1, **data.model_dump(mode="json"),
+        set_by=principal.id, set_by_label=principal.label,
+    )
+    new.agreed_on = data.agreed_on
+    session.add(new)
+    session.flush()
+    record_change(session, principal, "support_status.set", new, before=snapshot(current))
+    return _read(new), current is None
+
+
+def _same(current: SupportStatus, data: SupportStatusPut) -> bool:
+    proposed = data.model_dump(mode="json")
+    return all(getattr(current, k) == (data.agreed_on if k == "agreed_on" else v)
+               for k, v in proposed.items())

@@ -1,0 +1,233 @@
+"""Link-officer visits, built for phones in schools with poor signal: client-chosen ids,
+create-or-replace by PUT, and batch sync where each item lands whole or not at all."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.assurance.models import Visit
+from app.assurance.schemas import (
+    SyncItem,
+    SyncItemResult,
+    SyncOutcome,
+    SyncRequest,
+    SyncResult,
+    VisitCreate,
+    VisitFields,
+    VisitRead,
+    VisitUpdate,
+)
+from app.core.errors import Conflict, NotFound, ProblemError, RuleViolation
+from app.core.http import IfMatch, Paginator
+from app.core.models import apply_changes
+from app.core.schemas import session_of
+from app.identity.models import User
+from app.identity.policy import load_visible, require, visible
+from app.identity.principal import Principal, Role
+from app.integration.service import record_change, snapshot
+from app.organisations.models import Establishment
+from app.planning.common import check_indicators, scale_of
+
+# What a client writes: compared as a whole to tell "unchanged" from a real edit.
+CONTENT = ("visit_date", "kind", "indicator_codes", "notes", "strengths", "next_steps",
+           "agreed_actions", "shared_with_school", "status", "client_recorded_at")
+
+
+def _rule(loc: str, msg: str) -> RuleViolation:
+    return RuleViolation(msg, errors=[{"loc": ["body", loc], "msg": msg, "type": "rule"}])
+
+
+def read(visit: Visit) -> VisitRead:
+    return VisitRead.model_validate(visit)
+
+
+def list_visits(session: Session, principal: Principal, paginator: Paginator, *, limit: int,
+                cursor: str | None, establishment_id: uuid.UUID | None = None,
+                officer_id: uuid.UUID | None = None, authority_id: uuid.UUID | None = None,
+                session_name: str | None = None, kind: str | None = None,
+                status: str | None = None, date_from: date | None = None,
+                date_to: date | None = None,
+                updated_since: datetime | None = None) -> tuple[list[VisitRead], str | None]:
+    require(principal, "visit.list")
+    stmt = select(Visit).where(visible(principal, Visit))
+    filters = {Visit.establishment_id: establishment_id, Visit.officer_id: officer_id,
+               Visit.authority_id: authority_id, Visit.session: session_name, Visit.kind: kind,
+               Visit.status: status}
+    for column, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if date_from is not None:
+        stmt = stmt.where(col(Visit.visit_date) >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(col(Visit.visit_date) <= date_to)
+    if updated_since is not None:
+        stmt = stmt.where(col(Visit.updated_at) >= updated_since)
+    rows, next_cursor = paginator.page(session, stmt, [Visit.visit_date, Visit.id],
+                                       scope="visits", limit=limit, cursor=cursor)
+    return [read(v) for v in rows], next_cursor
+
+
+def load(session: Session, principal: Principal, visit_id: uuid.UUID) -> Visit:
+    require(principal, "visit.list")
+    return load_visible(session, principal, Visit, visit_id)
+
+
+def _values(session: Session, principal: Principal, data: VisitFields) -> dict[str, Any]:
+    """Checked column values for a new or replaced visit."""
+    try:
+        establishment = load_visible(session, principal, Establishment, data.establishment_id)
+    except NotFound as exc:
+        raise _rule("establishment_id", "No establishment with that id that you can see.") from exc
+    require(principal, "visit.create", establishment)
+    officer_id = data.officer_id or (principal.id if principal.role == Role.officer else None)
+    if officer_id is None:
+        raise _rule("officer_id", "Name the officer who made the visit.")
+    if officer_id != principal.id:
+        officer = session.get(User, officer_id)
+        if (officer is None or officer.role != Role.officer or officer.deleted_at is not None
+                or officer.authority_id != establishment.authority_id):
+            raise _rule("officer_id", "The officer must be an officer of the school's authority.")
+        if principal.role == Role.officer and not principal.administers(establishment.authority_id):
+            raise _rule("officer_id", "Record your own visits; an authority admin may record "
+                                      "another officer's.")
+    check_indicators(scale_of(session, establishment), data.indicator_codes, ["indicator_codes"])
+    values = data.model_dump(mode="json", exclude={"id", "establishment_id", "officer_id"})
+    values.update(visit_date=data.visit_date, client_recorded_at=data.client_recorded_at,
+                  establishment_id=establishment.id, authority_id=establishment.authority_id,
+                  officer_id=officer_id, session=session_of(data.visit_date))
+    return values
+
+
+def _same(visit: Visit, values: dict[str, Any]) -> bool:
+    return all(getattr(visit, k) == values[k] for k in (*CONTENT, "officer_id"))
+
+
+def create_visit(session: Session, principal: Principal, data: VisitCreate,
+                 visit_id: uuid.UUID | None = None) -> VisitRead:
+    values = _values(session, principal, data)
+    visit_id = visit_id or data.id or uuid.uuid4()
+    if session.get(Visit, visit_id) is not None:
+        raise Conflict(f"A visit with id {visit_id} already exists; PUT replaces it.")
+    visit = Visit(id=visit_id, **values)
+    session.add(visit)
+    session.flush()
+    record_change(session, principal, "visit.create", visit)
+    return read(visit)
+
+
+def _replace(session: Session, principal: Principal, visit: Visit, values: dict[str, Any]) -> bool:
+    require(principal, "visit.edit", visit)
+    if values["establishment_id"] != visit.establishment_id:
+        raise _rule("establishment_id", "A visit stays with its school; record a new visit.")
+    before = snapshot(visit)
+    if not apply_changes(visit, values):
+        return False
+    session.flush()
+    record_change(session, principal, "visit.update", visit, before=before)
+    return True
+
+
+def put_visit(session: Session, principal: Principal, visit_id: uuid.UUID, data: VisitFields,
+              if_match: IfMatch) -> tuple[VisitRead, bool]:
+    """Create at a client-chosen id, or replace. Sending what is stored again is a no-op
+    without If-Match, so a phone may resend freely; a real change needs If-Match."""
+    existing = session.get(Visit, visit_id)
+    if existing is None:
+        return create_visit(session, principal, VisitCreate(**data.model_dump()), visit_id), True
+    visit = load(session, principal, visit_id)
+    values = _values(session, principal, data)
+    if _same(visit, values):
+        return read(visit), False
+    if_match(visit.version)
+    _replace(session, principal, visit, values)
+    return read(visit), False
+
+
+def update_visit(session: Session, principal: Principal, visit_id: uuid.UUID, data: VisitUpdate,
+                 if_match: IfMatch) -> VisitRead:
+    visit = load(session, principal, visit_id)
+    require(principal, "visit.edit", visit)
+    if_match(visit.version)
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    if "visit_date" in changes:
+        changes["visit_date"] = data.visit_date
+        changes["session"] = session_of(data.visit_date)
+    if "client_recorded_at" in changes:
+        changes["client_recorded_at"] = data.client_recorded_at
+    if "indicator_codes" in changes:
+        establishment = session.get(Establishment, visit.establishment_id)
+        assert establishment is not None
+        check_indicators(scale_of(session, establishment), changes["indicator_codes"],
+                         ["indicator_codes"])
+    before = snapshot(visit)
+    if apply_changes(visit, changes):
+        session.flush()
+        record_change(session, principal, "visit.update", visit, before=before)
+    return read(visit)
+
+
+def delete_visit(session: Session, principal: Principal, visit_id: uuid.UUID,
+                 if_match: IfMatch) -> None:
+    visit = load(session, principal, visit_id)
+    require(principal, "visit.edit", visit)
+    if_match(visit.version)
+    before = snapshot(visit)
+    session.delete(visit)
+    session.flush()
+    record_change(session, principal, "visit.delete", visit, before=before, deleted=True)
+
+
+# Sync ---------------------------------------------------------------------------------
+
+
+def sync(session: Session, principal: Principal, batch: SyncRequest) -> SyncResult:
+    """Each item in its own savepoint: applied whole, or left untouched and reported."""
+    results = []
+    for item in batch.items:
+        savepoint = session.begin_nested()
+        try:
+            result = _sync_item(session, principal, batch.device_id, item)
+            savepoint.commit()
+        except ProblemError as problem:
+            savepoint.rollback()
+            result = SyncItemResult(id=item.id, outcome=SyncOutcome.rejected,
+                                    status=problem.status, detail=problem.detail or problem.title)
+        results.append(result)
+    counts = {o: sum(r.outcome == o for r in results) for o in SyncOutcome}
+    return SyncResult(applied=counts[SyncOutcome.applied], unchanged=counts[SyncOutcome.unchanged],
+                      conflicts=counts[SyncOutcome.conflict], rejected=counts[SyncOutcome.rejected],
+                      items=results)
+
+
+def _sync_item(session: Session, principal: Principal, device_id: str,
+               item: SyncItem) -> SyncItemResult:
+    existing = session.get(Visit, item.id)
+    if existing is not None:
+        existing = load(session, principal, item.id)  # 404 (rejected) when not theirs to see
+    if item.deleted:
+        if existing is None:
+            return SyncItemResult(id=item.id, outcome=SyncOutcome.unchanged)
+        if item.base_version != existing.version:
+            return _conflict(existing)
+        delete_visit(session, principal, item.id, IfMatch(None, required=False))
+        return SyncItemResult(id=item.id, outcome=SyncOutcome.applied)
+    if item.visit is None:
+        raise _rule("visit", "Send the visit, or deleted: true.")
+    data = item.visit.model_copy(update={"device_id": item.visit.device_id or device_id})
+    if existing is None:
+        created = create_visit(session, principal, VisitCreate(**data.model_dump()), item.id)
+        return SyncItemResult(id=item.id, outcome=SyncOutcome.applied, version=created.version)
+    values = _values(session, principal, data)
+    if _same(existing, values):
+        return SyncItemResult(id=item.id, outcome=SyncOutcome.unchanged, version=existing.version)
+    if item.base_version != existing.version:
+        return _conflict(existing)
+    _replace(session, principal, existing, values)
+    return SyncItemResult(id=item.id, outcome=SyncOutcome.applied, version=existing.version)
+
+
+def _conflict(current: Visit) -> SyncItemResult:
+    return SyncItemResult(id=current.id, outcome=SyncOutcome.conflict, version=current.version,
+                          current=read(current))

@@ -1,0 +1,374 @@
+"""VSE cycles: rules and transactions.
+
+proposed -> scheduled -> in_progress -> reported -> closed, or cancelled before the report.
+The link officer or an authority admin runs a cycle; the school may ask for one and reads it
+once it is reported. Grades, themes and team members who are users are rows, so summaries
+and the `officer_id` filter are plain SQL."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from app.assurance.models import VseCycle, VseEvaluation, VseTeamMember, VseTheme
+from app.assurance.vse_schemas import TeamMember, ValidatedEvaluation, VseCreate, VseRead, VseUpdate
+from app.core.errors import Conflict, RuleViolation
+from app.core.http import IfMatch, Paginator
+from app.core.models import apply_changes
+from app.core.types import utcnow
+from app.frameworks.service import Scale, scale_for
+from app.identity.models import User
+from app.identity.policy import allowed, load_visible, require, visible
+from app.identity.principal import Principal
+from app.integration.service import record_change, snapshot
+from app.organisations.models import Establishment
+from app.planning.common import check_indicators, rule, school
+
+# action -> (statuses it may start from, status it leads to); every move is "vse.manage".
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "schedule": (frozenset({"proposed"}), "scheduled"),
+    "start": (frozenset({"scheduled"}), "in_progress"),
+    "report": (frozenset({"in_progress"}), "reported"),
+    "close": (frozenset({"reported"}), "closed"),
+    "cancel": (frozenset({"proposed", "scheduled", "in_progress"}), "cancelled"),
+}
+_PAST = {"schedule": "scheduled", "start": "started", "report": "reported", "close": "closed",
+         "cancel": "cancelled"}
+FINISHED = frozenset({"closed", "cancelled"})
+DATED = frozenset({"scheduled", "in_progress", "reported"})  # these keep their visit dates
+
+
+def next_actions(status: str) -> list[str]:
+    return [name for name, (sources, _to) in TRANSITIONS.items() if status in sources]
+
+
+def _check_move(cycle: VseCycle, action: str) -> str:
+    """The status the action leads to, or 409 naming the current status and what is allowed."""
+    sources, target = TRANSITIONS[action]
+    if cycle.status not in sources:
+        allowed_now = next_actions(cycle.status) or [f"nothing: it is {cycle.status}"]
+        raise Conflict(
+            f"The VSE cycle is {cycle.status}; it cannot be {_PAST[action]} now. "
+            f"From {cycle.status} it can be: {', '.join(allowed_now)}."
+        )
+    return target
+
+
+# Reading ------------------------------------------------------------------------------
+
+
+def _evaluations(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    if ids:
+        rows = session.exec(select(VseEvaluation).where(col(VseEvaluation.vse_id).in_(ids))
+                            .order_by(col(VseEvaluation.position)))
+        for r in rows:
+            found.setdefault(r.vse_id, []).append(
+                {"indicator_code": r.indicator_code, "grade": r.grade, "strengths": r.strengths,
+                 "next_steps": r.next_steps})
+    return found
+
+
+def _themes(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    found: dict[uuid.UUID, list[str]] = {}
+    if ids:
+        # Columns, not entities: the natural key must not linger in the identity map.
+        for vse_id, theme in session.exec(select(VseTheme.vse_id, VseTheme.theme)
+                                          .where(col(VseTheme.vse_id).in_(ids))):
+            found.setdefault(vse_id, []).append(theme)
+    return {k: sorted(v) for k, v in found.items()}  # the same order on every database
+
+
+def _team_reads(cycle: VseCycle, names: dict[uuid.UUID, str]) -> list[dict[str, Any]]:
+    reads = []
+    for member in cycle.team:
+        user_id = uuid.UUID(member["user_id"]) if member.get("user_id") else None
+        name = names.get(user_id, member.get("name") or "") if user_id else member.get("name", "")
+        reads.append({"user_id": user_id, "name": name, "role": member["role"]})
+    return reads
+
+
+def _reads(session: Session, principal: Principal, cycles: list[VseCycle]) -> list[VseRead]:
+    ids = [c.id for c in cycles]
+    evaluations, themes = _evaluations(session, ids), _themes(session, ids)
+    user_ids = {uuid.UUID(m["user_id"]) for c in cycles for m in c.team if m.get("user_id")}
+    names: dict[uuid.UUID, str] = dict(session.exec(
+        select(User.id, User.name).where(col(User.id).in_(user_ids))).all()) if user_ids else {}
+    schools = {e.id: e for e in session.exec(select(Establishment).where(
+        col(Establishment.id).in_({c.establishment_id for c in cycles})))} if cycles else {}
+    return [VseRead.model_validate({
+        **cycle.model_dump(), "team": _team_reads(cycle, names),
+        "evaluations": evaluations.get(cycle.id, []), "themes": themes.get(cycle.id, []),
+        "allowed_transitions": [a for a in next_actions(cycle.status) if allowed(
+            principal, "vse.manage", schools[cycle.establishment_id])],
+    }) for cycle in cycles]
+
+
+def read(session: Session, principal: Principal, cycle: VseCycle) -> VseRead:
+    return _reads(session, principal, [cycle])[0]
+
+
+def load(session: Session, principal: Principal, vse_id: uuid.UUID) -> VseCycle:
+    return load_visible(session, principal, VseCycle, vse_id)
+
+
+def list_vse_cycles(session: Session, principal: Principal, paginator: Paginator, *, limit: int,
+                    cursor: str | None, establishment_id: uuid.UUID | None = None,
+                    authority_id: uuid.UUID | None = None, officer_id: uuid.UUID | None = None,
+                    session_name: str | None = None, status: str | None = None,
+                    trigger: str | None = None, visit_from: date | None = None,
+                    visit_to: date | None = None,
+                    updated_since: datetime | None = None) -> tuple[list[VseRead], str | None]:
+    if visit_from and visit_to and visit_from > visit_to:
+        msg = f"`from` ({visit_from}) is after `to` ({visit_to})."
+        raise RuleViolation(msg, errors=[{"loc": ["query", "from"], "msg": msg, "type": "rule"}])
+    stmt = select(VseCycle).where(visible(principal, VseCycle))
+    filters = {VseCycle.establishment_id: establishment_id, VseCycle.authority_id: authority_id,
+               VseCycle.session: session_name, VseCycle.status: status, VseCycle.trigger: trigger}
+    for column, value in filters.items():
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if officer_id is not None:
+        stmt = stmt.where(col(VseCycle.id).in_(
+            select(VseTeamMember.vse_id).where(VseTeamMember.user_id == officer_id)))
+    if visit_from is not None:
+        stmt = stmt.where(col(VseCycle.visit_start) >= visit_from)
+    if visit_to is not None:
+        stmt = stmt.where(col(VseCycle.visit_start) <= visit_to)
+    if updated_since is not None:
+        stmt = stmt.where(col(VseCycle.updated_at) >= updated_since)
+    rows, next_cursor = paginator.page(session, stmt, [VseCycle.session, VseCycle.id],
+                                       scope="vse-cycles", limit=limit, cursor=cursor)
+    return _reads(session, principal, rows), next_cursor
+
+
+# Rules --------------------------------------------------------------------------------
+
+
+def _session_bounds(session_name: str) -> tuple[date, date]:
+    """1 August to 31 July, kept inside the calendar for sessions such as 9999-00."""
+    year = int(session_name[:4])
+    return (date(year, 8, 1) if year >= 1 else date.min,
+            date(year + 1, 7, 31) if year < date.max.year else date.max)
+
+
+def _check_dates(session_name: str, planning: date | None, start: date | None,
+                 end: date | None) -> None:
+    if end is not None and start is None:
+        raise rule(["visit_start"], "visit_start is needed when visit_end is set.")
+    first, last = _session_bounds(session_name)
+    for loc, day in (("visit_start", start), ("visit_end", end)):
+        if day is not None and not first <= day <= last:
+            raise rule([loc], f"{loc} {day} is outside session {session_name} ({first} to {last}).")
+    if planning is not None and start is not None and start < planning:
+        raise rule(["visit_start"], f"visit_start {start} is before planning_date {planning}.")
+    if start is not None and end is not None and end < start:
+        raise rule(["visit_end"], f"visit_end {end} is before visit_start {start}.")
+
+
+def _team(session: Session, authority_id: uuid.UUID, members: list[TeamMember]) -> list[dict[str, Any]]:
+    """The team as stored; members named by user_id must be active users of the authority."""
+    ids = {m.user_id for m in members if m.user_id is not None}
+    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))} if ids else {}
+    team: list[dict[str, Any]] = []
+    seen: set[uuid.UUID] = set()
+    for i, member in enumerate(members):
+        if member.user_id is None:
+            team.append({"user_id": None, "name": member.name, "role": member.role})
+            continue
+        user = users.get(member.user_id)
+        if (user is None or not user.active or user.deleted_at is not None
+                or user.authority_id != authority_id):
+            raise rule(["team", i, "user_id"],
+                       f"No active user {member.user_id} in the school's authority.")
+        if user.id in seen:
+            raise rule(["team", i, "user_id"], f"User {user.id} is in the team twice.")
+        seen.add(user.id)
+        team.append({"user_id": str(user.id), "name": user.name, "role": member.role})
+    return team
+
+
+def _check_evaluations(scale: Scale, codes: list[str], evaluations: list[ValidatedEvaluation]) -> None:
+    seen: set[str] = set()
+    for i, evaluation in enumerate(evaluations):
+        loc: list[str | int] = ["evaluations", i, "indicator_code"]
+        if evaluation.indicator_code not in codes:
+            raise rule(loc, f"{evaluation.indicator_code} is not one of this VSE's indicator_codes "
+                            f"({', '.join(codes) or 'none chosen'}).")
+        if evaluation.indicator_code in seen:
+            raise rule(loc, f"Indicator {evaluation.indicator_code} is evaluated twice.")
+        seen.add(evaluation.indicator_code)
+        if evaluation.grade not in scale.grades:
+            raise rule(["evaluations", i, "grade"],
+                       f"Grade {evaluation.grade} is not on the {scale.code} scale "
+                       f"({', '.join(map(str, scale.grades))}).")
+
+
+def _check_complete(scale: Scale, codes: list[str], evaluations: list[dict[str, Any]]) -> None:
+    """A report grades every chosen indicator, on the scale."""
+    if not codes:
+        raise rule(["indicator_codes"], "Choose the quality indicators to validate before reporting.")
+    graded = {e["indicator_code"] for e in evaluations if e["grade"] in scale.grades}
+    missing = [c for c in codes if c not in graded]
+    if missing:
+        raise rule(["evaluations"], f"Every quality indicator of the VSE needs a validated grade "
+                                    f"on the {scale.code} scale; missing: {', '.join(missing)}.")
+
+
+def _check_dated(start: date | None, end: date | None, doing: str) -> None:
+    for loc, day in (("visit_start", start), ("visit_end", end)):
+        if day is None:
+            raise rule([loc], f"A VSE needs its visit dates (visit_start and visit_end) {doing}.")
+
+
+# Writing ------------------------------------------------------------------------------
+
+
+def _establishment(session: Session, cycle: VseCycle) -> Establishment:
+    establishment = session.get(Establishment, cycle.establishment_id)
+    assert establishment is not None  # a foreign key
+    return establishment
+
+
+def _scale(session: Session, cycle: VseCycle, establishment: Establishment) -> Scale:
+    """A cycle keeps the framework it was started with, whatever the authority picks later."""
+    return scale_for(session, establishment.sector, cycle.framework_code)
+
+
+def _set_team_members(session: Session, cycle: VseCycle) -> None:
+    session.execute(delete(VseTeamMember).where(col(VseTeamMember.vse_id) == cycle.id))
+    for member in cycle.team:
+        if member.get("user_id"):
+            session.add(VseTeamMember(vse_id=cycle.id, user_id=uuid.UUID(member["user_id"])))
+
+
+def _set_evaluations(session: Session, cycle: VseCycle,
+                     evaluations: list[ValidatedEvaluation]) -> None:
+    session.execute(delete(VseEvaluation).where(col(VseEvaluation.vse_id) == cycle.id))
+    for position, evaluation in enumerate(evaluations):
+        session.add(VseEvaluation(vse_id=cycle.id, position=position, **evaluation.model_dump()))
+
+
+def _set_themes(session: Session, cycle: VseCycle, themes: list[str]) -> None:
+    session.execute(delete(VseTheme).where(col(VseTheme.vse_id) == cycle.id))
+    for theme in themes:
+        session.add(VseTheme(vse_id=cycle.id, theme=theme))
+
+
+def _snapshot(session: Session, cycle: VseCycle) -> dict[str, Any]:
+    return {**(snapshot(cycle) or {}),
+            "evaluations": _evaluations(session, [cycle.id]).get(cycle.id, []),
+            "themes": _themes(session, [cycle.id]).get(cycle.id, [])}
+
+
+def create_vse_cycle(session: Session, principal: Principal, data: VseCreate) -> VseRead:
+    target = school(session, principal, data.establishment_id)
+    establishment = target.establishment
+    asks = data.trigger == "school_requested"
+    require(principal, "vse.request" if asks else "vse.direct", establishment)
+    if data.evaluations:
+        require(principal, "vse.manage", establishment)  # validated grades are the team's
+    check_indicators(target.scale, data.indicator_codes, ["indicator_codes"])
+    _check_dates(data.session, data.planning_date, data.visit_start, data.visit_end)
+    team = _team(session, establishment.authority_id, data.team)
+    _check_evaluations(target.scale, data.indicator_codes, data.evaluations)
+    cycle = VseCycle(
+        establishment_id=establishment.id, authority_id=establishment.authority_id,
+        session=data.session, trigger=data.trigger.value, framework_code=target.scale.code,
+        indicator_codes=data.indicator_codes, team=team, planning_date=data.planning_date,
+        visit_start=data.visit_start, visit_end=data.visit_end, summary=data.summary,
+    )
+    session.add(cycle)
+    session.flush()
+    _set_team_members(session, cycle)
+    _set_evaluations(session, cycle, data.evaluations)
+    _set_themes(session, cycle, data.themes)
+    session.flush()
+    record_change(session, principal, "vse_cycle.create", cycle)
+    return read(session, principal, cycle)
+
+
+def update_vse_cycle(session: Session, principal: Principal, vse_id: uuid.UUID, data: VseUpdate,
+                     if_match: IfMatch) -> VseRead:
+    cycle = load(session, principal, vse_id)
+    establishment = _establishment(session, cycle)
+    require(principal, "vse.manage", establishment)
+    if cycle.status in FINISHED:
+        raise Conflict(f"The VSE cycle is {cycle.status}: it can be changed only until it is "
+                       "closed or cancelled.")
+    if_match(cycle.version)
+    sent = data.model_dump(exclude_unset=True)
+    scale = _scale(session, cycle, establishment)
+    before = _snapshot(session, cycle)
+    columns: dict[str, Any] = {k: sent[k] for k in (
+        "session", "indicator_codes", "planning_date", "visit_start", "visit_end", "summary")
+        if k in sent}
+    if data.trigger is not None:
+        columns["trigger"] = data.trigger.value
+    merged = {k: columns.get(k, getattr(cycle, k)) for k in (
+        "session", "indicator_codes", "planning_date", "visit_start", "visit_end")}
+    if data.indicator_codes is not None:
+        check_indicators(scale, data.indicator_codes, ["indicator_codes"])
+    _check_dates(merged["session"], merged["planning_date"], merged["visit_start"],
+                 merged["visit_end"])
+    if cycle.status in DATED:
+        _check_dated(merged["visit_start"], merged["visit_end"], f"once it is {cycle.status}")
+    if data.team is not None:
+        columns["team"] = _team(session, cycle.authority_id, data.team)
+    evaluations: list[dict[str, Any]] = before["evaluations"]
+    if data.evaluations is not None:
+        _check_evaluations(scale, merged["indicator_codes"], data.evaluations)
+        evaluations = [e.model_dump() for e in data.evaluations]
+    else:
+        orphans = [e["indicator_code"] for e in evaluations
+                   if e["indicator_code"] not in merged["indicator_codes"]]
+        if orphans:
+            raise rule(["indicator_codes"], f"{', '.join(orphans)} already graded: send "
+                                            "evaluations without them as well.")
+    if cycle.status == "reported":
+        _check_complete(scale, merged["indicator_codes"], evaluations)
+    team_changed = "team" in columns and columns["team"] != cycle.team
+    changed = apply_changes(cycle, columns)
+    grades_changed = evaluations != before["evaluations"]
+    themes_changed = data.themes is not None and sorted(data.themes) != before["themes"]
+    if grades_changed or themes_changed:
+        cycle.updated_at = utcnow()  # the cycle row carries the version of its grades and themes
+        changed = True
+    if not changed:
+        return read(session, principal, cycle)
+    # The cycle row first: of two writers holding the same ETag, the second stops here (412).
+    session.flush()
+    if team_changed:
+        _set_team_members(session, cycle)
+    if grades_changed and data.evaluations is not None:
+        _set_evaluations(session, cycle, data.evaluations)
+    if themes_changed and data.themes is not None:
+        _set_themes(session, cycle, data.themes)
+    session.flush()
+    record_change(session, principal, "vse_cycle.update", cycle, before=before)
+    return read(session, principal, cycle)
+
+
+def transition_vse_cycle(session: Session, principal: Principal, vse_id: uuid.UUID, action: str,
+                         if_match: IfMatch) -> VseRead:
+    cycle = load(session, principal, vse_id)
+    establishment = _establishment(session, cycle)
+    require(principal, "vse.manage", establishment)
+    if_match(cycle.version)
+    target = _check_move(cycle, action)
+    if action == "schedule":
+        _check_dated(cycle.visit_start, cycle.visit_end, "to be scheduled")
+    if action == "report":
+        _check_complete(_scale(session, cycle, establishment), cycle.indicator_codes,
+                        _evaluations(session, [cycle.id]).get(cycle.id, []))
+    before = _snapshot(session, cycle)
+    now = utcnow()
+    cycle.status = target
+    cycle.updated_at = now
+    if target == "reported":
+        cycle.reported_at = now
+    session.flush()
+    record_change(session, principal, f"vse_cycle.{action}", cycle, before=before)
+    return read(session, principal, cycle)

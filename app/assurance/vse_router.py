@@ -1,0 +1,115 @@
+"""HTTP for VSE cycles (validated self-evaluation)."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Query, Request, Response
+
+from app.assurance import vse
+from app.assurance.vse_schemas import Day, VseCreate, VseRead, VseStatus, VseTrigger, VseUpdate
+from app.core.db import SessionDep
+from app.core.http import (
+    Cursor,
+    IfMatchDep,
+    Limit,
+    OptionalIfMatchDep,
+    Page,
+    PaginatorDep,
+    etag_for,
+    problems,
+    with_etag,
+)
+from app.core.schemas import Instant, SchoolSession
+from app.identity.deps import PrincipalDep, protected_router
+
+router = protected_router(tags=["assurance"])
+SessionQuery = Annotated[SchoolSession | None, Query(alias="session", description="e.g. 2025-26")]
+From = Annotated[Day | None, Query(alias="from", description="visit_start on or after (RFC 3339 date)")]
+To = Annotated[Day | None, Query(alias="to", description="visit_start on or before (RFC 3339 date)")]
+OfficerId = Annotated[uuid.UUID | None, Query(description="A user in the VSE team")]
+
+
+def _etag(response: Response, body: VseRead) -> VseRead:
+    response.headers["ETag"] = etag_for(body.version)
+    return body
+
+
+@router.get("/vse-cycles", operation_id="listVseCycles", summary="List VSE cycles",
+            description="Headteachers see their school's cycles once reported; regional leads "
+            "see none (they read summaries).", response_model=Page[VseRead])
+def list_vse_cycles(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
+                    limit: Limit = 50, cursor: Cursor = None,
+                    establishment_id: uuid.UUID | None = None,
+                    authority_id: uuid.UUID | None = None, officer_id: OfficerId = None,
+                    school_session: SessionQuery = None, status: VseStatus | None = None,
+                    trigger: VseTrigger | None = None, visit_from: From = None,
+                    visit_to: To = None, updated_since: Instant | None = None) -> Page[VseRead]:
+    items, next_cursor = vse.list_vse_cycles(
+        session, principal, paginator, limit=limit, cursor=cursor,
+        establishment_id=establishment_id, authority_id=authority_id, officer_id=officer_id,
+        session_name=school_session, status=status, trigger=trigger, visit_from=visit_from,
+        visit_to=visit_to, updated_since=updated_since)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/vse-cycles", operation_id="createVseCycle",
+             summary="Propose a VSE: requested by the school or directed by the authority",
+             description="`school_requested`: the school's headteacher or its link officer / an "
+             "authority admin; `authority_directed`: the link officer or an authority admin. "
+             "Starts `proposed`.", status_code=201, response_model=VseRead,
+             responses=problems(403, 404, 409, 413, 415))
+def create_vse_cycle(body: VseCreate, session: SessionDep, principal: PrincipalDep,
+                     response: Response) -> VseRead:
+    cycle = vse.create_vse_cycle(session, principal, body)
+    response.headers["Location"] = f"/api/v1/vse-cycles/{cycle.id}"
+    return _etag(response, cycle)
+
+
+@router.get("/vse-cycles/{vse_id}", operation_id="getVseCycle", summary="Get a VSE cycle",
+            response_model=VseRead, responses=problems(404))
+def get_vse_cycle(vse_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                  request: Request, response: Response) -> Any:
+    cycle = vse.read(session, principal, vse.load(session, principal, vse_id))
+    return with_etag(request, response, cycle, cycle.version)
+
+
+@router.patch("/vse-cycles/{vse_id}", operation_id="updateVseCycle",
+              summary="Edit a VSE cycle (until it is closed or cancelled)",
+              description="The link officer or an authority admin. Lists sent replace the "
+              "stored ones (team, evaluations, themes).", response_model=VseRead,
+              responses=problems(403, 404, 409, 412, 413, 415, 428))
+def update_vse_cycle(vse_id: uuid.UUID, body: VseUpdate, session: SessionDep,
+                     principal: PrincipalDep, if_match: IfMatchDep,
+                     response: Response) -> VseRead:
+    return _etag(response, vse.update_vse_cycle(session, principal, vse_id, body, if_match))
+
+
+# Workflow transitions: one operation per move
+
+_SUMMARIES = {
+    "schedule": "Schedule a proposed VSE (needs visit_start and visit_end)",
+    "start": "Start a scheduled VSE: the visit days have begun",
+    "report": "Report a VSE in progress (needs a grade for every indicator)",
+    "close": "Close a reported VSE",
+    "cancel": "Cancel a VSE before it is reported",
+}
+
+
+def _transition_route(action: str) -> None:
+    def endpoint(vse_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                 if_match: OptionalIfMatchDep, response: Response) -> VseRead:
+        return _etag(response, vse.transition_vse_cycle(session, principal, vse_id, action,
+                                                        if_match))
+
+    sources = ", ".join(sorted(vse.TRANSITIONS[action][0]))
+    router.add_api_route(
+        f"/vse-cycles/{{vse_id}}/{action}", endpoint, methods=["POST"], response_model=VseRead,
+        operation_id=f"{action}VseCycle", summary=_SUMMARIES[action],
+        description=f"From {sources} only. Allowed to the school's link officer or an authority "
+        "admin. 409 names the current status and the moves allowed from it.",
+        responses=problems(403, 404, 409, 412, 413, 415),
+    )
+
+
+for _action in vse.TRANSITIONS:
+    _transition_route(_action)

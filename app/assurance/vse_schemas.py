@@ -1,0 +1,171 @@
+"""The contract for VSE cycles: a team validates a school's self-evaluation on chosen QIs."""
+
+import re
+import unicodedata
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
+
+from app.core.schemas import LongText, Name, ReadModel, SchoolSession, ShortText, WriteModel
+
+MAX_THEME = 100
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_day(value: Any) -> Any:
+    # Pydantic would also read numbers as Unix times; the contract says RFC 3339 full-date.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DAY.match(value):
+        raise ValueError("an RFC 3339 date, e.g. 2025-11-03")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def normalise_theme(value: str) -> str:
+    """One spelling per theme, so the authority can count them across every VSE."""
+    theme = " ".join(unicodedata.normalize("NFC", value).split()).lower()
+    if not theme:
+        raise ValueError("a theme cannot be blank")
+    if len(theme) > MAX_THEME:
+        raise ValueError(f"a theme is at most {MAX_THEME} characters")
+    return theme
+
+
+IndicatorCodes = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=16)]], Field(max_length=20),
+    AfterValidator(_unique),
+]
+Theme = Annotated[ShortText, AfterValidator(normalise_theme)]
+Themes = Annotated[list[Theme], Field(max_length=30), AfterValidator(_unique)]
+
+
+class VseStatus(StrEnum):
+    proposed = "proposed"
+    scheduled = "scheduled"
+    in_progress = "in_progress"
+    reported = "reported"
+    closed = "closed"
+    cancelled = "cancelled"
+
+
+class VseTrigger(StrEnum):
+    authority_directed = "authority_directed"
+    school_requested = "school_requested"
+
+
+class TeamMember(WriteModel):
+    user_id: uuid.UUID | None = Field(
+        default=None, description="An active user of the school's authority; or give `name`")
+    name: Name | None = Field(
+        default=None, description="Who, when not a user (e.g. an HMIE associate assessor)")
+    role: Name = Field(description="`officer`, `peer_headteacher`, `associate_assessor` or other")
+
+    @model_validator(mode="after")
+    def _someone(self) -> "TeamMember":
+        if self.user_id is None and self.name is None:
+            raise ValueError("a team member needs a user_id or a name")
+        return self
+
+
+class TeamMemberRead(ReadModel):
+    user_id: uuid.UUID | None
+    name: str = Field(description="For users, their current name")
+    role: str
+
+
+class ValidatedEvaluation(WriteModel):
+    indicator_code: Annotated[str, Field(min_length=1, max_length=16)]
+    grade: int = Field(ge=0, le=100, description="The validated grade, on the framework's scale")
+    strengths: LongText = ""
+    next_steps: LongText = ""
+
+
+_TEAM = [{"user_id": "2b0c4c8e-7f55-4b4e-9f0e-7d6c5b4a3f21", "role": "officer"},
+         {"name": "Fiona Reid", "role": "associate_assessor"}]
+_VSE_EXAMPLE: dict[str, Any] = {
+    "establishment_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21", "session": "2025-26",
+    "trigger": "authority_directed", "indicator_codes": ["1.3", "2.3"], "team": _TEAM,
+    "planning_date": "2025-10-20", "visit_start": "2025-11-03", "visit_end": "2025-11-05",
+    "evaluations": [], "themes": ["curriculum design"], "summary": "",
+}
+
+
+class VseCreate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_VSE_EXAMPLE]})
+    establishment_id: uuid.UUID
+    session: SchoolSession
+    trigger: VseTrigger = Field(
+        description="`school_requested`: the headteacher (or link officer) asks; "
+                    "`authority_directed`: the link officer or an authority admin directs")
+    indicator_codes: IndicatorCodes = Field(
+        default=[], description="Quality indicators of the school's framework to validate")
+    team: list[TeamMember] = Field(default=[], max_length=20)
+    planning_date: Day | None = None
+    visit_start: Day | None = Field(default=None, description="Inside the session")
+    visit_end: Day | None = Field(default=None, description="Inside the session")
+    evaluations: list[ValidatedEvaluation] = Field(
+        default=[], max_length=20, description="Only the link officer or an authority admin")
+    themes: Themes = Field(
+        default=[], description="Free tags; trimmed, lower-cased, spaces collapsed, de-duplicated")
+    summary: LongText = ""
+
+
+class VseUpdate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "evaluations": [{"indicator_code": "1.3", "grade": 4, "strengths": "Shared vision",
+                         "next_steps": "Evaluate the impact of CLPL"}],
+        "themes": ["Curriculum design", "tracking and monitoring"],
+    }]})
+    session: SchoolSession = Field(default=None)
+    trigger: VseTrigger = Field(default=None)
+    indicator_codes: IndicatorCodes = Field(default=None)
+    team: list[TeamMember] = Field(default=None, max_length=20)
+    planning_date: Day | None = None
+    visit_start: Day | None = None
+    visit_end: Day | None = None
+    evaluations: list[ValidatedEvaluation] = Field(default=None, max_length=20)
+    themes: Themes = Field(default=None)
+    summary: LongText = Field(default=None)
+
+
+class VseRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        **_VSE_EXAMPLE, "id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e",
+        "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "framework_code": "HGIOS4",
+        "team": [{**_TEAM[0], "name": "Morag Officer"}, {**_TEAM[1], "user_id": None}],
+        "status": "scheduled", "reported_at": None,
+        "allowed_transitions": ["start", "cancel"], "version": 3,
+        "created_at": "2025-09-15T09:00:00Z", "updated_at": "2025-10-20T16:00:00Z",
+    }]})
+    id: uuid.UUID
+    establishment_id: uuid.UUID
+    authority_id: uuid.UUID
+    session: str
+    trigger: VseTrigger
+    framework_code: str
+    indicator_codes: list[str]
+    team: list[TeamMemberRead]
+    planning_date: date | None
+    visit_start: date | None
+    visit_end: date | None
+    status: VseStatus
+    evaluations: list[ValidatedEvaluation]
+    themes: list[str] = Field(description="Normalised, in alphabetical order")
+    summary: str
+    reported_at: datetime | None
+    allowed_transitions: list[str] = Field(
+        default=[], description="What the caller may do next (schedule, start, report, close, "
+                                "cancel)")
+    version: int
+    created_at: datetime
+    updated_at: datetime

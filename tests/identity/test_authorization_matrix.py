@@ -1,0 +1,377 @@
+"""Who may call what: one row per operationId of the OpenAPI document, one expected status per
+caller. An operation in the document without a row here fails, so that no new operation ships
+without someone deciding who may call it.
+
+Every case starts from a fresh database holding the same small world, made in the officer's
+authority (North Lanarkshire): a school with its headteacher, two clusters (one empty), a
+target officer, an integration client, and the callers themselves; for the planning and
+assurance operations also the school's plans, reports, visit, support status and VSE cycles in
+the states each move starts from. The plain officer is not the school's link officer, so the
+rows show what an officer of the authority may do by that alone."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.main import app as default_app
+from tests.factories import FACTORY_PASSWORD, Factory, PlanningFactory
+
+CALLERS = ("anonymous", "admin", "authority_admin", "officer", "headteacher", "regional_lead", "client")
+World = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Row:
+    statuses: tuple[int, int, int, int, int, int, int]  # in the order of CALLERS
+    json: Callable[[World], dict[str, Any]] | None = None
+    form: Callable[[World], dict[str, str]] | None = None
+    params: dict[str, Callable[[World], Any]] = field(default_factory=dict)  # path overrides
+    planning: bool = False  # needs the plans, reports and calendar
+    assurance: bool = False  # needs a support status, a visit and VSE cycles
+    check: Callable[[str, Any], None] | None = None  # more to assert about the answer
+
+
+def row(anonymous: int, admin: int, authority_admin: int, officer: int, headteacher: int,
+        regional_lead: int, client: int, **options: Any) -> Row:
+    return Row((anonymous, admin, authority_admin, officer, headteacher, regional_lead, client),
+               **options)
+
+
+def plan_row(*statuses: int, **options: Any) -> Row:
+    return row(*statuses, planning=True, **options)
+
+
+def qa_row(*statuses: int, **options: Any) -> Row:
+    return row(*statuses, assurance=True, **options)
+
+
+def _visit(w: World) -> dict[str, Any]:
+    return {"establishment_id": str(w["establishment"].id), "officer_id": str(w["officer"].id),
+            "visit_date": "2025-10-01", "kind": "support_and_challenge", "notes": "Matrix visit"}
+
+
+NEW_VISIT = {"visit_id": lambda w: w["new_visit_id"]}
+
+
+def _vse(status: str) -> dict[str, Callable[[World], Any]]:
+    return {"vse_id": lambda w: w[f"{status}_vse"].id}
+
+
+VSE = {status: _vse(status) for status in ("proposed", "scheduled", "in_progress", "reported")}
+
+
+def _all_items_refused(caller: str, answer: Any) -> None:
+    """A batch answers 200 item by item; for callers who may not record visits, every item is
+    refused and nothing is applied."""
+    if caller in ("headteacher", "regional_lead", "client"):
+        body = answer.json()
+        assert body["applied"] == 0 and body["rejected"] == len(body["items"]), body
+        assert all(item["status"] == 403 for item in body["items"]), body
+
+
+SUBMITTED_PLAN = {"plan_id": lambda w: w["submitted_plan"].id,
+                  "priority_id": lambda w: w["submitted_priority"].id}
+AGREED_PLAN = {"plan_id": lambda w: w["agreed_plan"].id}
+SUBMITTED_REPORT = {"report_id": lambda w: w["submitted_report"].id}
+AGREED_REPORT = {"report_id": lambda w: w["agreed_report"].id}
+FEEDBACK = {"json": lambda w: {"feedback": "Sharpen the measures of priority 1."}}
+
+
+def _new_establishment(w: World) -> dict[str, Any]:
+    return {"code": "8999999", "name": "Matrix Primary", "sector": "primary",
+            "authority_id": str(w["authority"].id)}
+
+
+#                                  anon admin  AA  officer head  lead client
+MATRIX: dict[str, Row] = {
+    # Operations: open to all.
+    "getHealth":                  row(200, 200, 200, 200, 200, 200, 200),
+    "getReadiness":               row(200, 200, 200, 200, 200, 200, 200),
+    "getMetrics":                 row(200, 200, 200, 200, 200, 200, 200),
+    # Identity.
+    "issueToken":                 row(200, 200, 200, 200, 200, 200, 200, form=lambda w: {
+        "grant_type": "password", "username": w["headteacher"].email, "password": FACTORY_PASSWORD}),
+    "revokeToken":                row(401, 200, 200, 200, 200, 200, 200,
+                                      form=lambda w: {"token": "not-a-token-of-anyone"}),
+    "getMe":                      row(401, 200, 200, 200, 200, 200, 200),
+    "listUsers":                  row(401, 200, 200, 200, 200, 200, 200),
+    "createUser":                 row(401, 201, 201, 403, 403, 403, 403, json=lambda w: {
+        "email": "matrix.new@test.sih.scot", "name": "Matrix New", "password": "a-long-passphrase-2025",
+        "role": "officer", "authority_id": str(w["authority"].id)}),
+    "getUser":                    row(401, 200, 200, 200, 404, 404, 404),
+    "updateUser":                 row(401, 200, 200, 403, 404, 404, 404,
+                                      json=lambda w: {"name": "Renamed Officer"}),
+    "deleteUser":                 row(401, 204, 204, 403, 404, 404, 404),
+    "listClients":                row(401, 200, 200, 200, 200, 200, 200),
+    "createClient":               row(401, 201, 201, 403, 403, 403, 403, json=lambda w: {
+        "name": "Matrix MIS", "scopes": ["establishments:write"], "authority_id": str(w["authority"].id)}),
+    "getClient":                  row(401, 200, 200, 404, 404, 404, 404),
+    "deleteClient":               row(401, 204, 204, 404, 404, 404, 404),
+    # Organisation: regions and authorities are read by all, written by the admin
+    # (authority admins keep their own authority's settings).
+    "listRegions":                row(401, 200, 200, 200, 200, 200, 200),
+    "createRegion":               row(401, 201, 403, 403, 403, 403, 403,
+                                      json=lambda w: {"code": "matrix-region", "name": "Matrix"}),
+    "getRegion":                  row(401, 200, 200, 200, 200, 200, 200),
+    "updateRegion":               row(401, 200, 403, 403, 403, 403, 403,
+                                      json=lambda w: {"name": w["region"].name}),
+    "listAuthorities":            row(401, 200, 200, 200, 200, 200, 200),
+    "createAuthority":            row(401, 201, 403, 403, 403, 403, 403,
+                                      json=lambda w: {"code": "X12345678", "name": "Matrix Council"}),
+    "getAuthority":               row(401, 200, 200, 200, 200, 200, 200),
+    "updateAuthority":            row(401, 200, 200, 403, 403, 403, 403,
+                                      json=lambda w: {"min_visits_per_session": 4}),
+    "listClusters":               row(401, 200, 200, 200, 200, 200, 200),
+    "createCluster":              row(401, 201, 201, 403, 403, 403, 403, json=lambda w: {
+        "authority_id": str(w["authority"].id), "name": "Matrix cluster"}),
+    "getCluster":                 row(401, 200, 200, 200, 200, 200, 200),
+    "updateCluster":              row(401, 200, 200, 403, 403, 403, 403,
+                                      json=lambda w: {"name": "Renamed cluster"}),
+    "deleteCluster":              row(401, 204, 204, 403, 404, 403, 403,
+                                      params={"cluster_id": lambda w: w["empty_cluster"].id}),
+    "listEstablishments":         row(401, 200, 200, 200, 200, 200, 200),
+    "createEstablishment":        row(401, 201, 201, 403, 403, 403, 201, json=_new_establishment),
+    "upsertEstablishmentByCode":  row(401, 200, 200, 403, 403, 403, 200, json=lambda w: {
+        "name": "Renamed School", "sector": "primary", "authority_id": str(w["authority"].id)}),
+    "getEstablishment":           row(401, 200, 200, 200, 200, 200, 200),
+    "updateEstablishment":        row(401, 200, 200, 403, 403, 403, 200, json=lambda w: {"roll": 321}),
+    "deleteEstablishment":        row(401, 204, 204, 403, 403, 403, 403),
+    # Frameworks: reference data read by all, added by the admin.
+    "listFrameworks":             row(401, 200, 200, 200, 200, 200, 200),
+    "createFramework":            row(401, 201, 403, 403, 403, 403, 403, json=lambda w: {
+        "code": "MATRIX", "title": "Matrix scale", "good_or_better_from": 2,
+        "scale": [{"value": 2, "label": "good"}, {"value": 1, "label": "weak"}]}),
+    "getFramework":               row(401, 200, 200, 200, 200, 200, 200),
+    "getNif":                     row(401, 200, 200, 200, 200, 200, 200),
+    # Integration.
+    "listAuditEvents":            row(401, 200, 200, 403, 403, 403, 403),
+    # Planning: the school's documents are its headteacher's to write and submit, its
+    # authority's officers' to read, and reviewed by the link officer or an authority admin.
+    # Regional leads and clients never see them (404), only aggregates.
+    "listImprovementPlans":       plan_row(401, 200, 200, 200, 200, 200, 200),
+    "createImprovementPlan":      plan_row(401, 201, 201, 403, 201, 403, 403, json=lambda w: {
+        "establishment_id": str(w["establishment"].id), "session": "2021-22"}),
+    "getImprovementPlan":         plan_row(401, 200, 200, 200, 200, 404, 404),
+    "updateImprovementPlan":      plan_row(401, 200, 200, 403, 200, 404, 404,
+                                           json=lambda w: {"title": "Renamed plan"}),
+    "deleteImprovementPlan":      plan_row(401, 204, 204, 403, 204, 404, 404),
+    "getImprovementPlanHistory":  plan_row(401, 200, 200, 200, 200, 404, 404),
+    "listPlanPriorities":         plan_row(401, 200, 200, 200, 200, 404, 404),
+    "createPlanPriority":         plan_row(401, 201, 201, 403, 201, 404, 404,
+                                           json=lambda w: {"title": "Writing across the curriculum"}),
+    "getPlanPriority":            plan_row(401, 200, 200, 200, 200, 404, 404),
+    "updatePlanPriority":         plan_row(401, 200, 200, 403, 200, 404, 404,
+                                           json=lambda w: {"title": "Renamed priority"}),
+    "deletePlanPriority":         plan_row(401, 204, 204, 403, 204, 404, 404),
+    "recordPriorityProgress":     plan_row(401, 201, 201, 403, 201, 404, 404, params=SUBMITTED_PLAN,
+                                           json=lambda w: {"rag": "amber", "commentary": "On track"}),
+    "listPriorityProgress":       plan_row(401, 200, 200, 200, 200, 404, 404),
+    "submitImprovementPlan":      plan_row(401, 200, 403, 403, 200, 404, 404),
+    "returnImprovementPlan":      plan_row(401, 200, 200, 403, 403, 404, 404, params=SUBMITTED_PLAN,
+                                           **FEEDBACK),
+    "agreeImprovementPlan":       plan_row(401, 200, 200, 403, 403, 404, 404, params=SUBMITTED_PLAN),
+    "closeImprovementPlan":       plan_row(401, 200, 200, 403, 403, 404, 404, params=AGREED_PLAN),
+    "listQualityReports":         plan_row(401, 200, 200, 200, 200, 200, 200),
+    "createQualityReport":        plan_row(401, 201, 201, 403, 201, 403, 403, json=lambda w: {
+        "establishment_id": str(w["establishment"].id), "session": "2021-22"}),
+    "getQualityReport":           plan_row(401, 200, 200, 200, 200, 404, 404),
+    "updateQualityReport":        plan_row(401, 200, 200, 403, 200, 404, 404,
+                                           json=lambda w: {"summary": "A revised summary"}),
+    "getQualityReportHistory":    plan_row(401, 200, 200, 200, 200, 404, 404),
+    "submitQualityReport":        plan_row(401, 200, 403, 403, 200, 404, 404),
+    "returnQualityReport":        plan_row(401, 200, 200, 403, 403, 404, 404, params=SUBMITTED_REPORT,
+                                           **FEEDBACK),
+    "agreeQualityReport":         plan_row(401, 200, 200, 403, 403, 404, 404, params=SUBMITTED_REPORT),
+    "closeQualityReport":         plan_row(401, 200, 200, 403, 403, 404, 404, params=AGREED_REPORT),
+    # Quality assurance. Support status: the school, its authority's officers; set by the link
+    # officer or an authority admin. Visit notes: the authority's officers (drafts their
+    # author's), the school once final and shared; never regional leads (403), nor clients
+    # without visits:write. VSE: managed by the link officer or an authority admin; the
+    # headteacher sees it once reported.
+    "getSupportStatus":           qa_row(401, 200, 200, 200, 200, 404, 404),
+    "getSupportStatusHistory":    qa_row(401, 200, 200, 200, 200, 404, 404),
+    "setSupportStatus":           qa_row(401, 200, 200, 403, 403, 404, 404, json=lambda w: {
+        "rag": "amber", "level": "additional", "reasons": ["extra_support_needed"],
+        "agreed_on": "2025-09-15"}),
+    "listVisits":                 qa_row(401, 200, 200, 200, 200, 403, 403),
+    "createVisit":                qa_row(401, 201, 201, 201, 403, 403, 403, json=_visit),
+    "syncVisits":                 qa_row(401, 200, 200, 200, 200, 200, 200, json=lambda w: {
+        "device_id": "tablet-1", "items": [{"id": w["new_visit_id"], "visit": _visit(w)}]},
+                                         check=_all_items_refused),
+    "getVisit":                   qa_row(401, 200, 200, 200, 200, 403, 403),
+    "putVisit":                   qa_row(401, 201, 201, 201, 403, 403, 403, json=_visit,
+                                         params=NEW_VISIT),
+    "updateVisit":                qa_row(401, 200, 200, 403, 403, 403, 403,
+                                         json=lambda w: {"next_steps": "Moderate writing"}),
+    "deleteVisit":                qa_row(401, 204, 204, 403, 403, 403, 403),
+    "listVseCycles":              qa_row(401, 200, 200, 200, 200, 200, 200),
+    "createVseCycle":             qa_row(401, 201, 201, 403, 201, 403, 403, json=lambda w: {
+        "establishment_id": str(w["establishment"].id), "session": "2025-26",
+        "trigger": "school_requested", "indicator_codes": ["1.3"]}),
+    "getVseCycle":                qa_row(401, 200, 200, 200, 404, 404, 404),
+    "updateVseCycle":             qa_row(401, 200, 200, 403, 404, 404, 404,
+                                         json=lambda w: {"summary": "Focus on leadership"}),
+    "scheduleVseCycle":           qa_row(401, 200, 200, 403, 404, 404, 404, params=VSE["proposed"]),
+    "startVseCycle":              qa_row(401, 200, 200, 403, 404, 404, 404, params=VSE["scheduled"]),
+    "reportVseCycle":             qa_row(401, 200, 200, 403, 404, 404, 404, params=VSE["in_progress"]),
+    "closeVseCycle":              qa_row(401, 200, 200, 403, 403, 404, 404, params=VSE["reported"]),
+    "cancelVseCycle":             qa_row(401, 200, 200, 403, 404, 404, 404, params=VSE["proposed"]),
+    # The calendar is the authority's setting: read by all, set by its admins.
+    "getPlanningCalendar":        plan_row(401, 200, 200, 200, 200, 200, 200),
+    "putPlanningCalendar":        plan_row(401, 200, 200, 403, 403, 403, 403, json=lambda w: {
+        "plan_due": "2025-10-31", "report_due": "2026-06-30"}),
+}
+
+PATH_PARAMS: dict[str, Callable[[World], Any]] = {
+    "user_id": lambda w: w["target_officer"].id,
+    "client_id": lambda w: w["target_client"].id,
+    "region_id": lambda w: w["region"].id,
+    "authority_id": lambda w: w["authority"].id,
+    "cluster_id": lambda w: w["cluster"].id,
+    "establishment_id": lambda w: w["establishment"].id,
+    "plan_id": lambda w: w["draft_plan"].id,
+    "priority_id": lambda w: w["draft_priority"].id,
+    "report_id": lambda w: w["draft_report"].id,
+    "school_session": lambda w: "2025-26",
+    "visit_id": lambda w: w["visit"].id,
+    "vse_id": lambda w: w["proposed_vse"].id,
+}
+
+
+def _document_operations() -> dict[str, tuple[str, str]]:
+    found = {}
+    for path, item in default_app.openapi()["paths"].items():
+        for method, operation in item.items():
+            found[operation["operationId"]] = (method.upper(), path)
+    return found
+
+
+OPERATIONS = _document_operations()
+
+
+def _flush_only(db: Session) -> Callable[[Any], Any]:
+    def save(record: Any) -> Any:
+        db.add(record)
+        db.flush()
+        return record
+    return save
+
+
+def build_world(make: Factory, db: Session, *, planning: bool = False,
+                assurance: bool = False) -> World:
+    make._save = _flush_only(db)  # type: ignore[method-assign]  # one commit for the world, not 20
+    authority = make.authority()
+    cluster = make.cluster(authority)
+    establishment = make.establishment(authority, cluster_id=cluster.id)
+    w: World = {
+        "authority": authority, "region": make.region(), "cluster": cluster,
+        "empty_cluster": make.cluster(authority), "establishment": establishment,
+        "admin": make.admin(),
+        "authority_admin": make.user("officer", authority=authority, authority_admin=True),
+        "officer": make.user("officer", authority=authority),
+        "headteacher": make.user("headteacher", establishments=[establishment]),
+        "regional_lead": make.user("regional_lead"),
+        "client": make.client(["establishments:write"], authority=authority),
+        "target_officer": make.user("officer", authority=authority),
+        "target_client": make.client(["summaries:read"], authority=authority),
+    }
+    if planning:
+        _planning_world(make, db, w)
+    if assurance:
+        _assurance_world(db, w)
+    db.commit()  # no open read in the test's session while the app writes (SQLite locks)
+    return w
+
+
+def _planning_world(make: Factory, db: Session, w: World) -> None:
+    from app.planning.models import PlanningCalendar, PlanPriority, ReportEvaluation
+
+    documents = PlanningFactory(make)
+    school = w["establishment"]
+    w["draft_plan"] = documents.plan(school, session="2025-26", status="draft")
+    w["submitted_plan"] = documents.plan(school, session="2024-25", status="submitted")
+    w["agreed_plan"] = documents.plan(school, session="2023-24", status="agreed")
+    for name in ("draft", "submitted"):
+        w[f"{name}_priority"] = db.scalars(
+            select(PlanPriority).where(PlanPriority.plan_id == w[f"{name}_plan"].id)).one()
+    # A complete draft report (every core QI graded) in a session without a plan.
+    w["draft_report"] = documents.report(school, session="2022-23", status="draft")
+    for position, code in enumerate(("1.3", "2.3", "3.1", "3.2")):
+        db.add(ReportEvaluation(report_id=w["draft_report"].id, position=position,
+                                indicator_code=code, grade=4))
+    w["submitted_report"] = documents.report(school, session="2024-25", status="submitted")
+    w["agreed_report"] = documents.report(school, session="2023-24", status="agreed")
+    db.add(PlanningCalendar(authority_id=w["authority"].id, session="2025-26",
+                            plan_due=date(2025, 9, 30), report_due=date(2026, 6, 30)))
+
+
+def _assurance_world(db: Session, w: World) -> None:
+    """A current support status, a final visit shared with the school by another officer, and
+    a VSE cycle in each state that a move starts from."""
+    from app.assurance.models import SupportStatus, Visit, VseCycle, VseEvaluation
+
+    school, authority = w["establishment"], w["authority"]
+    db.add(SupportStatus(establishment_id=school.id, authority_id=authority.id, sequence=1,
+                         rag="green", level="universal", reasons=["performing_consistently_well"],
+                         agreed_on=date(2025, 8, 20)))
+    w["visit"] = Visit(establishment_id=school.id, authority_id=authority.id,
+                       officer_id=w["target_officer"].id, session="2025-26",
+                       visit_date=date(2025, 9, 10), kind="support_and_challenge",
+                       status="final", shared_with_school=True)
+    w["new_visit_id"] = str(uuid.uuid4())
+    dated = {"visit_start": date(2026, 2, 2), "visit_end": date(2026, 2, 4)}
+    for status in ("proposed", "scheduled", "in_progress", "reported"):
+        w[f"{status}_vse"] = VseCycle(
+            establishment_id=school.id, authority_id=authority.id, session="2025-26",
+            trigger="authority_directed", framework_code="HGIOS4", indicator_codes=["1.3"],
+            status=status, **dated)
+    db.add_all([w["visit"], *(w[f"{s}_vse"] for s in ("proposed", "scheduled", "in_progress", "reported"))])
+    db.flush()
+    db.add(VseEvaluation(vse_id=w["in_progress_vse"].id, indicator_code="1.3", grade=4))
+
+
+def _path(template: str, operation_id: str, w: World) -> str:
+    values = {**PATH_PARAMS, **MATRIX[operation_id].params}
+    if operation_id == "getFramework":
+        values = {**values, "code": lambda w: "HGIOS4"}
+    elif operation_id == "upsertEstablishmentByCode":
+        values = {**values, "code": lambda w: w["establishment"].code}
+    path = template
+    for name, value in values.items():
+        if "{" + name + "}" in path:
+            path = path.replace("{" + name + "}", str(value(w)))
+    assert "{" not in path, f"no value for a path parameter of {template}"
+    return path
+
+
+@pytest.mark.parametrize("operation_id,caller", [
+    pytest.param(op, caller, id=f"{op}-{caller}")
+    for op in sorted(set(OPERATIONS) | set(MATRIX)) for caller in CALLERS
+])
+def test_authorization_matrix(api, make, db, operation_id, caller):
+    assert operation_id in MATRIX, f"{operation_id} has no row in the authorization matrix"
+    assert operation_id in OPERATIONS, f"{operation_id} is in the matrix but not in the contract"
+    method, template = OPERATIONS[operation_id]
+    spec = MATRIX[operation_id]
+    world = build_world(make, db, planning=spec.planning, assurance=spec.assurance)
+    headers = {} if caller == "anonymous" else make.headers(world[caller])
+    if method in ("PATCH", "PUT", "DELETE"):
+        headers["If-Match"] = "*"
+    kwargs: dict[str, Any] = {"headers": headers}
+    if spec.json is not None:
+        kwargs["json"] = spec.json(world)
+    if spec.form is not None:
+        kwargs["data"] = spec.form(world)
+    answer = api.request(method, _path(template, operation_id, world), **kwargs)
+    expected = spec.statuses[CALLERS.index(caller)]
+    assert answer.status_code == expected, f"{method} {template} as {caller}: {answer.text[:300]}"
+    if expected == 401:
+        assert answer.headers.get("www-authenticate", "").startswith("Bearer")
+    if spec.check is not None:
+        spec.check(caller, answer)
