@@ -7,21 +7,9 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
-from app.core.schemas import Day, Instant, LongText, ReadModel, ShortText, WriteModel
+from app.core.schemas import Day, Instant, LongText, Rag, ReadModel, ShortText, SupportLevel, WriteModel
 
 IndicatorCodes = Annotated[list[Annotated[str, Field(max_length=16)]], Field(max_length=20)]
-
-
-class Rag(StrEnum):
-    red = "red"
-    amber = "amber"
-    green = "green"
-
-
-class SupportLevel(StrEnum):
-    universal = "universal"
-    additional = "additional"
-    intensive = "intensive"
 
 
 class SupportReason(StrEnum):

@@ -2,6 +2,7 @@
 
 import re
 from datetime import date, datetime
+from enum import StrEnum
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -94,6 +95,18 @@ class WriteModel(BaseModel):
         if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
             raise ValueError("must be a whole number")
         return value
+
+
+class Rag(StrEnum):
+    red = "red"
+    amber = "amber"
+    green = "green"
+
+
+class SupportLevel(StrEnum):
+    universal = "universal"
+    additional = "additional"
+    intensive = "intensive"
 
 
 class ReadModel(BaseModel):

@@ -17,7 +17,7 @@ from app.core.http import (
     problems,
     with_etag,
 )
-from app.core.schemas import Instant, QueryText
+from app.core.schemas import Instant, QueryText, Rag, SupportLevel
 from app.identity.deps import PrincipalDep, protected_router
 from app.organisations import service
 from app.organisations.schemas import (
@@ -194,11 +194,14 @@ def list_establishments(
     gaelic_medium: bool | None = None, link_officer_id: uuid.UUID | None = None,
     q: Annotated[QueryText | None, Query(description="Name contains, or code starts with")] = None,
     updated_since: Instant | None = None,
+    rag: Annotated[Rag | None, Query(description="Current support status RAG")] = None,
+    support_level: Annotated[SupportLevel | None, Query(description="Current support level")] = None,
 ) -> Page[EstablishmentRead]:
     items, next_cursor = service.list_establishments(
         session, principal, paginator, limit=limit, cursor=cursor, authority_id=authority_id,
         cluster_id=cluster_id, sector=sector, status=status, gaelic_medium=gaelic_medium,
-        link_officer_id=link_officer_id, q=q, updated_since=updated_since)
+        link_officer_id=link_officer_id, q=q, updated_since=updated_since, rag=rag,
+        support_level=support_level)
     return Page(items=items, next_cursor=next_cursor)
 
 

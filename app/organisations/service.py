@@ -289,8 +289,14 @@ def list_establishments(session: Session, principal: Principal, paginator: Pagin
                         cluster_id: uuid.UUID | None = None, sector: str | None = None,
                         status: str | None = None, gaelic_medium: bool | None = None,
                         link_officer_id: uuid.UUID | None = None, q: str | None = None,
-                        updated_since: datetime | None = None) -> Page:
+                        updated_since: datetime | None = None, rag: str | None = None,
+                        support_level: str | None = None) -> Page:
     stmt = select(Establishment).where(visible(principal, Establishment))
+    if rag is not None or support_level is not None:
+        from app.assurance.support import establishments_with
+
+        stmt = stmt.where(col(Establishment.id).in_(
+            establishments_with(principal, rag, support_level)))
     filters = {
         col(Establishment.authority_id): authority_id, col(Establishment.cluster_id): cluster_id,
         col(Establishment.sector): sector, col(Establishment.status): status,

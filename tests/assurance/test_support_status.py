@@ -59,3 +59,22 @@ def test_bad_statuses_are_422(api, school):  # noqa: F811
     assert api.put(url, json={**STATUS, "reasons": []}, headers=school.link_officer).status_code == 422
     assert api.put(url, json={**STATUS, "level": "maximum"},
                    headers=school.link_officer).status_code == 422
+
+
+def test_establishments_filter_by_current_rag_and_level(api, school, make):  # noqa: F811
+    other = make.establishment(link_officer_id=None)
+    api.put(URL.format(id=school.establishment.id), json=STATUS, headers=school.authority_admin)
+    red = {**STATUS, "rag": "red", "level": "intensive", "reasons": ["urgent_improvement_needed"]}
+    first = api.put(URL.format(id=other.id), json=STATUS, headers=school.authority_admin)
+    api.put(URL.format(id=other.id), json=red,
+            headers={**school.authority_admin, "If-Match": first.headers["ETag"]})
+
+    def codes(headers, **params):
+        answer = api.get("/api/v1/establishments", params=params, headers=headers)
+        return [e["code"] for e in answer.json()["items"]]
+
+    assert codes(school.link_officer, rag="red") == [other.code]
+    assert codes(school.link_officer, rag="amber") == [school.establishment.code]
+    assert codes(school.link_officer, support_level="intensive") == [other.code]
+    assert codes(school.link_officer, rag="amber", support_level="intensive") == []
+    assert codes(school.lead, rag="red") == []  # a regional lead never learns a school's RAG
