@@ -244,7 +244,24 @@ RULES: dict[str, Callable[[Principal, Any], bool]] = {
     ),
     "client.delete": lambda p, r: p.is_admin or p.administers(r.authority_id),
     "audit.read": lambda p, _r: p.administers(p.authority_id),
+    # Headteachers see single schools only, so an authority-wide feed is not theirs.
+    "changes.read": lambda p, _r: p.role in (Role.admin, Role.officer, Role.regional_lead)
+    or _client_has(p, Scope.changes_read),
 }
+
+
+# The change feed: which kinds each caller may follow (rows are then kept to its authorities).
+ORGANISATION_KINDS = frozenset({"region", "authority", "cluster", "establishment", "framework"})
+SCHOOL_KINDS = frozenset({"improvement_plan", "plan_priority", "priority_progress",
+                          "quality_report", "planning_calendar", "support_status"})
+
+
+def feed_kinds(p: Principal) -> frozenset[str]:
+    if p.is_admin:
+        return ORGANISATION_KINDS | SCHOOL_KINDS | {"user", "client", "visit", "vse_cycle"}
+    if p.role == Role.officer:
+        return ORGANISATION_KINDS | SCHOOL_KINDS
+    return ORGANISATION_KINDS
 
 
 def allowed(principal: Principal, action: str, record: Any = None) -> bool:

@@ -40,3 +40,6 @@ class ChangeRecord(SQLModel, table=True):
     operation: str = Field(sa_type=String(16))
     version: int | None = None
     authority_id: uuid.UUID | None = Field(default=None, index=True)
+    # The resource as it was after the change (None for a delete), so a consumer can rebuild
+    # state from the feed alone.
+    data: dict[str, Any] | None = Field(default=None, sa_type=JSON)

@@ -10,8 +10,8 @@ from app.core.http import Cursor, Limit, Page, PaginatorDep, problems
 from app.core.schemas import Instant
 from app.identity.deps import PrincipalDep, protected_router
 from app.identity.policy import require
-from app.integration import service
-from app.integration.schemas import AuditEventRead
+from app.integration import changes, service
+from app.integration.schemas import AuditEventRead, ChangeFeed, ChangeRead
 
 router = protected_router(tags=["integration"])
 Text = Annotated[str | None, Query(max_length=64)]
@@ -31,3 +31,24 @@ def list_audit_events(session: SessionDep, principal: PrincipalDep, paginator: P
         session, principal, paginator, limit=limit, cursor=cursor, resource_type=resource_type,
         resource_id=resource_id, actor_id=actor_id, action=action, since=since, until=until)
     return Page(items=[AuditEventRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/changes", operation_id="listChanges",
+            summary="The change feed: creates, updates and deletes in commit order",
+            description="Start without `since`; keep `next_cursor` and pass it as `since` next time "
+            "(it is always set, also when nothing new happened). Deletes arrive as tombstones with "
+            "`data: null`. Admins, officers, regional leads and clients with `changes:read`; each "
+            "sees its own authorities' changes and the reference data.",
+            response_model=ChangeFeed, responses=problems(400, 403))
+def list_changes(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
+                 since: Annotated[str | None, Query(max_length=1024)] = None,
+                 kinds: Annotated[str | None, Query(
+                     max_length=500, description="Comma-separated, e.g. establishment,cluster")] = None,
+                 limit: Limit = 100) -> ChangeFeed:
+    wanted = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else None
+    rows, next_cursor = changes.list_changes(session, principal, paginator, since=since,
+                                             kinds=wanted, limit=limit)
+    return ChangeFeed(items=[ChangeRead(seq=r.seq, occurred_at=r.occurred_at, kind=r.resource_type,
+                                        id=r.resource_id, operation=r.operation,
+                                        version=r.version, data=r.data) for r in rows],
+                      next_cursor=next_cursor)

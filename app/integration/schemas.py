@@ -3,6 +3,8 @@
 import uuid
 from datetime import datetime
 
+from pydantic import ConfigDict, Field
+
 from app.core.schemas import ReadModel
 
 
@@ -19,3 +21,24 @@ class AuditEventRead(ReadModel):
     authority_id: uuid.UUID | None
     before: dict[str, object] | None
     after: dict[str, object] | None
+
+
+class ChangeRead(ReadModel):
+    seq: int
+    occurred_at: datetime
+    kind: str
+    id: str
+    operation: str = Field(description="created, updated or deleted (a tombstone: data is null)")
+    version: int | None
+    data: dict[str, object] | None = Field(description="The resource after the change")
+
+
+class ChangeFeed(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "items": [{"seq": 41, "occurred_at": "2026-11-02T08:00:00Z", "kind": "establishment",
+                   "id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21", "operation": "updated",
+                   "version": 3, "data": {"code": "8000001", "name": "Sgoil Ghàidhlig Ghlaschu"}}],
+        "next_cursor": "WyJjaGFuZ2VzIiwgWzQxXV0.3f2c9a0b1d4e5f60718293a4b5c6d7e8",
+    }]})
+    items: list[ChangeRead]
+    next_cursor: str = Field(description="Always set: poll again with it as `since`")

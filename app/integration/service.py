@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select, text
 from sqlmodel import Session, SQLModel, col
 
 from app.core.http import Paginator
@@ -56,6 +56,7 @@ def record_change(
         )
     )
     operation = "deleted" if deleted else ("created" if before is None else "updated")
+    _hold_feed_order(session)
     session.add(
         ChangeRecord(
             resource_type=resource_type,
@@ -63,8 +64,29 @@ def record_change(
             operation=operation,
             version=None if deleted else getattr(record, "version", None),
             authority_id=authority_id,
+            data=after,
         )
     )
+
+
+FEED_LOCK = 0x5E0_F33D  # any constant: one advisory lock orders every writer of the feed
+
+
+def _hold_feed_order(session: Session) -> None:
+    """Change numbers must follow commit order, or a reader could pass a number whose
+    transaction commits later and miss it. On PostgreSQL every transaction that writes the
+    feed takes one transaction-scoped advisory lock first, held until it commits; SQLite
+    already has a single writer (BEGIN IMMEDIATE)."""
+    if session.info.get("feed_lock") or session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
+    session.info["feed_lock"] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _feed_lock_released(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the database transaction ended: so did its lock
+        session.info.pop("feed_lock", None)
 
 
 def list_audit_events(

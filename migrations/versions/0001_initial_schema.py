@@ -51,6 +51,7 @@ def upgrade() -> None:
     sa.Column('operation', sa.String(length=16), nullable=False),
     sa.Column('version', sa.Integer(), nullable=True),
     sa.Column('authority_id', sa.Uuid(), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('seq')
     )
     with op.batch_alter_table('change_record', schema=None) as batch_op:
