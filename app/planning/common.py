@@ -2,17 +2,19 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.core.errors import RuleViolation
 from app.core.schemas import session_bounds
+from app.core.types import utcnow
 from app.frameworks.service import Scale, scale_for
-from app.identity.policy import load_visible
+from app.identity.policy import load_visible, visible
 from app.identity.principal import Principal
 from app.organisations.models import Authority, Establishment
+from app.planning import workflow
 from app.planning.models import PlanningCalendar
 
 
@@ -65,6 +67,54 @@ def due_dates(session: Session, keys: set[tuple[uuid.UUID, str]]) -> dict[tuple[
         col(PlanningCalendar.authority_id).in_(authorities),
         col(PlanningCalendar.session).in_(sessions)))
     return {(r.authority_id, r.session): r for r in rows}
+
+
+@dataclass(frozen=True)
+class DocumentFilters:
+    """What lists of plans and of reports can be filtered by."""
+
+    establishment_id: uuid.UUID | None = None
+    authority_id: uuid.UUID | None = None
+    session_name: str | None = None
+    status: str | None = None
+    overdue: bool | None = None
+    updated_since: datetime | None = None
+
+
+def documents_query(principal: Principal, model: Any, due_column: Any,
+                    filters: DocumentFilters) -> Any:
+    stmt = select(model).where(visible(principal, model))
+    equal = {model.establishment_id: filters.establishment_id,
+             model.authority_id: filters.authority_id, model.session: filters.session_name,
+             model.status: filters.status}
+    for column, value in equal.items():
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if filters.overdue is not None:
+        stmt = stmt.where(overdue_clause(model, due_column, filters.overdue, utcnow().date()))
+    if filters.updated_since is not None:
+        stmt = stmt.where(col(model.updated_at) >= filters.updated_since)
+    return stmt
+
+
+def workflow_fields(session: Session, principal: Principal, documents: list[Any],
+                    due_attribute: str) -> dict[uuid.UUID, dict[str, Any]]:
+    """Per document: its due date, whether it is overdue, and the moves open to the caller."""
+    calendars = due_dates(session, {(d.authority_id, d.session) for d in documents})
+    schools = {e.id: e for e in session.exec(select(Establishment).where(
+        col(Establishment.id).in_({d.establishment_id for d in documents})))} if documents else {}
+    today = utcnow().date()
+    fields = {}
+    for document in documents:
+        calendar = calendars.get((document.authority_id, document.session))
+        due = getattr(calendar, due_attribute) if calendar else None
+        fields[document.id] = {
+            "due_on": due,
+            "overdue": bool(due and today > due and document.status in workflow.EDITABLE),
+            "allowed_transitions": workflow.available_to(
+                principal, document.status, schools[document.establishment_id]),
+        }
+    return fields
 
 
 def overdue_clause(model: Any, due_column: Any, overdue: bool, today: date) -> Any:

@@ -1,7 +1,7 @@
 """Improvement plans and their priorities: rules and transactions."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func
@@ -10,21 +10,21 @@ from sqlmodel import Session, col, select
 from app.core.errors import Conflict, NotFound
 from app.core.http import IfMatch, Paginator
 from app.core.models import apply_changes
-from app.core.types import utcnow
 from app.frameworks.service import nif_titles
-from app.identity.policy import load_visible, require, visible
+from app.identity.policy import load_visible, require
 from app.identity.principal import Principal
 from app.integration.service import record_change, snapshot
 from app.organisations.models import Establishment
 from app.planning import workflow
 from app.planning.common import (
+    DocumentFilters,
     check_in_session,
     check_indicators,
-    due_dates,
-    overdue_clause,
+    documents_query,
     rule,
     scale_of,
     school,
+    workflow_fields,
 )
 from app.planning.models import ImprovementPlan, PlanningCalendar, PlanPriority, PriorityProgress
 from app.planning.schemas import (
@@ -49,21 +49,10 @@ def _reads(session: Session, principal: Principal, plans: list[ImprovementPlan])
         select(PlanPriority.plan_id, func.count()).where(col(PlanPriority.plan_id).in_(ids))
         .group_by(col(PlanPriority.plan_id))
     ).all()) if ids else {}
-    calendars = due_dates(session, {(p.authority_id, p.session) for p in plans})
-    schools = {e.id: e for e in session.exec(select(Establishment).where(
-        col(Establishment.id).in_({p.establishment_id for p in plans})))} if plans else {}
-    today = utcnow().date()
-    reads = []
-    for plan in plans:
-        calendar = calendars.get((plan.authority_id, plan.session))
-        due = calendar.plan_due if calendar else None
-        reads.append(PlanRead.model_validate({
-            **plan.model_dump(), "priority_count": counts.get(plan.id, 0), "due_on": due,
-            "overdue": bool(due and today > due and plan.status in workflow.EDITABLE),
-            "allowed_transitions": workflow.available_to(
-                principal, plan.status, schools[plan.establishment_id]),
-        }))
-    return reads
+    states = workflow_fields(session, principal, plans, "plan_due")
+    return [PlanRead.model_validate({**plan.model_dump(), **states[plan.id],
+                                     "priority_count": counts.get(plan.id, 0)})
+            for plan in plans]
 
 
 def read(session: Session, principal: Principal, plan: ImprovementPlan) -> PlanRead:
@@ -71,22 +60,8 @@ def read(session: Session, principal: Principal, plan: ImprovementPlan) -> PlanR
 
 
 def list_plans(session: Session, principal: Principal, paginator: Paginator, *, limit: int,
-               cursor: str | None, establishment_id: uuid.UUID | None = None,
-               authority_id: uuid.UUID | None = None, session_name: str | None = None,
-               status: str | None = None, overdue: bool | None = None,
-               updated_since: datetime | None = None) -> tuple[list[PlanRead], str | None]:
-    stmt = select(ImprovementPlan).where(visible(principal, ImprovementPlan))
-    filters = {ImprovementPlan.establishment_id: establishment_id,
-               ImprovementPlan.authority_id: authority_id, ImprovementPlan.session: session_name,
-               ImprovementPlan.status: status}
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if overdue is not None:
-        stmt = stmt.where(overdue_clause(ImprovementPlan, PlanningCalendar.plan_due, overdue,
-                                         utcnow().date()))
-    if updated_since is not None:
-        stmt = stmt.where(col(ImprovementPlan.updated_at) >= updated_since)
+               cursor: str | None, filters: DocumentFilters) -> tuple[list[PlanRead], str | None]:
+    stmt = documents_query(principal, ImprovementPlan, PlanningCalendar.plan_due, filters)
     rows, next_cursor = paginator.page(
         session, stmt, [ImprovementPlan.session, ImprovementPlan.id], scope="plans",
         limit=limit, cursor=cursor)

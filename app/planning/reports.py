@@ -2,7 +2,6 @@
 plan's priorities, under the same workflow as plans."""
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
@@ -13,12 +12,19 @@ from app.core.http import IfMatch, Paginator
 from app.core.models import apply_changes
 from app.core.types import utcnow
 from app.frameworks.service import Scale
-from app.identity.policy import load_visible, require, visible
+from app.identity.policy import load_visible, require
 from app.identity.principal import Principal
 from app.integration.service import record_change, snapshot
 from app.organisations.models import Establishment
 from app.planning import workflow
-from app.planning.common import check_indicators, due_dates, overdue_clause, rule, school
+from app.planning.common import (
+    DocumentFilters,
+    check_indicators,
+    documents_query,
+    rule,
+    school,
+    workflow_fields,
+)
 from app.planning.models import (
     ImprovementPlan,
     PlanningCalendar,
@@ -50,21 +56,10 @@ def _evaluations(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list
 
 def _reads(session: Session, principal: Principal, reports: list[QualityReport]) -> list[ReportRead]:
     evaluations = _evaluations(session, [r.id for r in reports])
-    calendars = due_dates(session, {(r.authority_id, r.session) for r in reports})
-    schools = {e.id: e for e in session.exec(select(Establishment).where(
-        col(Establishment.id).in_({r.establishment_id for r in reports})))} if reports else {}
-    today = utcnow().date()
-    reads = []
-    for report in reports:
-        calendar = calendars.get((report.authority_id, report.session))
-        due = calendar.report_due if calendar else None
-        reads.append(ReportRead.model_validate({
-            **report.model_dump(), "evaluations": evaluations.get(report.id, []), "due_on": due,
-            "overdue": bool(due and today > due and report.status in workflow.EDITABLE),
-            "allowed_transitions": workflow.available_to(
-                principal, report.status, schools[report.establishment_id]),
-        }))
-    return reads
+    states = workflow_fields(session, principal, reports, "report_due")
+    return [ReportRead.model_validate({**report.model_dump(), **states[report.id],
+                                       "evaluations": evaluations.get(report.id, [])})
+            for report in reports]
 
 
 def read(session: Session, principal: Principal, report: QualityReport) -> ReportRead:
@@ -72,22 +67,8 @@ def read(session: Session, principal: Principal, report: QualityReport) -> Repor
 
 
 def list_reports(session: Session, principal: Principal, paginator: Paginator, *, limit: int,
-                 cursor: str | None, establishment_id: uuid.UUID | None = None,
-                 authority_id: uuid.UUID | None = None, session_name: str | None = None,
-                 status: str | None = None, overdue: bool | None = None,
-                 updated_since: datetime | None = None) -> tuple[list[ReportRead], str | None]:
-    stmt = select(QualityReport).where(visible(principal, QualityReport))
-    filters = {QualityReport.establishment_id: establishment_id,
-               QualityReport.authority_id: authority_id, QualityReport.session: session_name,
-               QualityReport.status: status}
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if overdue is not None:
-        stmt = stmt.where(overdue_clause(QualityReport, PlanningCalendar.report_due, overdue,
-                                         utcnow().date()))
-    if updated_since is not None:
-        stmt = stmt.where(col(QualityReport.updated_at) >= updated_since)
+                 cursor: str | None, filters: DocumentFilters) -> tuple[list[ReportRead], str | None]:
+    stmt = documents_query(principal, QualityReport, PlanningCalendar.report_due, filters)
     rows, next_cursor = paginator.page(session, stmt, [QualityReport.session, QualityReport.id],
                                        scope="reports", limit=limit, cursor=cursor)
     return _reads(session, principal, rows), next_cursor

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Path, Query, Request, Response, status
+from fastapi import Depends, Path, Query, Request, Response, status
 
 from app.core.db import SessionDep
 from app.core.http import (
@@ -21,6 +21,7 @@ from app.core.http import (
 from app.core.schemas import Instant, SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
 from app.planning import calendar, plans, reports
+from app.planning.common import DocumentFilters
 from app.planning.schemas import (
     CalendarPut,
     CalendarRead,
@@ -57,17 +58,23 @@ def _etag(response: Response, body: Any) -> Any:
 # Improvement plans
 
 
+def document_filters(establishment_id: uuid.UUID | None = None,
+                     authority_id: uuid.UUID | None = None, school_session: SessionQuery = None,
+                     status: Status | None = None, overdue: Overdue = None,
+                     updated_since: Instant | None = None) -> DocumentFilters:
+    return DocumentFilters(establishment_id, authority_id, school_session, status, overdue,
+                           updated_since)
+
+
+Filters = Annotated[DocumentFilters, Depends(document_filters)]
+
+
 @router.get("/improvement-plans", operation_id="listImprovementPlans",
             summary="List improvement plans", response_model=Page[PlanRead])
 def list_plans(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
-               limit: Limit = 50, cursor: Cursor = None, establishment_id: uuid.UUID | None = None,
-               authority_id: uuid.UUID | None = None, school_session: SessionQuery = None,
-               status: Status | None = None, overdue: Overdue = None,
-               updated_since: Instant | None = None) -> Page[PlanRead]:
-    items, next_cursor = plans.list_plans(
-        session, principal, paginator, limit=limit, cursor=cursor,
-        establishment_id=establishment_id, authority_id=authority_id, session_name=school_session,
-        status=status, overdue=overdue, updated_since=updated_since)
+               filters: Filters, limit: Limit = 50, cursor: Cursor = None) -> Page[PlanRead]:
+    items, next_cursor = plans.list_plans(session, principal, paginator, limit=limit,
+                                          cursor=cursor, filters=filters)
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -185,14 +192,9 @@ def list_progress(plan_id: uuid.UUID, priority_id: uuid.UUID, session: SessionDe
 @router.get("/quality-reports", operation_id="listQualityReports",
             summary="List standards and quality reports", response_model=Page[ReportRead])
 def list_reports(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
-                 limit: Limit = 50, cursor: Cursor = None,
-                 establishment_id: uuid.UUID | None = None, authority_id: uuid.UUID | None = None,
-                 school_session: SessionQuery = None, status: Status | None = None,
-                 overdue: Overdue = None, updated_since: Instant | None = None) -> Page[ReportRead]:
-    items, next_cursor = reports.list_reports(
-        session, principal, paginator, limit=limit, cursor=cursor,
-        establishment_id=establishment_id, authority_id=authority_id, session_name=school_session,
-        status=status, overdue=overdue, updated_since=updated_since)
+                 filters: Filters, limit: Limit = 50, cursor: Cursor = None) -> Page[ReportRead]:
+    items, next_cursor = reports.list_reports(session, principal, paginator, limit=limit,
+                                              cursor=cursor, filters=filters)
     return Page(items=items, next_cursor=next_cursor)
 
 
