@@ -120,6 +120,8 @@ def _consecutive_years(value: str) -> str:
     match = _SESSION.match(value)
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
         raise ValueError("a school session is written YYYY-YY with consecutive years, e.g. 2025-26")
+    if not 2000 <= int(match.group(1)) <= 2098:
+        raise ValueError("a school session between 2000-01 and 2098-99")
     return value
 
 

@@ -57,3 +57,11 @@ def test_overdue_lists_plans_not_submitted_by_the_due_date(api, school, planning
     not_overdue = api.get("/api/v1/improvement-plans", params={"overdue": "false"},
                           headers=school.link_officer).json()["items"]
     assert {p["id"] for p in not_overdue} == {str(on_time.id), str(other_session.id)}
+
+
+def test_sessions_outside_the_calendar_the_service_keeps_are_422(api, school, make):
+    authority = make.authority()
+    for session in ("9999-00", "0000-01", "1999-00"):
+        answer = api.put(f"/api/v1/authorities/{authority.id}/calendar/{session}",
+                         json={"report_due": "2026-06-26"}, headers=school.authority_admin)
+        assert answer.status_code == 422, session
