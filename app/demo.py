@@ -56,6 +56,7 @@ def seed_demo(session: Session, system: Principal) -> dict[str, int]:
     counts["users"] = _demo_users(session, system, authorities[DEMO_AUTHORITY])
     counts["plans"] = _demo_planning(session, system, authorities[DEMO_AUTHORITY])
     counts["vse_cycles"] = _demo_vse(session, system, authorities[DEMO_AUTHORITY])
+    counts["visits"] = _demo_assurance(session, system, authorities[DEMO_AUTHORITY])
     return counts
 
 
@@ -215,4 +216,42 @@ def _demo_vse(session: Session, system: Principal, authority: Authority) -> int:
                     for code, grade in grades.items()]), anyone)
             vse.transition_vse_cycle(session, system, cycle.id, action, anyone)
         made += 1
+    return made
+
+
+def _demo_assurance(session: Session, system: Principal, authority: Authority) -> int:
+    """The demo officer's link schools: an agreed support status each, and this session's
+    visits (a draft still on the phone, final ones shared with the school or not)."""
+    from app.assurance import support, visits
+    from app.assurance.models import Visit
+    from app.assurance.schemas import SupportStatusPut, VisitCreate
+
+    officer = session.scalars(select(User).where(col(User.email) == "officer@demo.sih.scot")).one()
+    if session.scalars(select(col(Visit.id)).where(col(Visit.officer_id) == officer.id)).first():
+        return 0
+    schools = list(session.scalars(select(Establishment).where(
+        col(Establishment.link_officer_id) == officer.id).order_by(col(Establishment.code))))
+    statuses = [("green", "universal", "performing_consistently_well"),
+                ("amber", "additional", "new_headteacher"),
+                ("red", "intensive", "urgent_improvement_needed"),
+                ("amber", "additional", "extra_support_needed")]
+    made = 0
+    for n, school in enumerate(schools):
+        rag, level, reason = statuses[n % len(statuses)]
+        support.set_status(session, system, school.id, SupportStatusPut(
+            rag=rag, level=level, reasons=[reason], agreed_on=date(2026, 9, 4),
+            agreed_with="Headteacher", notes="Agreed at the first support and challenge visit."),
+            IfMatch("*"))
+        for visit_number, (day, kind) in enumerate(
+                [(date(2026, 9, 4), "support_and_challenge"), (date(2026, 10, 9), "plan_review"),
+                 (date(2026, 11, 13), "learning_teaching_review")][: 1 + n % 3]):
+            visits.create_visit(session, system, VisitCreate(
+                establishment_id=school.id, officer_id=officer.id, visit_date=day, kind=kind,
+                indicator_codes=["2.3"] if school.sector != "elc" else ["1.3"],
+                notes="Learning walk with the headteacher; pupil focus group.",
+                strengths="Relationships; clear learning intentions.",
+                next_steps="Moderate writing across the cluster.",
+                shared_with_school=visit_number % 2 == 0,
+                status="draft" if (n + visit_number) % 5 == 4 else "final"))
+            made += 1
     return made

@@ -19,13 +19,24 @@ def test_demo_data_is_rich_and_idempotent(engine, db: Session) -> None:
         again = seed_demo(session, SYSTEM)
         session.commit()
     assert first["establishments"] == 705 and first["users"] == 4
-    assert again == {"clusters": 0, "establishments": 0, "users": 0, "plans": 0, "vse_cycles": 0}
+    assert set(again.values()) == {0}, again
     assert db.exec(select(func.count()).select_from(Establishment)).one() == 705
     roles = set(db.exec(select(User.role).where(User.is_demo)))
     assert roles == {"admin", "officer", "headteacher", "regional_lead"}
     statuses = set(db.exec(select(ImprovementPlan.status)))
     assert statuses == {"draft", "submitted", "returned", "agreed", "closed"}
     assert set(db.exec(select(QualityReport.status))) == {"agreed"}
-    assert first["vse_cycles"] == 6
+    assert first["vse_cycles"] == 6 and first["visits"] > 12
     assert set(db.exec(select(VseCycle.status))) == {
         "proposed", "scheduled", "in_progress", "reported", "closed", "cancelled"}
+
+
+def test_demo_assurance_has_statuses_drafts_and_shared_visits(engine, db: Session) -> None:
+    from app.assurance.models import SupportStatus, Visit
+
+    with Session(engine, expire_on_commit=False) as session:
+        seed_demo(session, SYSTEM)
+        session.commit()
+    assert set(db.exec(select(SupportStatus.rag))) == {"green", "amber", "red"}
+    assert set(db.exec(select(Visit.status))) == {"draft", "final"}
+    assert set(db.exec(select(Visit.shared_with_school))) == {True, False}
