@@ -5,6 +5,7 @@ import csv
 from datetime import date
 from decimal import Decimal
 from importlib import resources
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -57,6 +58,9 @@ def seed_demo(session: Session, system: Principal) -> dict[str, int]:
     counts["plans"] = _demo_planning(session, system, authorities[DEMO_AUTHORITY])
     counts["vse_cycles"] = _demo_vse(session, system, authorities[DEMO_AUTHORITY])
     counts["visits"] = _demo_assurance(session, system, authorities[DEMO_AUTHORITY])
+    counts["trios"] = _demo_trios(session, system, authorities[DEMO_AUTHORITY])
+    counts["clpl_events"] = _demo_clpl(session, system, authorities[DEMO_AUTHORITY])
+    counts["critical_indicators"] = _demo_insight(session, system, authorities[DEMO_AUTHORITY])
     return counts
 
 
@@ -254,4 +258,244 @@ def _demo_assurance(session: Session, system: Principal, authority: Authority) -
                 shared_with_school=visit_number % 2 == 0,
                 status="draft" if (n + visit_number) % 5 == 4 else "final"))
             made += 1
+    return made
+
+
+def _demo_trios(session: Session, system: Principal, authority: Authority) -> int:
+    """This session's trios as the authority would form them: proposed from every open primary
+    (as if all opted in), the demo headteacher's school among them. All have their meetings
+    planned; the first has had its autumn meetings and a peer review."""
+    from app.identity.models import HeadteacherEstablishment
+    from app.learning import trio_meetings, trio_proposals, trios
+    from app.learning.trio_models import Trio, TrioMeeting
+    from app.learning.trio_schemas import (
+        AttendanceEntry,
+        MeetingUpdate,
+        MemberIn,
+        PeerReviewCreate,
+        ProposalRequest,
+        TrioCreate,
+    )
+
+    if session.scalars(select(col(Trio.id)).where(col(Trio.authority_id) == authority.id)).first():
+        return 0
+    primaries = list(session.scalars(select(col(Establishment.id)).where(
+        col(Establishment.authority_id) == authority.id, col(Establishment.sector) == "primary",
+        col(Establishment.status) == "open")))
+    proposal = trio_proposals.propose_trios(session, system, ProposalRequest(
+        session="2026-27", authority_id=authority.id, establishment_ids=primaries,
+        indicator_codes=["1.3", "3.2"]))
+    theirs = set(session.scalars(
+        select(col(HeadteacherEstablishment.establishment_id)).join(
+            User, col(User.id) == col(HeadteacherEstablishment.user_id))
+        .where(col(User.email) == "headteacher@demo.sih.scot")))
+    groups = sorted(proposal.groups, key=lambda g: not any(
+        m.establishment_id in theirs for m in g.members))[:4]
+    made = []
+    for n, group in enumerate(groups, start=1):
+        made.append(trios.create_trio(session, system, TrioCreate(
+            session="2026-27", kind=group.kind, area=group.area,
+            name=f"{group.area} {group.kind} {n}",
+            indicator_codes=group.indicator_codes,
+            members=[MemberIn(establishment_id=m.establishment_id, headteacher_id=m.headteacher_id)
+                     for m in group.members])))
+    for trio in made:
+        trio_meetings.plan_meetings(session, system, trio.id)
+    if made:
+        first = made[0]
+        meetings = session.scalars(select(TrioMeeting).where(col(TrioMeeting.trio_id) == first.id)
+                                   .order_by(col(TrioMeeting.sequence)))
+        for meeting, status in zip(list(meetings)[:2], ("present", "apologies"), strict=True):
+            trio_meetings.update_meeting(session, system, first.id, meeting.id, MeetingUpdate(
+                attendance=[AttendanceEntry(establishment_id=m.establishment_id,
+                                            status="present" if i else status)
+                            for i, m in enumerate(first.members)],
+                notes="Shared self-evaluation of 1.3; agreed a focus on tracking."), IfMatch("*"))
+        trio_meetings.record_peer_review(session, system, first.id, PeerReviewCreate(
+            visited_establishment_id=first.members[1].establishment_id, date=date(2026, 11, 18),
+            indicator_code="2.3", strengths="Learners articulate their next steps confidently.",
+            next_steps="Sharpen plenaries to check understanding before moving on."))
+    return len(made)
+
+
+
+CLPL_PEOPLE = ["Ailsa Brown", "Callum Reid", "Eilidh Fraser", "Fraser Wilson", "Iona Stewart",
+               "Jamie Campbell", "Kirsty Murray", "Lewis Paterson", "Mhairi Ross", "Niall Kerr",
+               "Rhona Grant", "Stuart Hamilton"]
+# (before, after) for knowledge, understanding and confidence: a mean change about 1.1.
+CLPL_RATINGS = [((2, 2, 3), (3, 4, 4)), ((3, 2, 2), (4, 3, 3)), ((2, 3, 2), (4, 4, 3)),
+                ((3, 3, 3), (4, 4, 4)), ((1, 2, 2), (2, 3, 4)), ((2, 2, 2), (3, 3, 3))]
+
+
+def _demo_clpl(session: Session, system: Principal, authority: Authority) -> int:
+    """North Lanarkshire's and the West Partnership's CLPL: a past course and a past network
+    with attendance and evaluations, a full course with a waiting list (and a cancellation
+    that promoted the first waiting), an online conference and a cancelled event. Times are
+    relative to now, so past events can be attended and future ones booked."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.learning import clpl, clpl_registrations
+    from app.learning.clpl_models import ClplEvent
+    from app.learning.clpl_schemas import (
+        ClplAttendance,
+        ClplEvaluationCreate,
+        ClplEventCreate,
+        ClplEventStatus,
+        ClplEventUpdate,
+        ClplRegistrationCreate,
+        Participant,
+        Ratings,
+    )
+
+    region = session.scalars(select(Region).where(col(Region.code) == DEMO_REGION)).one()
+    if session.scalars(select(col(ClplEvent.id)).where(
+            (col(ClplEvent.authority_id) == authority.id) | (col(ClplEvent.region_id) == region.id)
+    )).first():
+        return 0
+    schools = list(session.scalars(select(Establishment).where(
+        col(Establishment.authority_id) == authority.id, col(Establishment.sector) == "primary")
+        .order_by(col(Establishment.code)).limit(6)))
+    today = datetime.now(UTC).replace(hour=15, minute=30, second=0, microsecond=0)
+    owner_nl, owner_wp = {"authority_id": authority.id}, {"region_id": region.id}
+    plans = [  # title, level, owner, audience, days from now, capacity, bookings, provider
+        ("Number talks in the early years", "universal", owner_nl, ["teachers"], -21, 12, 10,
+         "North Lanarkshire Council"),
+        ("Headteacher network: leadership of change", "additional", owner_wp, ["headteachers"],
+         -45, 25, 8, "West Partnership"),
+        ("Middle leaders: leading change", "intensive", owner_nl, ["middle_leaders"], 14, 6, 9,
+         "North Lanarkshire Council"),
+        ("Moderation of writing at second level", "universal", owner_wp,
+         ["teachers", "middle_leaders"], 30, 40, 5, "West Partnership"),
+        ("Outdoor learning in ELC", "universal", owner_nl, ["elc_practitioners"], 60, 20, 0,
+         "Education Scotland"),
+    ]
+    events = []
+    for title, level, owner, audience, days, capacity, bookings, provider in plans:
+        starts = today + timedelta(days=days)
+        online = owner is owner_wp and days > 0
+        event = clpl.create_event(session, system, ClplEventCreate.model_validate({
+            "title": title, "level": level, "provider": provider, **owner, "audience": audience,
+            "indicator_codes": ["1.3"] if "lead" in title.lower() else ["2.3"],
+            "nif_drivers": ["Teacher and practitioner professionalism"],
+            "starts_at": starts, "ends_at": starts + timedelta(hours=2),
+            "location": None if online else "Civic Centre, Motherwell",
+            "online_url": "https://meet.example.scot/clpl" if online else None,
+            "capacity": capacity}))
+        people = [Participant(
+            name=name, email=f"{name.lower().replace(' ', '.')}@demo-school.example.scot",
+            establishment_id=schools[n % len(schools)].id if schools else None,
+            role="Headteacher" if "Headteacher" in title else "Class teacher")
+            for n, name in enumerate(CLPL_PEOPLE[:bookings])]
+        events.append((event, [clpl_registrations.register(
+            session, system, event.id, ClplRegistrationCreate(participant=p)) for p in people]))
+    anyone = IfMatch("*")
+    for event, registrations in events[:2]:  # the past ones: most came, most evaluated
+        came = registrations[:-2] if len(registrations) > 2 else registrations
+        clpl_registrations.mark_attendance(session, system, event.id, ClplAttendance(
+            registration_ids=[r.id for r in came], attended=True))
+        if registrations[len(came):]:
+            clpl_registrations.mark_attendance(session, system, event.id, ClplAttendance(
+                registration_ids=[r.id for r in registrations[len(came):]], attended=False))
+        for registration, (before, after) in zip(came, CLPL_RATINGS, strict=False):
+            clpl_registrations.submit_evaluation(session, system, event.id, ClplEvaluationCreate(
+                registration_id=registration.id,
+                before=Ratings(knowledge=before[0], understanding=before[1], confidence=before[2]),
+                after=Ratings(knowledge=after[0], understanding=after[1], confidence=after[2]),
+                comment="Practical ideas I have used with my class."))
+    full, full_registrations = events[2]  # 6 places, 9 booked: one cancels, the first waiting moves up
+    clpl_registrations.cancel(session, system, full.id, full_registrations[1].id, anyone)
+    clpl.update_event(session, system, events[4][0].id,
+                      ClplEventUpdate(status=ClplEventStatus.cancelled), anyone)
+    return len(events)
+
+
+# The West Partnership's critical indicators (Regional Improvement Plan 2019-22, "Critical
+# Indicators - updated"): name, unit, direction, source, 2016-17 baseline, 2017-18 value,
+# 2020-21 target; None where the plan says TBC or N/A (kept in the note).
+WEST_PARTNERSHIP_INDICATORS: list[tuple[str, str, str, str, Any, Any, Any]] = [
+    ("% of primary pupils (P1, P4 and P7 combined) achieving expected levels or better in literacy "
+     "(based on reading, writing and talking and listening)", "%", "higher", "manual", 71, 75, 78),
+    ("% of primary pupils (P1, P4 and P7 combined) achieving expected levels or better in numeracy",
+     "%", "higher", "manual", 78, 81, 85),
+    ("% of S3 pupils achieving third level or better in literacy (based on reading, writing and "
+     "talking and listening)", "%", "higher", "manual", 90, 91, 91),
+    ("% of S3 pupils achieving third level or better in numeracy", "%", "higher", "manual",
+     90, 90, 91),
+    ("% of S3 pupils achieving fourth level or better in literacy (based on reading, writing and "
+     "talking and listening)", "%", "higher", "manual", 47, 54, 55),
+    ("% of S3 pupils achieving fourth level or better in numeracy", "%", "higher", "manual",
+     57, 60, 63),
+    ("% of leavers achieving 1 or more awards at SCQF Level 6 or better", "%", "higher", "manual",
+     63.8, 65, 74),
+    ("% of leavers achieving 5 or more awards at SCQF Level 6 or better", "%", "higher", "manual",
+     31.6, 33, 35),
+    ("% of leavers achieving SCQF Level 5 or better in literacy", "%", "higher", "manual",
+     81.8, 82, 86),
+    ("% of leavers achieving SCQF Level 5 or better in numeracy", "%", "higher", "manual",
+     69.1, 70, 76),
+    ("HWB indicators (baseline to be established in August 2019 when SG census has been designed)",
+     "%", "higher", "manual", "TBC", "TBC", None),
+    # Published as TBC: the service counts it from its own CLPL registrations.
+    ("Number of practitioners accessing professional learning opportunities provided by the West "
+     "Partnership", "people", "higher", "clpl_participants", "TBC", "TBC", None),
+    ("Mean change in staff knowledge, understanding and confidence as a result of the professional "
+     "learning", "points", "higher", "manual", "TBC", 1.1, None),
+    ("% of establishments evaluated as good or better for leadership of change", "%", "higher",
+     "manual", 59, 63, 75),
+    ("Primary exclusion rates (rate per 1,000 pupils)", "per 1,000 pupils", "lower", "manual",
+     9.9, "N/A", 6.5),
+    ("Secondary exclusion rates (rate per 1,000 pupils)", "per 1,000 pupils", "lower", "manual",
+     46.8, "N/A", 45),
+    ("Primary attendance rates", "%", "higher", "manual", 94.6, "N/A", 95),
+    ("Secondary attendance rates", "%", "higher", "manual", 90.7, "N/A", 92),
+    ("Initial school leaver destinations", "%", "higher", "manual", 93.6, 94, 95),
+    ("% of establishments evaluated as good or better for learning, teaching and assessment", "%",
+     "higher", "manual", 80, 66, 75),
+]
+# North Lanarkshire's own, computed from the service's data (this session's agreed reports).
+AUTHORITY_INDICATORS = [
+    ("% of establishments self-evaluating leadership of change (QI 1.3) as good or better",
+     "qi_good_or_better:1.3"),
+    ("% of establishments self-evaluating learning, teaching and assessment (QI 2.3) as good or "
+     "better", "qi_good_or_better:2.3"),
+]
+
+
+def _demo_insight(session: Session, system: Principal, authority: Authority) -> int:
+    """The West Partnership's published critical indicators with their 2017-18 figures, and two
+    of North Lanarkshire's own that the service computes."""
+    from app.insight import indicators
+    from app.insight.models import CriticalIndicator
+    from app.insight.schemas import CriticalIndicatorCreate, CriticalIndicatorValuePut
+
+    region = session.scalars(select(Region).where(col(Region.code) == DEMO_REGION)).one()
+    if session.scalars(select(col(CriticalIndicator.id)).where(
+            (col(CriticalIndicator.region_id) == region.id)
+            | (col(CriticalIndicator.authority_id) == authority.id))).first():
+        return 0
+    anyone = IfMatch("*")
+
+    def figure(value: Any) -> float | None:
+        return None if value is None or isinstance(value, str) else float(value)
+
+    made = 0
+    for position, (name, unit, direction, source, baseline, value, target) in enumerate(
+            WEST_PARTNERSHIP_INDICATORS, start=1):
+        indicator = indicators.create_indicator(session, system, CriticalIndicatorCreate(
+            region_id=region.id, name=name, unit=unit, direction=direction, source=source,
+            position=position, baseline_session="2016-17", target_session="2020-21"))
+        notes = [f"{label} {raw}" for label, raw in (("baseline", baseline), ("value", value))
+                 if isinstance(raw, str)]
+        indicators.put_value(session, system, indicator.id, "2017-18", CriticalIndicatorValuePut(
+            baseline=figure(baseline), target=figure(target),
+            value=figure(value) if source == "manual" else None,
+            note="; ".join(notes)), anyone)
+        made += 1
+    for position, (name, source) in enumerate(AUTHORITY_INDICATORS, start=1):
+        indicator = indicators.create_indicator(session, system, CriticalIndicatorCreate(
+            authority_id=authority.id, name=name, unit="%", direction="higher", source=source,
+            position=position))
+        indicators.put_value(session, system, indicator.id, "2025-26",
+                             CriticalIndicatorValuePut(note="Computed from agreed reports"), anyone)
+        made += 1
     return made

@@ -22,7 +22,11 @@ from app.core.security import KeyRing
 from app.frameworks.router import router as frameworks_router
 from app.identity.router import auth_router
 from app.identity.router import router as identity_router
+from app.insight.router import router as insight_router
+from app.integration.import_router import router as import_router
 from app.integration.router import router as integration_router
+from app.learning.clpl_router import router as clpl_router
+from app.learning.trio_router import router as trio_router
 from app.organisations.router import router as organisations_router
 from app.planning.router import router as planning_router
 
@@ -68,11 +72,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(auth_router, prefix=API_PREFIX)
     for router in (identity_router, organisations_router, frameworks_router, planning_router,
-                   assurance_router, vse_router, integration_router):
+                   assurance_router, vse_router, integration_router, import_router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(trio_router, prefix=API_PREFIX)
+    app.include_router(clpl_router, prefix=API_PREFIX)
+    app.include_router(insight_router, prefix=API_PREFIX)
 
     app.add_middleware(IdempotencyMiddleware)  # inside the body cap: it reads whole bodies
-    app.add_middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body_bytes,
+                       limits=[(f"{API_PREFIX}/imports/", settings.max_import_body_bytes)])
     if settings.cors_origins:  # outside the size limit, so browsers can read a 413
         app.add_middleware(
             CORSMiddleware,

@@ -40,3 +40,18 @@ def test_demo_assurance_has_statuses_drafts_and_shared_visits(engine, db: Sessio
     assert set(db.exec(select(SupportStatus.rag))) == {"green", "amber", "red"}
     assert set(db.exec(select(Visit.status))) == {"draft", "final"}
     assert set(db.exec(select(Visit.shared_with_school))) == {True, False}
+
+
+def test_demo_clpl_has_waiting_lists_attendance_and_evaluations(engine, db: Session) -> None:
+    from app.learning.clpl_models import ClplEvaluation, ClplEvent, ClplRegistration
+
+    with Session(engine, expire_on_commit=False) as session:
+        counts = seed_demo(session, SYSTEM)
+        session.commit()
+    assert counts["clpl_events"] == 5
+    events = list(db.exec(select(ClplEvent)))
+    assert {e.authority_id is None for e in events} == {True, False}  # authority and regional
+    assert set(db.exec(select(ClplEvent.status))) == {"scheduled", "cancelled"}
+    assert set(db.exec(select(ClplRegistration.status))) == {"confirmed", "waitlisted", "cancelled"}
+    assert set(db.exec(select(ClplRegistration.attended))) == {True, False, None}
+    assert db.exec(select(func.count()).select_from(ClplEvaluation)).one() == 12

@@ -184,6 +184,7 @@ def delete_visit(session: Session, principal: Principal, visit_id: uuid.UUID,
 
 def sync(session: Session, principal: Principal, batch: SyncRequest) -> SyncResult:
     """Each item in its own savepoint: applied whole, or left untouched and reported."""
+    require(principal, "visit.sync")
     results = []
     for item in batch.items:
         savepoint = session.begin_nested()

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
 
     max_json_body_bytes: int = 1024 * 1024
+    # Imports (POST /imports/{kind}) stream their bodies, so they get their own, larger cap.
+    max_import_body_bytes: int = 50 * 1024 * 1024
+    # Bodies larger than this (or of unknown length) are spooled to disk and run as a job.
+    import_job_threshold_bytes: int = 2 * 1024 * 1024
+    # Where job bodies wait for their worker; empty: the system's temporary directory.
+    import_spool_dir: str = ""
     auth_rate_limit_per_ip: int = 30
     auth_rate_limit_per_account: int = 10
     auth_rate_limit_window_seconds: int = 60

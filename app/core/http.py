@@ -6,11 +6,12 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
+from anyio import from_thread
 from fastapi import Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Select, and_, or_
@@ -182,6 +183,52 @@ def with_etag(request: Request, response: Response, body: Any, version: int) -> 
     return body
 
 
+CSV_MEDIA_TYPE = "text/csv"
+
+
+def content_etag(body: bytes) -> str:
+    """A strong ETag for a computed representation (a summary): a hash of its bytes."""
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def conditional_response(request: Request, body: bytes, media_type: str) -> Response:
+    """The representation with its content ETag, or 304 when the client already holds it.
+    Varies on Accept: the JSON and CSV of one resource are different representations."""
+    headers = {"ETag": content_etag(body), "Vary": "Accept"}
+    inm = request.headers.get("if-none-match")
+    if inm is not None and (headers["ETag"] in _tags(inm) or "*" in _tags(inm)):
+        return Response(status_code=304, headers=headers)
+    return Response(content=body, media_type=media_type, headers=headers)
+
+
+def _quality(accept: str, media_type: str) -> float:
+    """The q the Accept header gives a media type (its most specific matching range)."""
+    kind = media_type.split("/")[0]
+    best, specificity = 0.0, -1
+    for part in accept.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        rank = {media_type: 2, f"{kind}/*": 1, "*/*": 0}.get(media)
+        if rank is None or rank < specificity:
+            continue
+        q = 1.0
+        for param in fields[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        best, specificity = q, rank
+    return best
+
+
+def prefers_csv(request: Request) -> bool:
+    """CSV when the client ranks text/csv above JSON; JSON otherwise (and by default)."""
+    accept = request.headers.get("accept", "")
+    return _quality(accept, CSV_MEDIA_TYPE) > _quality(accept, "application/json")
+
+
 def require_json(request: Request) -> None:
     """Bodies of JSON operations must say they are JSON (415 otherwise)."""
     if request.method not in ("POST", "PUT", "PATCH"):
@@ -198,28 +245,73 @@ def require_json(request: Request) -> None:
         )
 
 
+def body_chunks(request: Request) -> Iterator[bytes]:
+    """The request body as it arrives, for a sync endpoint (which runs in the threadpool):
+    each chunk is awaited on the event loop in turn, so no more than one is held."""
+    stream = request.stream()
+
+    async def next_chunk() -> bytes | None:
+        try:
+            return await stream.__anext__()
+        except StopAsyncIteration:
+            return None
+
+    while (chunk := from_thread.run(next_chunk)) is not None:
+        if chunk:
+            yield chunk
+
+
+def streamed_media_type(content_type: str | None, accepted: Iterable[str]) -> str:
+    """The media type of a streamed (non-JSON) body, if it is one of `accepted` and UTF-8;
+    415 otherwise."""
+    media, _, params = (content_type or "").partition(";")
+    media = media.strip().lower()
+    names = sorted(accepted)
+    if media not in names:
+        raise UnsupportedMediaType(
+            f"This operation takes {', '.join(names)}, not {media or 'a body without Content-Type'}.")
+    charset = next((v.strip().strip('"').lower() for k, _, v in
+                    (p.partition("=") for p in params.split(";")) if k.strip().lower() == "charset"),
+                   "utf-8")
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"Send the file as UTF-8 (charset={charset} is not read).")
+    return media
+
+
 # Request size ------------------------------------------------------------------------
 
 
 class BodyLimitMiddleware:
     """Caps request bodies and answers 413 as problem+json.
 
+    `max_body_size` holds for every request (JSON bodies); `limits` gives paths that stream
+    larger bodies (imports) their own cap, as (path prefix, bytes) pairs.
+
     FastAPI's own `max_body_size` answers a declared oversize Content-Length with Starlette's
     plain-text 413, overriding whatever the app says; this one keeps the error contract."""
 
-    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_size: int,
+                 limits: Sequence[tuple[str, int]] = ()) -> None:
         self.app = app
         self.max_body_size = max_body_size
+        self.limits = tuple(limits)
+
+    def cap_for(self, path: str) -> int:
+        for prefix, cap in self.limits:
+            if path.startswith(prefix):
+                return cap
+        return self.max_body_size
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        cap = self.cap_for(scope["path"])
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_size:
+        if declared.isdigit() and int(declared) > cap:
             response = problem_response(
                 Request(scope), 413, "Request body too large", "body-too-large",
-                self._detail(), headers={"Connection": "close"},
+                self._detail(cap), headers={"Connection": "close"},
             )
             await response(scope, receive, send)
             return
@@ -230,16 +322,17 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_size:
+                if received > cap:
                     # FastAPI re-raises HTTPException from body reading: the handler in
                     # errors.py turns it into the problem+json answer.
-                    raise StarletteHTTPException(413, self._detail())
+                    raise StarletteHTTPException(413, self._detail(cap))
             return message
 
         await self.app(scope, counting_receive, send)
 
-    def _detail(self) -> str:
-        return f"The body is larger than {self.max_body_size} bytes."
+    @staticmethod
+    def _detail(cap: int) -> str:
+        return f"The body is larger than {cap} bytes."
 
 
 # OpenAPI declarations ------------------------------------------------------------------

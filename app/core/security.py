@@ -29,9 +29,21 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+# Marks a password that no input matches (accounts created by an import, until an admin sets
+# one). Argon2 hashes start with "$", so the two can never be confused.
+UNUSABLE_PASSWORD_PREFIX = "!"  # noqa: S105 - a marker, not a password
+
+
+def unusable_password_hash() -> str:
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(32)
+
+
 def verify_password(password: str, password_hash: str | None) -> bool:
+    usable = password_hash is not None and not password_hash.startswith(UNUSABLE_PASSWORD_PREFIX)
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        # Unusable and unknown accounts are checked against a dummy hash: every refusal is as slow.
+        return _hasher.verify(password_hash if usable and password_hash else _DUMMY_HASH,
+                              password) and usable
     except (VerificationError, InvalidHashError):
         return False
 

@@ -11,6 +11,7 @@ admins do everything; integration clients get what their binding and scopes allo
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, false, select, true
@@ -21,7 +22,10 @@ from app.core.errors import Forbidden, NotFound
 from app.frameworks.models import Framework
 from app.identity.models import IntegrationClient, User
 from app.identity.principal import CLIENT_ROLE, Principal, Role, Scope
+from app.integration.import_models import ImportJob
 from app.integration.models import AuditEvent
+from app.learning.clpl_models import ClplEvaluation, ClplEvent, ClplRegistration
+from app.learning.trio_models import Trio, TrioMeeting, TrioMember, TrioPeerReview, TrioScope
 from app.organisations.models import Authority, Cluster, Establishment, Region
 from app.planning.models import ImprovementPlan, QualityReport
 
@@ -117,6 +121,232 @@ def _vse_cycles(p: Principal) -> ColumnElement[bool]:
     return _school_documents(VseCycle)(p)
 
 
+# Professional learning: trios ---------------------------------------------------------
+# Officers of the authority manage its trios (the central team matches schools), and it is
+# they who may set aside the "same area" and "different clusters" rules with a recorded,
+# audited reason (SLC keeps them "where possible"); never size or one trio per session.
+# Headteachers see the trios their schools are in, record peer reviews in them and keep the
+# `trio` meetings held in their schools. Regional leads and clients see none (aggregates only).
+
+
+def _trios(p: Principal) -> ColumnElement[bool]:
+    if p.is_admin:
+        return true()
+    if p.role == Role.officer and p.authority_id is not None:
+        return col(Trio.authority_id) == p.authority_id
+    if p.role == Role.headteacher and p.establishment_ids:
+        return col(Trio.id).in_(select(col(TrioMember.trio_id)).where(
+            col(TrioMember.establishment_id).in_(p.establishment_ids)))
+    return false()
+
+
+def _in_visible_trio(model: Any) -> Callable[[Principal], ColumnElement[bool]]:
+    def clause(p: Principal) -> ColumnElement[bool]:
+        if p.is_admin:
+            return true()
+        return col(model.trio_id).in_(select(col(Trio.id)).where(_trios(p)))
+
+    return clause
+
+
+def _manages_trios(p: Principal, scope: TrioScope) -> bool:
+    return p.is_admin or (p.role == Role.officer and p.authority_id is not None
+                          and scope.authority_id == p.authority_id)
+
+
+def _in_trio(p: Principal, scope: TrioScope) -> bool:
+    return p.role == Role.headteacher and bool(p.establishment_ids & scope.establishment_ids)
+
+
+TRIO_RULES: dict[str, Callable[[Principal, Any], bool]] = {
+    # The record passed is a TrioScope: the trio's authority, member schools, meeting kind.
+    "trio.manage": _manages_trios,
+    "trio.override": _manages_trios,
+    "trio.propose": _manages_trios,
+    "trio_meeting.edit": lambda p, s: _manages_trios(p, s) or (
+        s.meeting_kind == "trio" and _in_trio(p, s)),
+    "trio_peer_review.record": lambda p, s: _manages_trios(p, s) or _in_trio(p, s),
+}
+TRIO_VISIBILITY: dict[type, Callable[[Principal], ColumnElement[bool]]] = {
+    Trio: _trios,
+    TrioMeeting: _in_visible_trio(TrioMeeting),
+    TrioPeerReview: _in_visible_trio(TrioPeerReview),
+}
+# Change-feed kinds: officers follow their authority's trios (headteachers follow no feed).
+TRIO_KINDS = frozenset({"trio", "trio_meeting", "trio_peer_review"})
+# End of professional learning: trios ----------------------------------------------------
+
+
+# Professional learning: CLPL ----------------------------------------------------------
+# An event belongs to one authority or one region. Its authority's admins (or, for a regional
+# event, the region's leads) manage it, its registrations, attendance and evaluations. Every
+# user reads the events of their authorities and of the regions those belong to (a catalogue);
+# headteachers book their own schools' staff and see only those registrations. Participants
+# are people without accounts: nobody else sees their registrations. Clients see none.
+
+
+def _manages_clpl(p: Principal, owned: Any) -> bool:
+    """`owned`: an event, or a registration (which carries its event's owner)."""
+    if owned.region_id is not None:
+        return p.is_admin or (p.role == Role.regional_lead and owned.region_id == p.region_id)
+    return p.administers(owned.authority_id)
+
+
+def _clpl_events(p: Principal) -> ColumnElement[bool]:
+    if p.is_admin:
+        return true()
+    if p.is_client:
+        return false()
+    regions = select(col(Authority.region_id)).where(col(Authority.id).in_(p.authority_ids))
+    clause = col(ClplEvent.authority_id).in_(p.authority_ids) | col(ClplEvent.region_id).in_(regions)
+    return clause | (col(ClplEvent.region_id) == p.region_id) if p.region_id else clause
+
+
+def _clpl_registrations(p: Principal) -> ColumnElement[bool]:
+    """The SQL twin of `_manages_clpl`, plus a headteacher's own schools' staff."""
+    if p.is_admin:
+        return true()
+    if p.role == Role.regional_lead and p.region_id is not None:
+        return col(ClplRegistration.region_id) == p.region_id
+    if p.role == Role.officer and p.is_authority_admin and p.authority_id is not None:
+        return col(ClplRegistration.authority_id) == p.authority_id
+    if p.role == Role.headteacher and p.establishment_ids:
+        return col(ClplRegistration.establishment_id).in_(p.establishment_ids)
+    return false()
+
+
+def _books_for(p: Principal, registration: Any) -> bool:
+    return _manages_clpl(p, registration) or (
+        p.role == Role.headteacher and registration.establishment_id in p.establishment_ids)
+
+
+CLPL_RULES: dict[str, Callable[[Principal, Any], bool]] = {
+    "clpl_event.manage": _manages_clpl,  # create, change, delete; attendance; any booking
+    "clpl_event.book_staff": lambda p, _e: p.role == Role.headteacher and bool(p.establishment_ids),
+    # The record passed is the registration (a new one, for booking).
+    "clpl_registration.book": _books_for,
+    "clpl_registration.cancel": _books_for,
+    "clpl_registration.erase": _books_for,
+    "clpl_evaluation.submit": _books_for,
+}
+CLPL_VISIBILITY: dict[type, Callable[[Principal], ColumnElement[bool]]] = {
+    ClplEvent: _clpl_events,
+    ClplRegistration: _clpl_registrations,
+    ClplEvaluation: lambda p: true() if p.is_admin else col(ClplEvaluation.registration_id).in_(
+        select(col(ClplRegistration.id)).where(_clpl_registrations(p))),
+}
+# Change-feed kinds: the admin's only for now (regional events carry no authority to scope by).
+CLPL_KINDS = frozenset({"clpl_event", "clpl_registration", "clpl_evaluation"})
+# End of professional learning: CLPL -----------------------------------------------------
+
+
+# Integration: imports -----------------------------------------------------------------
+# Admins import any kind; authority admins import into their own authority; integration clients
+# holding imports:write import establishments into the authorities they are bound to (never
+# users: clients manage no people). "import.run" (the record is the kind's name) lets a caller
+# send a file at all. Every row is then written by the kind's own service functions under the
+# same rules as a single write, so an import grants nothing the caller could not do one record
+# at a time, except that a client's imports:write stands in for the write scope of the kind.
+IMPORT_SCOPES: dict[str, frozenset[str]] = {
+    "establishments": frozenset({Scope.establishments_write}),
+}
+
+
+def _runs_import(p: Principal, kind: str) -> bool:
+    if p.is_client:
+        return Scope.imports_write in p.scopes and kind in IMPORT_SCOPES
+    return p.is_admin or (p.role == Role.officer and p.is_authority_admin
+                          and p.authority_id is not None)
+
+
+def importer(p: Principal, kind: str) -> Principal:
+    """The principal an import's rows are written as (see above)."""
+    if p.is_client and Scope.imports_write in p.scopes:
+        return replace(p, scopes=p.scopes | IMPORT_SCOPES.get(kind, frozenset()))
+    return p
+
+
+IMPORT_RULES: dict[str, Callable[[Principal, Any], bool]] = {
+    "import.run": _runs_import,
+}
+IMPORT_VISIBILITY: dict[type, Callable[[Principal], ColumnElement[bool]]] = {
+    # A job (and its report) is its sender's; admins see all.
+    ImportJob: lambda p: true() if p.is_admin else col(ImportJob.actor_id) == p.id,
+}
+# End of integration: imports ------------------------------------------------------------
+
+
+# Insight: summaries and critical indicators ---------------------------------------------
+# Aggregates only, never a school's documents, visit notes or VSE findings. The admin reads
+# every summary; officers their own authority's; regional leads their region's and those of
+# its authorities; integration clients with `summaries:read` those of the authority or region
+# they are bound to. A caller who reads aggregates at all gets 404 outside that reach (as for
+# any record it cannot see); headteachers and clients without the scope get 403: summaries
+# are not theirs. Critical indicators are read as the summaries of their owner, and managed
+# by the region's leads (region-owned), the authority's admins (authority-owned) or the admin.
+# Insight's own tables are not imported here (nothing imports insight): its service passes
+# an AggregateScope, or the owner columns for a query filter.
+
+
+@dataclass(frozen=True)
+class AggregateScope:
+    """Whose aggregates: an authority (with the region it belongs to), or a region alone."""
+
+    authority_id: uuid.UUID | None
+    region_id: uuid.UUID | None
+
+
+def _reads_aggregates(p: Principal) -> bool:
+    return p.role in (Role.admin, Role.officer, Role.regional_lead) or _client_has(
+        p, Scope.summaries_read)
+
+
+def _reads_summary_of(p: Principal, owner: AggregateScope) -> bool:
+    if p.is_admin:
+        return True
+    if not _reads_aggregates(p):
+        return False
+    in_region = owner.region_id is not None and owner.region_id == p.region_id
+    if owner.authority_id is None:  # a region's own aggregates
+        return in_region and p.role in (Role.regional_lead, CLIENT_ROLE)
+    if p.role == Role.officer:
+        return owner.authority_id == p.authority_id
+    if p.role == Role.regional_lead:
+        return in_region
+    return owner.authority_id == p.authority_id or in_region  # a client with the scope
+
+
+def _manages_critical_indicators(p: Principal, owner: AggregateScope) -> bool:
+    if owner.authority_id is not None:
+        return p.administers(owner.authority_id)
+    return p.is_admin or (p.role == Role.regional_lead and owner.region_id is not None
+                          and owner.region_id == p.region_id)
+
+
+def aggregates_visible(p: Principal, region_column: Any, authority_column: Any) -> ColumnElement[bool]:
+    """The SQL twin of `_reads_summary_of`, for rows owned by a region or an authority."""
+    if p.is_admin:
+        return true()
+    if not _reads_aggregates(p):
+        return false()
+    authorities = (authority_column.in_(p.authority_ids) if p.authority_ids else false())
+    if p.role == Role.officer:
+        return authority_column == p.authority_id if p.authority_id else false()
+    if p.region_id is not None:  # a regional lead, or a client bound to a region
+        return (region_column == p.region_id) | authorities
+    return authority_column == p.authority_id if p.authority_id else false()
+
+
+INSIGHT_RULES: dict[str, Callable[[Principal, Any], bool]] = {
+    "insight.read": lambda p, _r: _reads_aggregates(p),  # 403 for anyone else
+    "summary.read": _reads_summary_of,  # the record passed is an AggregateScope; 404 if not
+    "critical_indicator.manage": _manages_critical_indicators,
+}
+# Change-feed kinds: the admin's only (region-owned rows carry no authority to scope by).
+INSIGHT_KINDS = frozenset({"critical_indicator", "critical_indicator_value"})
+# End of insight -------------------------------------------------------------------------
+
+
 VISIBILITY: dict[type, Callable[[Principal], ColumnElement[bool]]] = {
     SupportStatus: _school_documents(SupportStatus),
     Visit: _visits,
@@ -135,6 +365,9 @@ VISIBILITY: dict[type, Callable[[Principal], ColumnElement[bool]]] = {
     User: _users,
     IntegrationClient: _clients,
     AuditEvent: _audit,
+    **TRIO_VISIBILITY,
+    **CLPL_VISIBILITY,
+    **IMPORT_VISIBILITY,
 }
 
 
@@ -215,6 +448,8 @@ RULES: dict[str, Callable[[Principal, Any], bool]] = {
     "visit.list": lambda p, _r: p.role in (Role.admin, Role.officer, Role.headteacher)
     or _client_has(p, Scope.visits_write),
     "visit.create": _records_visit,
+    "visit.sync": lambda p, _r: p.role in (Role.admin, Role.officer)
+    or _client_has(p, Scope.visits_write),
     "visit.edit": _edits_visit,
     "vse.direct": lambda p, e: _links_school(p, e),
     "vse.request": lambda p, e: _leads_school(p, e) or _links_school(p, e),
@@ -247,6 +482,10 @@ RULES: dict[str, Callable[[Principal, Any], bool]] = {
     # Headteachers see single schools only, so an authority-wide feed is not theirs.
     "changes.read": lambda p, _r: p.role in (Role.admin, Role.officer, Role.regional_lead)
     or _client_has(p, Scope.changes_read),
+    **TRIO_RULES,
+    **CLPL_RULES,
+    **IMPORT_RULES,
+    **INSIGHT_RULES,
 }
 
 
@@ -258,9 +497,10 @@ SCHOOL_KINDS = frozenset({"improvement_plan", "plan_priority", "priority_progres
 
 def feed_kinds(p: Principal) -> frozenset[str]:
     if p.is_admin:
-        return ORGANISATION_KINDS | SCHOOL_KINDS | {"user", "client", "visit", "vse_cycle"}
+        return ORGANISATION_KINDS | SCHOOL_KINDS | TRIO_KINDS | CLPL_KINDS | INSIGHT_KINDS | {
+            "user", "client", "visit", "vse_cycle"}
     if p.role == Role.officer:
-        return ORGANISATION_KINDS | SCHOOL_KINDS
+        return ORGANISATION_KINDS | SCHOOL_KINDS | TRIO_KINDS
     return ORGANISATION_KINDS
 
 

@@ -8,7 +8,7 @@ from sqlmodel import Session, col
 
 from app.core.errors import Conflict, RuleViolation
 from app.core.http import IfMatch, Paginator
-from app.core.security import digest, hash_password, new_secret
+from app.core.security import digest, hash_password, new_secret, unusable_password_hash
 from app.core.types import utcnow
 from app.identity.models import HeadteacherEstablishment, IntegrationClient, User
 from app.identity.policy import load_visible, require, visible
@@ -130,22 +130,75 @@ def get_user(session: Session, principal: Principal, user_id: uuid.UUID) -> User
     return user_read(session, load_visible(session, principal, User, user_id))
 
 
-def create_user(session: Session, principal: Principal, data: UserCreate,
-                *, is_demo: bool = False) -> UserRead:
-    values = data.model_dump(exclude={"password", "establishment_ids"})
-    _bind(session, values, data.establishment_ids)
-    user = User(**values, password_hash=hash_password(data.password), is_demo=is_demo)
+def _insert_user(session: Session, principal: Principal, values: dict[str, Any],
+                 establishment_ids: list[uuid.UUID], password_hash: str, *, is_demo: bool = False,
+                 email_known_free: bool = False) -> UserRead:
+    _bind(session, values, establishment_ids)
+    user = User(**values, password_hash=password_hash, is_demo=is_demo)
     require(principal, "user.create", user)
-    if session.scalars(select(col(User.id)).where(col(User.email) == data.email)).first():
-        raise Conflict(f"A user with email {data.email!r} already exists.")
+    if not email_known_free and session.scalars(
+            select(col(User.id)).where(col(User.email) == values["email"])).first():
+        raise Conflict(f"A user with email {values['email']!r} already exists.")
     session.add(user)
     session.flush()
-    _set_establishments(session, user, data.establishment_ids)
+    _set_establishments(session, user, establishment_ids)
     session.flush()
     created = user_read(session, user)
     record_change(session, principal, "user.create", user,
                   after_extra={"establishment_ids": [str(i) for i in created.establishment_ids]})
     return created
+
+
+def create_user(session: Session, principal: Principal, data: UserCreate,
+                *, is_demo: bool = False) -> UserRead:
+    values = data.model_dump(exclude={"password", "establishment_ids"})
+    return _insert_user(session, principal, values, data.establishment_ids,
+                        hash_password(data.password), is_demo=is_demo)
+
+
+# Imports: the same rules, with the batch's users looked up in one go --------------------
+
+BOUND_FIELDS = ("name", "role", "authority_id", "region_id", "is_authority_admin", "active")
+
+
+def users_by_email(session: Session, principal: Principal,
+                   emails: list[str]) -> dict[str, tuple[User, bool, list[uuid.UUID]]]:
+    """The users holding these emails, each with whether the caller may see it and the
+    establishments it leads: two queries for a whole batch of an import."""
+    rows = list(session.execute(
+        select(User, visible(principal, User)).where(col(User.email).in_(emails))).tuples())
+    links = _establishment_ids(session, [user.id for user, _ in rows])
+    return {user.email: (user, bool(seen), links.get(user.id, [])) for user, seen in rows}
+
+
+def write_user(session: Session, principal: Principal, email: str, values: dict[str, Any],
+               establishment_ids: list[uuid.UUID] | None,
+               found: tuple[User, bool, list[uuid.UUID]] | None) -> str:
+    """Create or bring up to date the user with this email: "created", "updated" or
+    "unchanged". `values` holds the fields a file gives (BOUND_FIELDS); establishment_ids None
+    keeps the current ones. Users created here get an unusable password: nobody can sign in
+    as them until an admin sets one (PATCH /users/{id})."""
+    if found is None:
+        _insert_user(session, principal, {**values, "email": email}, establishment_ids or [],
+                     unusable_password_hash(), email_known_free=True)
+        return "created"
+    user, is_visible, current = found
+    if user.deleted_at is not None:
+        raise Conflict(f"The account {email!r} was deleted; a deleted account is not restored "
+                       "by an import.")
+    if not is_visible:
+        raise Conflict(f"A user with email {email!r} exists outside your reach.")
+    wanted = current if establishment_ids is None else establishment_ids
+    merged = {**user.model_dump(), **values}
+    _bind(session, merged, wanted)
+    if (all(getattr(user, name) == merged[name] for name in BOUND_FIELDS)
+            and sorted(set(wanted)) == sorted(current)):
+        return "unchanged"
+    changes = {name: merged[name] for name in BOUND_FIELDS if getattr(user, name) != merged[name]}
+    update_user(session, principal, user.id,
+                UserUpdate.model_validate({**changes, "establishment_ids": wanted}),
+                IfMatch(None, required=False))
+    return "updated"
 
 
 def update_user(session: Session, principal: Principal, user_id: uuid.UUID, data: UserUpdate,

@@ -344,21 +344,27 @@ def _check_links(session: Session, authority_id: uuid.UUID, values: dict[str, An
                         "The link officer must be an officer of the establishment's authority.")
 
 
+def _add_establishment(session: Session, principal: Principal, values: dict[str, Any], *,
+                       code_known_free: bool = False) -> Establishment:
+    now = utcnow()  # given, not defaulted: SQLModel's default factories double the cost of a row
+    establishment = Establishment(id=uuid.uuid4(), version=1, created_at=now, updated_at=now, **values)
+    require(principal, "establishment.create", establishment)
+    if not code_known_free:
+        _unique(session, Establishment, col(Establishment.code), values["code"], "Establishment code")
+    _check_links(session, values["authority_id"], values)
+    session.add(establishment)  # flushed by the next query, or with an import's whole batch
+    record_change(session, principal, "establishment.create", establishment)
+    return establishment
+
+
 def create_establishment(session: Session, principal: Principal,
                          data: EstablishmentCreate) -> EstablishmentRead:
-    values = data.model_dump()
-    establishment = Establishment(**values)
-    require(principal, "establishment.create", establishment)
-    _unique(session, Establishment, col(Establishment.code), data.code, "Establishment code")
-    _check_links(session, data.authority_id, values)
-    session.add(establishment)
-    session.flush()
-    record_change(session, principal, "establishment.create", establishment)
-    return _establishment_read(session, establishment)
+    return _establishment_read(session, _add_establishment(session, principal, data.model_dump()))
 
 
 def _update(session: Session, principal: Principal, establishment: Establishment,
-            changes: dict[str, Any]) -> None:
+            changes: dict[str, Any]) -> bool:
+    """Apply `changes` under the rules; False (and no audit, no new version) if none differ."""
     merged = {**establishment.model_dump(), **changes}
     if "authority_id" in changes and changes["authority_id"] != establishment.authority_id:
         # Moving a school between councils is an admin's act.
@@ -368,10 +374,13 @@ def _update(session: Session, principal: Principal, establishment: Establishment
         k: merged[k] for k in ("cluster_id", "link_officer_id")
         if k in changes or merged["authority_id"] != establishment.authority_id
     })
+    if all(getattr(establishment, name) == value for name, value in changes.items()):
+        return False
     before = snapshot(establishment)
-    if _apply(establishment, changes):
-        session.flush()
-        record_change(session, principal, "establishment.update", establishment, before=before)
+    _apply(establishment, changes)
+    session.flush()
+    record_change(session, principal, "establishment.update", establishment, before=before)
+    return True
 
 
 def update_establishment(session: Session, principal: Principal, establishment_id: uuid.UUID,
@@ -387,6 +396,40 @@ def update_establishment(session: Session, principal: Principal, establishment_i
     return _establishment_read(session, establishment)
 
 
+def establishments_by_code(session: Session, principal: Principal,
+                           codes: Iterable[str]) -> dict[str, tuple[Establishment, bool]]:
+    """The establishments holding these codes, each with whether the caller may see it: one
+    query, for one upsert or for a whole batch of an import."""
+    rows = session.execute(
+        select(Establishment, visible(principal, Establishment))
+        .where(col(Establishment.code).in_(list(codes)))
+    )
+    return {row.code: (row, bool(seen)) for row, seen in rows.tuples()}
+
+
+def write_establishment(session: Session, principal: Principal, code: str, values: dict[str, Any],
+                        found: tuple[Establishment, bool] | None,
+                        if_match: IfMatch | None = None) -> tuple[Establishment, str]:
+    """The upsert by code, its current row already looked up (`found`, from
+    establishments_by_code): "created", "updated" or "unchanged". `values` are the fields to
+    set: all of them for a PUT, only those a file has columns for in an import."""
+    if found is None:
+        create = EstablishmentCreate.model_validate({**values, "code": code})
+        return _add_establishment(session, principal, create.model_dump(), code_known_free=True), "created"
+    existing, is_visible = found
+    if not is_visible:
+        # Someone else's school. A caller who could not create here is refused as if the code
+        # were free (403), so only a caller with write rights learns that the code is taken.
+        require(principal, "establishment.create",
+                Establishment(**{"authority_id": principal.authority_id, **values, "code": code}))
+        raise Conflict(f"Establishment code {code!r} is registered outside your reach.")
+    require(principal, "establishment.update", existing)
+    if if_match is not None:
+        if_match(existing.version)
+    changed = _update(session, principal, existing, values)
+    return existing, "updated" if changed else "unchanged"
+
+
 def upsert_establishment(session: Session, principal: Principal, code: str,
                          data: EstablishmentUpsert, if_match: IfMatch) -> tuple[EstablishmentRead, bool]:
     """Create or bring up to date by SEED code / URN; returns (establishment, created)."""
@@ -395,23 +438,40 @@ def upsert_establishment(session: Session, principal: Principal, code: str,
         if principal.authority_id is None:
             raise _rule("authority_id", "Name the authority: the caller is bound to none.")
         values["authority_id"] = principal.authority_id
-    existing = session.scalars(select(Establishment).where(col(Establishment.code) == code)).first()
-    if existing is None:
-        create = EstablishmentCreate.model_validate({**values, "code": code})
-        return create_establishment(session, principal, create), True
-    visible_row = session.scalars(
-        select(Establishment).where(col(Establishment.id) == existing.id,
-                                    visible(principal, Establishment))
-    ).first()
-    if visible_row is None:
-        # Someone else's school. A caller who could not create here is refused as if the code
-        # were free (403), so only a caller with write rights learns that the code is taken.
-        require(principal, "establishment.create", Establishment(**{**values, "code": code}))
-        raise Conflict(f"Establishment code {code!r} is registered outside your reach.")
-    require(principal, "establishment.update", existing)
-    if_match(existing.version)
-    _update(session, principal, existing, values)
-    return _establishment_read(session, existing), False
+    found = establishments_by_code(session, principal, [code]).get(code)
+    establishment, outcome = write_establishment(session, principal, code, values, found, if_match)
+    return _establishment_read(session, establishment), outcome == "created"
+
+
+def hold_organisation(session: Session, authority_ids: Iterable[uuid.UUID]) -> list[Any]:
+    """Load these authorities and their clusters into the session, and return them: while the
+    caller holds the list, the rule checks of a batch of writes find them without a query each
+    (the session keeps unchanged records only as long as someone else does)."""
+    ids = list(set(authority_ids))
+    if not ids:
+        return []
+    authorities = list(session.scalars(select(Authority).where(col(Authority.id).in_(ids))))
+    clusters = list(session.scalars(select(Cluster).where(col(Cluster.authority_id).in_(ids))))
+    return [*authorities, *clusters]
+
+
+def authority_directory(session: Session) -> list[tuple[uuid.UUID, str, str]]:
+    """(id, code, name) of every authority: a few dozen rows of reference data, read once by an
+    import to resolve the codes and names in a file."""
+    rows = session.execute(select(col(Authority.id), col(Authority.code), col(Authority.name)))
+    return [(i, code, name) for i, code, name in rows.tuples()]
+
+
+def region_directory(session: Session) -> dict[str, uuid.UUID]:
+    """Region code -> id, for imports."""
+    return {code: i for i, code in session.execute(select(col(Region.id), col(Region.code))).tuples()}
+
+
+def cluster_directory(session: Session, authority_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """An authority's clusters, name -> id: one query, cached by an import per authority."""
+    rows = session.execute(select(col(Cluster.name), col(Cluster.id))
+                           .where(col(Cluster.authority_id) == authority_id))
+    return {name: cluster_id for name, cluster_id in rows.tuples()}
 
 
 def delete_establishment(session: Session, principal: Principal, establishment_id: uuid.UUID,

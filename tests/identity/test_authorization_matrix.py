@@ -34,6 +34,8 @@ class Row:
     params: dict[str, Callable[[World], Any]] = field(default_factory=dict)  # path overrides
     planning: bool = False  # needs the plans, reports and calendar
     assurance: bool = False  # needs a support status, a visit and VSE cycles
+    trios: bool = False  # needs trios (one with planned meetings and a peer review)
+    clpl: bool = False  # needs CLPL events with registrations
     check: Callable[[str, Any], None] | None = None  # more to assert about the answer
 
 
@@ -45,6 +47,14 @@ def row(anonymous: int, admin: int, authority_admin: int, officer: int, headteac
 
 def plan_row(*statuses: int, **options: Any) -> Row:
     return row(*statuses, planning=True, **options)
+
+
+def trio_row(*statuses: int, **options: Any) -> Row:
+    return row(*statuses, trios=True, **options)
+
+
+def clpl_row(*statuses: int, **options: Any) -> Row:
+    return row(*statuses, clpl=True, **options)
 
 
 def qa_row(*statuses: int, **options: Any) -> Row:
@@ -66,15 +76,6 @@ def _vse(status: str) -> dict[str, Callable[[World], Any]]:
 VSE = {status: _vse(status) for status in ("proposed", "scheduled", "in_progress", "reported")}
 
 
-def _all_items_refused(caller: str, answer: Any) -> None:
-    """A batch answers 200 item by item; for callers who may not record visits, every item is
-    refused and nothing is applied."""
-    if caller in ("headteacher", "regional_lead", "client"):
-        body = answer.json()
-        assert body["applied"] == 0 and body["rejected"] == len(body["items"]), body
-        assert all(item["status"] == 403 for item in body["items"]), body
-
-
 SUBMITTED_PLAN = {"plan_id": lambda w: w["submitted_plan"].id,
                   "priority_id": lambda w: w["submitted_priority"].id}
 AGREED_PLAN = {"plan_id": lambda w: w["agreed_plan"].id}
@@ -86,6 +87,13 @@ FEEDBACK = {"json": lambda w: {"feedback": "Sharpen the measures of priority 1."
 def _new_establishment(w: World) -> dict[str, Any]:
     return {"code": "8999999", "name": "Matrix Primary", "sector": "primary",
             "authority_id": str(w["authority"].id)}
+
+
+def _clpl_event(w: World) -> dict[str, Any]:
+    return {"title": "Matrix CLPL", "level": "universal", "provider": "Council",
+            "authority_id": str(w["authority"].id), "audience": ["teachers"],
+            "starts_at": "2026-05-06T15:30:00Z", "ends_at": "2026-05-06T17:00:00Z",
+            "location": "Civic Centre", "capacity": 10}
 
 
 #                                  anon admin  AA  officer head  lead client
@@ -151,6 +159,9 @@ MATRIX: dict[str, Row] = {
     "getNif":                     row(401, 200, 200, 200, 200, 200, 200),
     # Integration.
     "listAuditEvents":            row(401, 200, 200, 403, 403, 403, 403),
+    # The change feed: organisation kinds for leads and clients holding changes:read (this
+    # client holds only establishments:write); school documents for officers; never headteachers.
+    "listChanges":                row(401, 200, 200, 200, 403, 200, 403),
     # Planning: the school's documents are its headteacher's to write and submit, its
     # authority's officers' to read, and reviewed by the link officer or an authority admin.
     # Regional leads and clients never see them (404), only aggregates.
@@ -201,9 +212,8 @@ MATRIX: dict[str, Row] = {
         "agreed_on": "2025-09-15"}),
     "listVisits":                 qa_row(401, 200, 200, 200, 200, 403, 403),
     "createVisit":                qa_row(401, 201, 201, 201, 403, 403, 403, json=_visit),
-    "syncVisits":                 qa_row(401, 200, 200, 200, 200, 200, 200, json=lambda w: {
-        "device_id": "tablet-1", "items": [{"id": w["new_visit_id"], "visit": _visit(w)}]},
-                                         check=_all_items_refused),
+    "syncVisits":                 qa_row(401, 200, 200, 200, 403, 403, 403, json=lambda w: {
+        "device_id": "tablet-1", "items": [{"id": w["new_visit_id"], "visit": _visit(w)}]}),
     "getVisit":                   qa_row(401, 200, 200, 200, 200, 403, 403),
     "putVisit":                   qa_row(401, 201, 201, 201, 403, 403, 403, json=_visit,
                                          params=NEW_VISIT),
@@ -226,6 +236,57 @@ MATRIX: dict[str, Row] = {
     "getPlanningCalendar":        plan_row(401, 200, 200, 200, 200, 200, 200),
     "putPlanningCalendar":        plan_row(401, 200, 200, 403, 403, 403, 403, json=lambda w: {
         "plan_due": "2025-10-31", "report_due": "2026-06-30"}),
+    # Professional learning: trios. The authority's officers manage its trios (and propose
+    # them); the headteacher sees the trio their school is in, keeps the trio meetings held in
+    # it and records peer reviews; regional leads and clients see none.
+    "listTrios":                  trio_row(401, 200, 200, 200, 200, 200, 200),
+    "createTrio":                 trio_row(401, 201, 201, 201, 403, 403, 403, json=lambda w: {
+        "session": "2027-28", "kind": "trio", "indicator_codes": ["2.3"],
+        "members": [{"establishment_id": str(e.id)} for e in w["trio_schools"]]}),
+    "proposeTrios":               trio_row(401, 200, 200, 200, 403, 403, 403, json=lambda w: {
+        "session": "2027-28", "authority_id": str(w["authority"].id),
+        "establishment_ids": [str(e.id) for e in w["trio_schools"]]}),
+    "getTrio":                    trio_row(401, 200, 200, 200, 200, 404, 404),
+    "updateTrio":                 trio_row(401, 200, 200, 200, 403, 404, 404,
+                                           json=lambda w: {"name": "Renamed trio"}),
+    "deleteTrio":                 trio_row(401, 204, 204, 204, 403, 404, 404),
+    "listTrioMeetings":           trio_row(401, 200, 200, 200, 200, 404, 404),
+    "planTrioMeetings":           trio_row(401, 201, 201, 201, 403, 404, 404,
+                                           params={"trio_id": lambda w: w["unplanned_trio"].id}),
+    "createTrioMeeting":          trio_row(401, 201, 201, 201, 403, 404, 404, json=lambda w: {
+        "kind": "central", "date": "2026-04-22"}),
+    "getTrioMeeting":             trio_row(401, 200, 200, 200, 200, 404, 404),
+    "updateTrioMeeting":          trio_row(401, 200, 200, 200, 200, 404, 404,
+                                           json=lambda w: {"notes": "Learning walk"}),
+    "listPeerReviews":            trio_row(401, 200, 200, 200, 200, 404, 404),
+    "recordPeerReview":           trio_row(401, 201, 201, 201, 201, 404, 404, json=lambda w: {
+        "visited_establishment_id": str(w["establishment"].id), "date": "2026-03-04"}),
+    # Professional learning: CLPL. The authority's event (it started yesterday): read by its
+    # officers and headteachers and the region's lead; managed by its authority admins. The
+    # headteacher books, cancels, erases and evaluates their own staff's registrations only
+    # (the one used is theirs); others do not see registrations (404). Clients see no CLPL.
+    "listClplEvents":             clpl_row(401, 200, 200, 200, 200, 200, 200),
+    "createClplEvent":            clpl_row(401, 201, 201, 403, 403, 403, 403, json=_clpl_event),
+    "getClplEvent":               clpl_row(401, 200, 200, 200, 200, 200, 404),
+    "updateClplEvent":            clpl_row(401, 200, 200, 403, 403, 403, 404,
+                                           json=lambda w: {"capacity": 12}),
+    "deleteClplEvent":            clpl_row(401, 204, 204, 403, 403, 403, 404,
+                                           params={"event_id": lambda w: w["clpl_empty_event"].id}),
+    "getClplEventSummary":        clpl_row(401, 200, 200, 200, 200, 200, 404),
+    "listClplRegistrations":      clpl_row(401, 200, 200, 200, 200, 200, 404),
+    "registerForClplEvent":       clpl_row(401, 201, 201, 403, 201, 403, 404, json=lambda w: {
+        "participant": {"name": "Matrix Teacher", "email": "matrix.teacher@test.sih.scot",
+                        "establishment_id": str(w["establishment"].id), "role": "Class teacher"}}),
+    "getClplRegistration":        clpl_row(401, 200, 200, 404, 200, 404, 404),
+    "cancelClplRegistration":     clpl_row(401, 200, 200, 404, 200, 404, 404),
+    "eraseClplParticipant":       clpl_row(401, 204, 204, 404, 204, 404, 404),
+    "markClplAttendance":         clpl_row(401, 200, 200, 403, 403, 403, 404, json=lambda w: {
+        "registration_ids": [str(w["clpl_booked"].id)], "attended": True}),
+    "listClplEvaluations":        clpl_row(401, 200, 200, 200, 200, 200, 404),
+    "submitClplEvaluation":       clpl_row(401, 201, 201, 403, 201, 403, 404, json=lambda w: {
+        "registration_id": str(w["clpl_attended"].id),
+        "before": {"knowledge": 2, "understanding": 3, "confidence": 2},
+        "after": {"knowledge": 4, "understanding": 4, "confidence": 3}}),
 }
 
 PATH_PARAMS: dict[str, Callable[[World], Any]] = {
@@ -241,6 +302,10 @@ PATH_PARAMS: dict[str, Callable[[World], Any]] = {
     "school_session": lambda w: "2025-26",
     "visit_id": lambda w: w["visit"].id,
     "vse_id": lambda w: w["proposed_vse"].id,
+    "trio_id": lambda w: w["trio"].id,
+    "meeting_id": lambda w: w["trio_meeting"].id,
+    "event_id": lambda w: w["clpl_event"].id,
+    "registration_id": lambda w: w["clpl_booked"].id,
 }
 
 
@@ -264,7 +329,7 @@ def _flush_only(db: Session) -> Callable[[Any], Any]:
 
 
 def build_world(make: Factory, db: Session, *, planning: bool = False,
-                assurance: bool = False) -> World:
+                assurance: bool = False, trios: bool = False, clpl: bool = False) -> World:
     make._save = _flush_only(db)  # type: ignore[method-assign]  # one commit for the world, not 20
     authority = make.authority()
     cluster = make.cluster(authority)
@@ -285,6 +350,10 @@ def build_world(make: Factory, db: Session, *, planning: bool = False,
         _planning_world(make, db, w)
     if assurance:
         _assurance_world(db, w)
+    if trios:
+        _trio_world(make, db, w)
+    if clpl:
+        _clpl_world(db, w)
     db.commit()  # no open read in the test's session while the app writes (SQLite locks)
     return w
 
@@ -336,6 +405,59 @@ def _assurance_world(db: Session, w: World) -> None:
     db.add(VseEvaluation(vse_id=w["in_progress_vse"].id, indicator_code="1.3", grade=4))
 
 
+def _trio_world(make: Factory, db: Session, w: World) -> None:
+    """The school in a trio with two schools of its area from other clusters, this session's
+    meetings planned (the second one held in the school) and a peer review; the same three in
+    an unplanned trio next session."""
+    from app.learning.trio_models import Trio, TrioMeeting, TrioMember, TrioPeerReview
+
+    school, authority = w["establishment"], w["authority"]
+    others = [make.establishment(authority, cluster_id=make.cluster(
+        authority, area=w["cluster"].area).id) for _ in range(2)]
+    w["trio_schools"] = [school, *others]
+    for name, session in (("trio", "2025-26"), ("unplanned_trio", "2026-27")):
+        w[name] = Trio(authority_id=authority.id, session=session, kind="trio",
+                       area=w["cluster"].area, indicator_codes=["2.3"])
+        db.add(w[name])
+        db.flush()
+        db.add_all([TrioMember(trio_id=w[name].id, establishment_id=e.id, session=session,
+                               position=n) for n, e in enumerate(w["trio_schools"])])
+    db.add(TrioMeeting(trio_id=w["trio"].id, authority_id=authority.id, sequence=1,
+                       kind="central", meeting_date=date(2025, 9, 10)))
+    w["trio_meeting"] = TrioMeeting(trio_id=w["trio"].id, authority_id=authority.id, sequence=2,
+                                    kind="trio", meeting_date=date(2025, 11, 12),
+                                    host_establishment_id=school.id)
+    db.add(w["trio_meeting"])
+    db.add(TrioPeerReview(trio_id=w["trio"].id, authority_id=authority.id,
+                          visited_establishment_id=others[0].id, review_date=date(2026, 3, 4),
+                          indicator_code="2.3"))
+    db.flush()
+
+
+def _clpl_world(db: Session, w: World) -> None:
+    """The authority's event, started yesterday, with two of the school's staff booked (one
+    of them attended), and an authority event without registrations."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.learning.clpl_models import ClplEvent, ClplRegistration
+
+    start = datetime.now(UTC) - timedelta(days=1)
+    w["clpl_event"], w["clpl_empty_event"] = (ClplEvent(
+        title=title, level="universal", provider="Council", authority_id=w["authority"].id,
+        starts_at=start, ends_at=start + timedelta(hours=2), location="Civic Centre",
+        capacity=10) for title in ("Matrix event", "Empty event"))
+    db.add_all([w["clpl_event"], w["clpl_empty_event"]])
+    db.flush()
+    for n, name in enumerate(("clpl_booked", "clpl_attended"), start=1):
+        w[name] = ClplRegistration(
+            event_id=w["clpl_event"].id, authority_id=w["authority"].id, sequence=n,
+            participant_name=f"Staff {n}", participant_email=f"staff{n}@test.sih.scot",
+            participant_role="Class teacher", establishment_id=w["establishment"].id,
+            status="confirmed", attended=True if name == "clpl_attended" else None)
+        db.add(w[name])
+    db.flush()
+
+
 def _path(template: str, operation_id: str, w: World) -> str:
     values = {**PATH_PARAMS, **MATRIX[operation_id].params}
     if operation_id == "getFramework":
@@ -359,7 +481,8 @@ def test_authorization_matrix(api, make, db, operation_id, caller):
     assert operation_id in OPERATIONS, f"{operation_id} is in the matrix but not in the contract"
     method, template = OPERATIONS[operation_id]
     spec = MATRIX[operation_id]
-    world = build_world(make, db, planning=spec.planning, assurance=spec.assurance)
+    world = build_world(make, db, planning=spec.planning, assurance=spec.assurance,
+                        trios=spec.trios, clpl=spec.clpl)
     headers = {} if caller == "anonymous" else make.headers(world[caller])
     if method in ("PATCH", "PUT", "DELETE"):
         headers["If-Match"] = "*"

@@ -16,7 +16,7 @@ def _operations():
     document = default_app.openapi()
     for path, item in document["paths"].items():
         for method, operation in item.items():
-            if path.startswith("/api/v1/"):
+            if path.startswith("/api/v1/") and operation["operationId"] not in OPEN:
                 yield pytest.param(method.upper(), path, id=operation["operationId"])
 
 
@@ -30,8 +30,6 @@ def _concrete(path: str) -> str:
 @pytest.mark.parametrize("method,path", list(_operations()))
 def test_every_operation_needs_a_token(api, method, path):
     url = _concrete(path)
-    if path == "/api/v1/auth/token":
-        pytest.skip("the token endpoint is where a token comes from")
     assert_unauthorized(api.request(method, url))
     # A body does not change that, of whatever type it is.
     if method in ("POST", "PUT", "PATCH"):

@@ -1,0 +1,184 @@
+"""HTTP for summaries (JSON or CSV, with content ETags) and critical indicators."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Query, Request, Response
+
+from app.core.db import SessionDep
+from app.core.http import (
+    CSV_MEDIA_TYPE,
+    Cursor,
+    IfMatchDep,
+    Limit,
+    Page,
+    PaginatorDep,
+    conditional_response,
+    etag_for,
+    prefers_csv,
+    problems,
+    with_etag,
+)
+from app.core.schemas import SchoolSession
+from app.identity.deps import PrincipalDep, protected_router
+from app.insight import indicators, service
+from app.insight.schemas import (
+    AuthoritySummary,
+    CriticalIndicatorCreate,
+    CriticalIndicatorRead,
+    CriticalIndicatorUpdate,
+    CriticalIndicatorValuePut,
+    CriticalIndicatorValueRead,
+    RegionSummary,
+)
+
+router = protected_router(tags=["insight"])
+SessionQuery = Annotated[SchoolSession | None, Query(
+    alias="session", description="e.g. 2025-26; the current session when left out")]
+
+_CSV_NOTE = (" `Accept: text/csv` gives the same figures as CSV: a header row, then one row per "
+             "figure with the columns `scope,authority_code,session,measure,dimension,value` "
+             "(`measure` is the figure's JSON path, e.g. `plans.by_status`; `dimension` the key "
+             "within it, e.g. `draft`, an indicator `HGIOS4:1.3` or a VSE theme). The `ETag` "
+             "is a hash of the body: send it back in `If-None-Match` to poll cheaply (304).")
+_ACCESS_NOTE = (" Aggregates only: no visit notes, no VSE strengths or next steps, no school's "
+                "documents. Headteachers, and clients without `summaries:read`, get 403; a "
+                "summary outside the caller's reach is 404.")
+
+
+SUMMARY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The summary, as JSON or (Accept: text/csv) CSV",
+          "content": {"application/json": {}, CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}},
+    304: {"description": "Not modified: If-None-Match holds the current ETag"},
+    **problems(403, 404),
+}
+
+
+def _respond(request: Request, summary: AuthoritySummary | RegionSummary) -> Response:
+    if prefers_csv(request):
+        return conditional_response(request, service.summary_csv(summary),
+                                    f"{CSV_MEDIA_TYPE}; charset=utf-8")
+    return conditional_response(request, service.summary_json(summary), "application/json")
+
+
+@router.get("/summaries/authorities/{authority_id}", operation_id="getAuthoritySummary",
+            summary="An authority's figures for a session",
+            description="Establishments by RAG and support level; plans and reports by status, "
+            "overdue and missing; establishments below the minimum of visits; VSEs by status and "
+            "their themes ranked; per quality indicator the share good or better, self-evaluated "
+            "and validated, and the accuracy of self-evaluation; CLPL events, participants, "
+            "attendance and mean change; trio participation. Admins; the authority's officers; "
+            "its region's leads; clients bound to it or its region." + _ACCESS_NOTE + _CSV_NOTE,
+            response_model=AuthoritySummary, responses=SUMMARY_RESPONSES)
+def get_authority_summary(authority_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                          request: Request, school_session: SessionQuery = None) -> Response:
+    return _respond(request, service.authority_summary(session, principal, authority_id,
+                                                       school_session))
+
+
+@router.get("/summaries/regions/{region_id}", operation_id="getRegionSummary",
+            summary="A region's figures for a session: totals and each member authority",
+            description="The authority summary's figures for the whole region (`totals`, which "
+            "also count the region's own CLPL events) and for each member authority. Admins; "
+            "the region's leads; clients bound to the region." + _ACCESS_NOTE + _CSV_NOTE,
+            response_model=RegionSummary, responses=SUMMARY_RESPONSES)
+def get_region_summary(region_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                       request: Request, school_session: SessionQuery = None) -> Response:
+    return _respond(request, service.region_summary(session, principal, region_id, school_session))
+
+
+# Critical indicators
+
+WRITE = problems(403, 404, 409, 412, 413, 415, 428)
+
+
+def _etag(response: Response, body: Any) -> Any:
+    response.headers["ETag"] = etag_for(body.version)
+    return body
+
+
+@router.get("/critical-indicators", operation_id="listCriticalIndicators",
+            summary="List critical indicators",
+            description="Those of the authorities and regions whose summaries the caller reads.",
+            response_model=Page[CriticalIndicatorRead], responses=problems(403))
+def list_critical_indicators(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
+                             limit: Limit = 50, cursor: Cursor = None,
+                             region_id: uuid.UUID | None = None,
+                             authority_id: uuid.UUID | None = None) -> Page[CriticalIndicatorRead]:
+    items, next_cursor = indicators.list_indicators(
+        session, principal, paginator, limit=limit, cursor=cursor, region_id=region_id,
+        authority_id=authority_id)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/critical-indicators", operation_id="createCriticalIndicator",
+             summary="Define a critical indicator for a region or an authority",
+             description="Regional leads for their region, authority admins for their authority.",
+             status_code=201, response_model=CriticalIndicatorRead,
+             responses=problems(403, 409, 413, 415))
+def create_critical_indicator(body: CriticalIndicatorCreate, session: SessionDep,
+                              principal: PrincipalDep, response: Response) -> CriticalIndicatorRead:
+    indicator = indicators.create_indicator(session, principal, body)
+    response.headers["Location"] = f"/api/v1/critical-indicators/{indicator.id}"
+    return _etag(response, indicator)
+
+
+@router.get("/critical-indicators/{indicator_id}", operation_id="getCriticalIndicator",
+            summary="Get a critical indicator", response_model=CriticalIndicatorRead,
+            responses=problems(403, 404))
+def get_critical_indicator(indicator_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                           request: Request, response: Response) -> Any:
+    indicator = indicators.read(indicators.load(session, principal, indicator_id))
+    return with_etag(request, response, indicator, indicator.version)
+
+
+@router.patch("/critical-indicators/{indicator_id}", operation_id="updateCriticalIndicator",
+              summary="Change a critical indicator's definition", response_model=CriticalIndicatorRead,
+              responses=WRITE)
+def update_critical_indicator(indicator_id: uuid.UUID, body: CriticalIndicatorUpdate,
+                              session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep,
+                              response: Response) -> CriticalIndicatorRead:
+    return _etag(response, indicators.update_indicator(session, principal, indicator_id, body,
+                                                       if_match))
+
+
+@router.get("/critical-indicators/{indicator_id}/values", operation_id="listCriticalIndicatorValues",
+            summary="The indicator's figures, session by session",
+            description="Computed indicators have their `value` filled in from the data of the "
+            "owner's establishments (and events) when read.",
+            response_model=Page[CriticalIndicatorValueRead], responses=problems(403, 404))
+def list_critical_indicator_values(indicator_id: uuid.UUID, session: SessionDep,
+                                   principal: PrincipalDep, paginator: PaginatorDep,
+                                   limit: Limit = 50,
+                                   cursor: Cursor = None) -> Page[CriticalIndicatorValueRead]:
+    items, next_cursor = indicators.list_values(session, principal, paginator, indicator_id,
+                                                limit=limit, cursor=cursor)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/critical-indicators/{indicator_id}/values/{school_session}",
+            operation_id="getCriticalIndicatorValue", summary="One session's figures",
+            response_model=CriticalIndicatorValueRead, responses=problems(403, 404))
+def get_critical_indicator_value(indicator_id: uuid.UUID, school_session: SchoolSession,
+                                 session: SessionDep, principal: PrincipalDep, request: Request,
+                                 response: Response) -> Any:
+    value = indicators.get_value(session, principal, indicator_id, school_session)
+    return with_etag(request, response, value, value.version)
+
+
+@router.put("/critical-indicators/{indicator_id}/values/{school_session}",
+            operation_id="putCriticalIndicatorValue",
+            summary="Set one session's baseline, value and target",
+            description="201 for a session's first figures; replacing them needs If-Match. A "
+            "computed indicator takes only the baseline, the target and a note (422 for a "
+            "value).", response_model=CriticalIndicatorValueRead,
+            responses={201: {"model": CriticalIndicatorValueRead, "description": "Created"}, **WRITE})
+def put_critical_indicator_value(indicator_id: uuid.UUID, school_session: SchoolSession,
+                                 body: CriticalIndicatorValuePut, session: SessionDep,
+                                 principal: PrincipalDep, if_match: IfMatchDep,
+                                 response: Response) -> CriticalIndicatorValueRead:
+    value, created = indicators.put_value(session, principal, indicator_id, school_session, body,
+                                          if_match)
+    if created:
+        response.status_code = 201
+    return _etag(response, value)

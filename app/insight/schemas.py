@@ -1,0 +1,262 @@
+"""The contract for summaries (aggregates only: never a school's notes or findings) and
+critical indicators."""
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.core.schemas import LongText, Name, ReadModel, SchoolSession, ShortText, WriteModel
+
+Percent = Annotated[float | None, Field(description="0-100, one decimal; null when nothing to count")]
+Mean = Annotated[float | None, Field(description="Two decimals; null when nothing to average")]
+
+
+# Summaries ---------------------------------------------------------------------------
+
+
+class RagCounts(BaseModel):
+    red: int
+    amber: int
+    green: int
+    none: int = Field(description="Open establishments with no support status agreed")
+
+
+class LevelCounts(BaseModel):
+    universal: int
+    additional: int
+    intensive: int
+    none: int
+
+
+class EstablishmentFigures(BaseModel):
+    total: int = Field(description="Open establishments")
+    by_rag: RagCounts = Field(description="By current RAG status")
+    by_support_level: LevelCounts = Field(description="By current support level")
+
+
+class DocumentStatusCounts(BaseModel):
+    draft: int
+    submitted: int
+    returned: int
+    agreed: int
+    closed: int
+
+
+class DocumentFigures(BaseModel):
+    total: int
+    by_status: DocumentStatusCounts
+    overdue: int = Field(description="Still draft or returned after the due date")
+    missing: int = Field(description="Open establishments with none at all after the due date")
+    due_on: date | None = Field(description="The authority's due date (null in a region's totals)")
+
+
+class VisitFigures(BaseModel):
+    minimum_per_session: int | None = Field(
+        description="The authority's minimum (null in a region's totals: each authority's own "
+        "minimum applies)")
+    final_visits: int
+    establishments_visited: int
+    establishments_below_minimum: int = Field(description="Fewer final visits than the minimum")
+
+
+class VseStatusCounts(BaseModel):
+    proposed: int
+    scheduled: int
+    in_progress: int
+    reported: int
+    closed: int
+    cancelled: int
+
+
+class ThemeCount(BaseModel):
+    theme: str
+    count: int = Field(description="VSEs (not cancelled) naming the theme")
+
+
+class VseFigures(BaseModel):
+    total: int
+    by_status: VseStatusCounts
+    themes: list[ThemeCount] = Field(description="Most frequent first, then by name")
+
+
+class GradeShare(BaseModel):
+    evaluations: int
+    good_or_better: int
+    percent_good_or_better: Percent
+
+
+class Accuracy(BaseModel):
+    schools: int = Field(description="Schools with a self-evaluated and a validated grade")
+    mean_difference: Mean = Field(description="Mean of self-evaluated minus validated grade")
+    mean_absolute_difference: Mean
+    higher: int = Field(description="Schools whose own grade is higher than the validated one")
+    same: int
+    lower: int
+
+
+class IndicatorFigures(BaseModel):
+    framework_code: str
+    indicator_code: str
+    self_evaluated: GradeShare = Field(description="Quality reports submitted, agreed or closed")
+    validated: GradeShare = Field(description="VSEs reported or closed")
+    accuracy: Accuracy
+
+
+class DimensionMeans(BaseModel):
+    knowledge: Mean
+    understanding: Mean
+    confidence: Mean
+
+
+class ClplFigures(BaseModel):
+    events: int = Field(description="Events not cancelled starting in the session")
+    registrations: int = Field(description="Confirmed places")
+    participants: int = Field(description="Distinct people with a confirmed place")
+    attendance_marked: int
+    attended: int
+    attendance_rate: Percent = Field(description="Attended among places whose attendance is marked")
+    evaluations: int
+    mean_change: DimensionMeans = Field(description="Mean of the rating after minus before (1-5)")
+
+
+class TrioFigures(BaseModel):
+    groups: int = Field(description="Trios and quads in the session")
+    quads: int
+    establishments_in_trio: int
+    establishments: int = Field(description="Open establishments")
+    percent_in_trio: Percent
+
+
+class Figures(BaseModel):
+    establishments: EstablishmentFigures
+    plans: DocumentFigures
+    reports: DocumentFigures
+    visits: VisitFigures
+    vse: VseFigures
+    indicators: list[IndicatorFigures] = Field(description="Per framework and quality indicator")
+    clpl: ClplFigures
+    trios: TrioFigures
+
+
+class AuthorityIdentity(BaseModel):
+    authority_id: uuid.UUID
+    authority_code: str
+    authority_name: str
+
+
+class AuthorityFigures(Figures, AuthorityIdentity):
+    pass
+
+
+class AuthoritySummary(AuthorityFigures):
+    model_config = ConfigDict(json_schema_extra={"description": "An authority's aggregates."})
+    scope: Literal["authority"] = "authority"
+    session: str
+    region_id: uuid.UUID | None
+
+
+class RegionSummary(BaseModel):
+    scope: Literal["region"] = "region"
+    session: str
+    region_id: uuid.UUID
+    region_code: str
+    region_name: str
+    totals: Figures = Field(description="The whole region (its own CLPL events included)")
+    authorities: list[AuthorityFigures] = Field(description="Each member authority, by code")
+
+
+# Critical indicators -----------------------------------------------------------------
+
+
+class Direction(StrEnum):
+    higher = "higher"
+    lower = "lower"
+
+
+SOURCE_PATTERN = (r"^(manual|clpl_participants|clpl_mean_change:(knowledge|understanding|confidence)"
+                  r"|qi_good_or_better(_validated)?:[0-9A-Za-z.]{1,16})$")
+Source = Annotated[str, StringConstraints(pattern=SOURCE_PATTERN), Field(
+    description="`manual`, or computed from the data when read: `qi_good_or_better:<QI>` (% of "
+    "self-evaluated grades good or better), `qi_good_or_better_validated:<QI>` (% of validated "
+    "grades), `clpl_participants`, `clpl_mean_change:<knowledge|understanding|confidence>`",
+    examples=["manual", "qi_good_or_better:1.3", "clpl_mean_change:confidence"])]
+IndicatorName = Name
+Unit = Annotated[Name, Field(max_length=32, examples=["%", "rate per 1,000 pupils", "people"])]
+Position = Annotated[int, Field(ge=0, le=10_000)]
+Figure = Annotated[float, Field(ge=-1e12, le=1e12, allow_inf_nan=False)]
+
+_INDICATOR_EXAMPLE = {
+    "region_id": "6f1c2a9e-5b1d-4a57-9a59-0a9c3c4d7e11",
+    "name": "% of establishments evaluated as good or better for leadership of change",
+    "unit": "%", "direction": "higher", "source": "qi_good_or_better:1.3", "position": 14,
+    "baseline_session": "2016-17", "target_session": "2020-21",
+}
+
+
+class CriticalIndicatorCreate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_INDICATOR_EXAMPLE]})
+    region_id: uuid.UUID | None = Field(default=None, description="Owner: a region, or ...")
+    authority_id: uuid.UUID | None = Field(default=None, description="... an authority")
+    name: IndicatorName
+    description: LongText = ""
+    unit: Unit
+    direction: Direction = Field(description="Which way is better")
+    source: Source = "manual"
+    position: Position = 0
+    baseline_session: SchoolSession | None = None
+    target_session: SchoolSession | None = None
+
+
+class CriticalIndicatorUpdate(WriteModel):
+    """Change the definition; the owner stays."""
+
+    name: IndicatorName = Field(default=None)
+    description: LongText = Field(default=None)
+    unit: Unit = Field(default=None)
+    direction: Direction = Field(default=None)
+    source: Source = Field(default=None)
+    position: Position = Field(default=None)
+    baseline_session: SchoolSession | None = None
+    target_session: SchoolSession | None = None
+
+
+class CriticalIndicatorRead(ReadModel):
+    id: uuid.UUID
+    version: int
+    region_id: uuid.UUID | None
+    authority_id: uuid.UUID | None
+    position: int
+    name: str
+    description: str
+    unit: str
+    direction: Direction
+    source: str
+    computed: bool = Field(description="True when the value is filled in from the data")
+    baseline_session: str | None
+    target_session: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CriticalIndicatorValuePut(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"baseline": 59, "value": 63, "target": 75, "note": ""}]})
+    baseline: Figure | None = None
+    value: Figure | None = Field(default=None, description="Leave out for a computed indicator")
+    target: Figure | None = None
+    note: ShortText = Field(default="", description='e.g. "TBC" or "N/A" where a figure is not known')
+
+
+class CriticalIndicatorValueRead(ReadModel):
+    indicator_id: uuid.UUID
+    session: str
+    baseline: float | None
+    value: float | None
+    value_source: Literal["manual", "computed"]
+    target: float | None
+    note: str
+    version: int
+    updated_at: datetime

@@ -1,0 +1,235 @@
+"""Summaries: who may read whose aggregates, and the figures put together from the SQL
+aggregates in `summaries`, as JSON or as CSV."""
+
+import csv
+import io
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from app.core.errors import NotFound
+from app.core.schemas import session_of
+from app.core.types import utcnow
+from app.identity.policy import AggregateScope, allowed, require
+from app.identity.principal import Principal
+from app.insight import summaries as sql
+from app.insight.schemas import AuthorityFigures, AuthoritySummary, Figures, RegionSummary
+from app.organisations.models import Authority, Region
+
+CSV_COLUMNS = ("scope", "authority_code", "session", "measure", "dimension", "value")
+
+
+def current_session() -> str:
+    return session_of(utcnow().date())
+
+
+def _readable_authority(db: Session, principal: Principal, authority_id: uuid.UUID) -> Authority:
+    require(principal, "insight.read")
+    authority = db.get(Authority, authority_id)
+    if authority is None or not allowed(principal, "summary.read",
+                                        AggregateScope(authority.id, authority.region_id)):
+        raise NotFound(f"No authority with id {authority_id} whose summaries you may read.")
+    return authority
+
+
+def _readable_region(db: Session, principal: Principal, region_id: uuid.UUID) -> Region:
+    require(principal, "insight.read")
+    region = db.get(Region, region_id)
+    if region is None or not allowed(principal, "summary.read", AggregateScope(None, region.id)):
+        raise NotFound(f"No region with id {region_id} whose summaries you may read.")
+    return region
+
+
+def authority_summary(db: Session, principal: Principal, authority_id: uuid.UUID,
+                      session_name: str | None) -> AuthoritySummary:
+    authority = _readable_authority(db, principal, authority_id)
+    session_name = session_name or current_session()
+    reach = sql.Reach((authority.id,))
+    clpl = sql.clpl_figures(db, reach, session_name, breakdown=False)
+    figures = _figures(db, reach, session_name, False, clpl)[None]
+    return AuthoritySummary.model_validate({
+        **_identity(authority), **_compose(figures, authority), "session": session_name,
+        "region_id": authority.region_id})
+
+
+def region_summary(db: Session, principal: Principal, region_id: uuid.UUID,
+                   session_name: str | None) -> RegionSummary:
+    region = _readable_region(db, principal, region_id)
+    session_name = session_name or current_session()
+    members = list(db.scalars(select(Authority).where(col(Authority.region_id) == region.id)
+                              .order_by(col(Authority.code))))
+    reach = sql.Reach(tuple(a.id for a in members), region.id)
+    clpl = sql.clpl_figures(db, reach, session_name, breakdown=True)
+    totals = _figures(db, reach, session_name, False, clpl)[None]
+    each = _figures(db, reach, session_name, True, clpl)
+    return RegionSummary(
+        session=session_name, region_id=region.id, region_code=region.code,
+        region_name=region.name, totals=Figures.model_validate(_compose(totals, None)),
+        authorities=[AuthorityFigures.model_validate(
+            {**_identity(a), **_compose(each.get(a.id, {}), a)}) for a in members])
+
+
+def _identity(authority: Authority) -> dict[str, Any]:
+    return {"authority_id": authority.id, "authority_code": authority.code,
+            "authority_name": authority.name}
+
+
+# Putting the aggregates together -------------------------------------------------------
+
+
+def _figures(db: Session, reach: sql.Reach, session_name: str, by_authority: bool,
+             clpl: sql.Rows) -> dict[sql.Key, dict[str, Any]]:
+    """Every aggregate, keyed by authority (or None for the whole reach); CLPL's are computed
+    once for both (see `summaries.clpl_figures`)."""
+    today = utcnow().date()
+    parts = {
+        "establishments": sql.establishment_figures(db, reach, session_name, today, by_authority),
+        "plans": sql.document_figures(db, "plans", reach, session_name, today, by_authority),
+        "reports": sql.document_figures(db, "reports", reach, session_name, today, by_authority),
+        "vse": sql.vse_figures(db, reach, session_name, by_authority),
+        "clpl": clpl,
+        "trios": sql.trio_figures(db, reach, session_name, by_authority),
+    }
+    themes = sql.vse_themes(db, reach, session_name, by_authority)
+    grades: dict[sql.Key, dict[tuple[str, str], dict[str, Any]]] = {}
+    for part, rows in (("self_evaluated", sql.self_evaluated(db, reach, session_name, by_authority)),
+                       ("validated", sql.validated(db, reach, session_name, by_authority)),
+                       ("accuracy", sql.accuracy(db, reach, session_name, by_authority))):
+        for row in rows:
+            found = grades.setdefault(row.authority_id, {}).setdefault(
+                (row.framework_code, row.indicator_code), {})
+            found[part] = row._mapping
+    keys = set(reach.authority_ids) if by_authority else {None}
+    return {key: {**{name: rows.get(key, {}) for name, rows in parts.items()},
+                  "themes": themes.get(key, []), "grades": grades.get(key, {})} for key in keys}
+
+
+def _n(row: Any, name: str) -> int:
+    return int(row.get(name) or 0)
+
+
+def _round(value: Any, places: int) -> float | None:
+    return None if value is None else round(float(value), places)
+
+
+def _compose(parts: dict[str, Any], authority: Authority | None) -> dict[str, Any]:
+    """The figures of one authority, or (authority None) of a region's totals."""
+    if not parts:
+        parts = {name: {} for name in ("establishments", "plans", "reports", "vse", "clpl", "trios")}
+        parts.update(themes=[], grades={})
+    est, clpl = parts["establishments"], parts["clpl"]
+
+    def documents(name: str, due: str) -> dict[str, Any]:
+        rows = parts[name]
+        return {"total": _n(rows, "total"),
+                "by_status": {s: _n(rows, s) for s in sql.DOCUMENT_STATUSES},
+                "overdue": _n(rows, "overdue"), "missing": _n(est, f"{name}_missing"),
+                "due_on": est.get(due) if authority is not None else None}
+
+    return {
+        "establishments": {
+            "total": _n(est, "total"),
+            "by_rag": {**{r: _n(est, f"rag_{r}") for r in sql.RAGS}, "none": _n(est, "no_status")},
+            "by_support_level": {**{v: _n(est, f"level_{v}") for v in sql.LEVELS},
+                                 "none": _n(est, "no_status")}},
+        "plans": documents("plans", "plan_due"),
+        "reports": documents("reports", "report_due"),
+        "visits": {"minimum_per_session": authority.min_visits_per_session if authority else None,
+                   "final_visits": _n(est, "final_visits"),
+                   "establishments_visited": _n(est, "visited"),
+                   "establishments_below_minimum": _n(est, "below_minimum")},
+        "vse": {"total": _n(parts["vse"], "total"),
+                "by_status": {s: _n(parts["vse"], s) for s in sql.VSE_STATUSES},
+                "themes": parts["themes"]},
+        "indicators": [_indicator(key, parts["grades"][key])
+                       for key in sorted(parts["grades"], key=_indicator_order)],
+        "clpl": {"events": _n(clpl, "events"), "registrations": _n(clpl, "registrations"),
+                 "participants": _n(clpl, "participants"),
+                 "attendance_marked": _n(clpl, "attendance_marked"), "attended": _n(clpl, "attended"),
+                 "attendance_rate": _round(clpl.get("attendance_rate"), 1),
+                 "evaluations": _n(clpl, "evaluations"),
+                 "mean_change": {d: _round(clpl.get(f"change_{d}"), 2) for d in sql.DIMENSIONS}},
+        "trios": {"groups": _n(parts["trios"], "groups"), "quads": _n(parts["trios"], "quads"),
+                  "establishments_in_trio": _n(est, "in_trio"), "establishments": _n(est, "total"),
+                  "percent_in_trio": _round(est.get("percent_in_trio"), 1)},
+    }
+
+
+def _indicator_order(key: tuple[str, str]) -> tuple[str, tuple[Any, ...]]:
+    framework, code = key
+    return framework, tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in code.split("."))
+
+
+def _share(row: Any) -> dict[str, Any]:
+    row = row or {}
+    return {"evaluations": _n(row, "evaluations"), "good_or_better": _n(row, "good_or_better"),
+            "percent_good_or_better": _round(row.get("percent"), 1)}
+
+
+def _indicator(key: tuple[str, str], found: dict[str, Any]) -> dict[str, Any]:
+    check = found.get("accuracy") or {}
+    return {"framework_code": key[0], "indicator_code": key[1],
+            "self_evaluated": _share(found.get("self_evaluated")),
+            "validated": _share(found.get("validated")),
+            "accuracy": {"schools": _n(check, "schools"),
+                         "mean_difference": _round(check.get("mean_difference"), 2),
+                         "mean_absolute_difference": _round(check.get("mean_absolute_difference"), 2),
+                         **{k: _n(check, k) for k in ("higher", "same", "lower")}}}
+
+
+# CSV: one row per figure ---------------------------------------------------------------
+
+
+def flatten(figures: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, str, Any]]:
+    """(measure, dimension, value) for every figure. The measure is the figure's JSON path
+    (`plans.overdue`); the dimension the key inside a `by_...` or `mean_change` object
+    (`plans.by_status` / `draft`), an indicator (`HGIOS4:1.3`) or a VSE theme."""
+    for key, value in figures.items():
+        if key == "themes":
+            for theme in value:
+                yield f"{prefix}themes", theme["theme"], theme["count"]
+        elif key == "indicators":
+            for item in value:
+                dimension = f"{item['framework_code']}:{item['indicator_code']}"
+                for part in ("self_evaluated", "validated", "accuracy"):
+                    for name, figure in item[part].items():
+                        yield f"indicators.{part}.{name}", dimension, figure
+        elif isinstance(value, dict) and (key.startswith("by_") or key == "mean_change"):
+            for name, figure in value.items():
+                yield f"{prefix}{key}", name, figure
+        elif isinstance(value, dict):
+            yield from flatten(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", "", value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def summary_csv(summary: AuthoritySummary | RegionSummary) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    measures = set(Figures.model_fields)
+    blocks: list[tuple[str, str, Figures]]
+    if isinstance(summary, AuthoritySummary):
+        blocks = [("authority", summary.authority_code, summary)]
+    else:
+        blocks = [("region", "", summary.totals)]
+        blocks += [("authority", a.authority_code, a) for a in summary.authorities]
+    for scope, code, figures in blocks:
+        data = figures.model_dump(mode="json", include=measures)
+        for measure, dimension, value in flatten({k: data[k] for k in Figures.model_fields}):
+            writer.writerow((scope, code, summary.session, measure, dimension, _cell(value)))
+    return out.getvalue().encode("utf-8")
+
+
+def summary_json(summary: AuthoritySummary | RegionSummary) -> bytes:
+    return summary.model_dump_json().encode("utf-8")

@@ -1,0 +1,375 @@
+"""The figures of a summary, each an SQL aggregate computed by the database (COUNT, SUM, AVG
+over CASE), the same on SQLite and PostgreSQL. No row of another domain is loaded into
+Python: each function returns one row of aggregates per group.
+
+Every function takes a `Reach` (the authorities, and for a region its own CLPL events) and
+`by_authority`: True gives one row per authority (the region's breakdown), False one row for
+the whole reach (an authority's summary, a region's totals); the key is the authority id or
+None. School-level figures are over open establishments; a document counts where its school
+is open.
+
+What counts:
+- support status: the current one; a school without one is `none`.
+- plans and reports: by status; `overdue` = still draft or returned after the authority's due
+  date for the session; `missing` = open schools with no document at all after it.
+- visits: final visits of the session; below the minimum = fewer than the authority's
+  `min_visits_per_session`.
+- VSEs: by status; themes of the VSEs not cancelled, most frequent first.
+- grades: self-evaluated = quality reports submitted, agreed or closed; validated = VSEs
+  reported or closed; good or better = grade >= the framework's `good_or_better_from`;
+  accuracy = self-evaluated minus validated grade per school and indicator (a school's
+  validated grades for one indicator averaged first, should it have had two VSEs).
+- CLPL: events not cancelled that start in the session (1 August to 31 July, UTC) and are
+  run by the authority (for a region's totals: by the region or any of its authorities);
+  participants = distinct people with a confirmed place; attendance rate = attended among
+  confirmed places whose attendance is marked; mean change = mean of after - before.
+- trios: establishments that are members of a trio or quad in the session."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, literal, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from app.assurance.models import SupportStatus, Visit, VseCycle, VseEvaluation, VseTheme
+from app.core.schemas import session_bounds
+from app.frameworks.models import Framework
+from app.learning.clpl_models import ClplEvaluation, ClplEvent, ClplRegistration
+from app.learning.trio_models import Trio, TrioMember
+from app.organisations.models import Authority, Establishment
+from app.planning.models import ImprovementPlan, PlanningCalendar, QualityReport, ReportEvaluation
+
+RAGS = ("red", "amber", "green")
+LEVELS = ("universal", "additional", "intensive")
+DOCUMENT_STATUSES = ("draft", "submitted", "returned", "agreed", "closed")
+NOT_SUBMITTED = ("draft", "returned")
+VSE_STATUSES = ("proposed", "scheduled", "in_progress", "reported", "closed", "cancelled")
+SELF_EVALUATED = ("submitted", "agreed", "closed")  # a report's grades once the school sent it
+VALIDATED = ("reported", "closed")  # a VSE's grades once reported
+DIMENSIONS = ("knowledge", "understanding", "confidence")
+BITS = 60  # authorities per bitmask: a bigint on PostgreSQL, an integer on SQLite
+
+Key = uuid.UUID | None
+Rows = dict[Key, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Reach:
+    authority_ids: tuple[uuid.UUID, ...]
+    region_id: uuid.UUID | None = None  # a region's own CLPL events count in its totals
+
+
+def _table(model: Any) -> Any:
+    """The model's table: its columns (`.c`) are plain SQL expressions."""
+    return model.__table__
+
+
+ESTABLISHMENT = _table(Establishment)
+AUTHORITY = _table(Authority)
+STATUS = _table(SupportStatus)
+CALENDAR = _table(PlanningCalendar)
+VISIT = _table(Visit)
+PLAN = _table(ImprovementPlan)
+REPORT = _table(QualityReport)
+REPORT_GRADE = _table(ReportEvaluation)
+VSE = _table(VseCycle)
+VSE_GRADE = _table(VseEvaluation)
+VSE_THEME = _table(VseTheme)
+FRAMEWORK = _table(Framework)
+EVENT = _table(ClplEvent)
+PLACE = _table(ClplRegistration)
+EVENT_EVALUATION = _table(ClplEvaluation)
+TRIO = _table(Trio)
+TRIO_MEMBER = _table(TrioMember)
+DOCUMENTS = {"plans": (PLAN, "plan_due"), "reports": (REPORT, "report_due")}
+
+
+def _count_if(condition: Any) -> Any:
+    return func.count(case((condition, 1)))
+
+
+def _share_of(condition: Any) -> Any:
+    """AVG of 100/0: the percent of rows meeting the condition (NULL over no rows)."""
+    return func.avg(case((condition, 100.0), else_=0.0))
+
+
+def _rows(db: Session, key: Any, columns: Sequence[Any], source: Any, where: Sequence[Any],
+          by_authority: bool, extra_group: Sequence[Any] = ()) -> list[Any]:
+    """One row of aggregates per authority (or one for the whole reach), and per extra group."""
+    head = key.label("authority_id") if by_authority else literal(None).label("authority_id")
+    stmt = select(head, *extra_group, *columns).select_from(source).where(*where)
+    group = [key, *extra_group] if by_authority else list(extra_group)
+    if group:
+        stmt = stmt.group_by(*group)
+    return list(db.execute(stmt))
+
+
+def _keyed(rows: list[Any]) -> Rows:
+    return {r.authority_id: dict(r._mapping) for r in rows}
+
+
+# Establishments: support status, missing documents, visits, trio membership -------------
+
+
+def establishment_figures(db: Session, reach: Reach, session_name: str, today: date,
+                          by_authority: bool) -> Rows:
+    e, a = ESTABLISHMENT.c, AUTHORITY.c
+    status, calendar = aliased(STATUS), aliased(CALENDAR)
+    visits = (select(VISIT.c.establishment_id, func.count().label("n"))
+              .where(VISIT.c.session == session_name, VISIT.c.status == "final",
+                     VISIT.c.authority_id.in_(reach.authority_ids))
+              .group_by(VISIT.c.establishment_id).subquery())
+    has_plan = exists().where(PLAN.c.establishment_id == e.id, PLAN.c.session == session_name)
+    has_report = exists().where(REPORT.c.establishment_id == e.id,
+                                REPORT.c.session == session_name)
+    in_trio = exists().where(TRIO_MEMBER.c.establishment_id == e.id,
+                             TRIO_MEMBER.c.session == session_name)
+    source = (ESTABLISHMENT.join(AUTHORITY, a.id == e.authority_id)
+              .outerjoin(status, and_(status.c.establishment_id == e.id, status.c.is_current))
+              .outerjoin(calendar, and_(calendar.c.authority_id == e.authority_id,
+                                        calendar.c.session == session_name))
+              .outerjoin(visits, visits.c.establishment_id == e.id))
+    columns = [
+        func.count().label("total"),
+        *(_count_if(status.c.rag == rag).label(f"rag_{rag}") for rag in RAGS),
+        *(_count_if(status.c.level == level).label(f"level_{level}") for level in LEVELS),
+        _count_if(status.c.id.is_(None)).label("no_status"),
+        _count_if(and_(calendar.c.plan_due < today, ~has_plan)).label("plans_missing"),
+        _count_if(and_(calendar.c.report_due < today, ~has_report)).label("reports_missing"),
+        func.max(calendar.c.plan_due).label("plan_due"),
+        func.max(calendar.c.report_due).label("report_due"),
+        func.coalesce(func.sum(visits.c.n), 0).label("final_visits"),
+        func.count(visits.c.n).label("visited"),
+        _count_if(func.coalesce(visits.c.n, 0) < a.min_visits_per_session).label("below_minimum"),
+        _count_if(in_trio).label("in_trio"),
+        _share_of(in_trio).label("percent_in_trio"),
+    ]
+    where = [e.authority_id.in_(reach.authority_ids), e.status == "open"]
+    return _keyed(_rows(db, e.authority_id, columns, source, where, by_authority))
+
+
+# Plans and reports ------------------------------------------------------------------
+
+
+def document_figures(db: Session, kind: str, reach: Reach, session_name: str, today: date,
+                     by_authority: bool) -> Rows:
+    """`kind` "plans" or "reports": by status, and overdue against the calendar."""
+    document, due_column = DOCUMENTS[kind]
+    d, calendar = document.c, aliased(CALENDAR)
+    source = (document.join(ESTABLISHMENT, ESTABLISHMENT.c.id == d.establishment_id)
+              .outerjoin(calendar, and_(calendar.c.authority_id == d.authority_id,
+                                        calendar.c.session == d.session)))
+    columns = [
+        func.count().label("total"),
+        *(_count_if(d.status == s).label(s) for s in DOCUMENT_STATUSES),
+        _count_if(and_(d.status.in_(NOT_SUBMITTED), calendar.c[due_column] < today)).label("overdue"),
+    ]
+    where = [d.session == session_name, d.authority_id.in_(reach.authority_ids),
+             ESTABLISHMENT.c.status == "open"]
+    return _keyed(_rows(db, d.authority_id, columns, source, where, by_authority))
+
+
+# VSEs ----------------------------------------------------------------------------------
+
+
+def _vse_source() -> Any:
+    return VSE.join(ESTABLISHMENT, ESTABLISHMENT.c.id == VSE.c.establishment_id)
+
+
+def _vse_where(reach: Reach, session_name: str) -> list[Any]:
+    return [VSE.c.session == session_name, VSE.c.authority_id.in_(reach.authority_ids),
+            ESTABLISHMENT.c.status == "open"]
+
+
+def vse_figures(db: Session, reach: Reach, session_name: str, by_authority: bool) -> Rows:
+    columns = [func.count().label("total"),
+               *(_count_if(VSE.c.status == s).label(s) for s in VSE_STATUSES)]
+    return _keyed(_rows(db, VSE.c.authority_id, columns, _vse_source(),
+                        _vse_where(reach, session_name), by_authority))
+
+
+def vse_themes(db: Session, reach: Reach, session_name: str,
+               by_authority: bool) -> dict[Key, list[dict[str, Any]]]:
+    """Themes with the number of VSEs naming them, most frequent first, then by name."""
+    n = func.count().label("n")
+    head = VSE.c.authority_id if by_authority else literal(None)
+    stmt = (select(head.label("authority_id"), VSE_THEME.c.theme, n)
+            .select_from(_vse_source().join(VSE_THEME, VSE_THEME.c.vse_id == VSE.c.id))
+            .where(*_vse_where(reach, session_name), VSE.c.status != "cancelled")
+            .group_by(*([VSE.c.authority_id] if by_authority else []), VSE_THEME.c.theme)
+            .order_by(n.desc(), VSE_THEME.c.theme))
+    found: dict[Key, list[dict[str, Any]]] = {}
+    for row in db.execute(stmt):
+        found.setdefault(row.authority_id, []).append({"theme": row.theme, "count": row.n})
+    return found
+
+
+# Grades: self-evaluated, validated, accuracy -----------------------------------------
+
+
+def _grade_rows(db: Session, grades: Any, parent: Any, link: Any, statuses: Sequence[str],
+                reach: Reach, session_name: str, by_authority: bool,
+                indicator_code: str | None) -> list[Any]:
+    g, p = grades.c, parent.c
+    good = FRAMEWORK.c.good_or_better_from
+    source = (grades.join(parent, link)
+              .join(ESTABLISHMENT, ESTABLISHMENT.c.id == p.establishment_id)
+              .join(FRAMEWORK, FRAMEWORK.c.code == p.framework_code))
+    where = [p.session == session_name, p.status.in_(statuses),
+             p.authority_id.in_(reach.authority_ids), ESTABLISHMENT.c.status == "open"]
+    group = []
+    if indicator_code is None:
+        group = [p.framework_code.label("framework_code"), g.indicator_code.label("indicator_code")]
+    else:
+        where.append(g.indicator_code == indicator_code)
+    columns = [func.count().label("evaluations"),
+               _count_if(g.grade >= good).label("good_or_better"),
+               _share_of(g.grade >= good).label("percent")]
+    return _rows(db, p.authority_id, columns, source, where, by_authority, group)
+
+
+def self_evaluated(db: Session, reach: Reach, session_name: str, by_authority: bool,
+                   indicator_code: str | None = None) -> list[Any]:
+    """Per framework and indicator (or for one indicator code, across frameworks)."""
+    return _grade_rows(db, REPORT_GRADE, REPORT, REPORT_GRADE.c.report_id == REPORT.c.id,
+                       SELF_EVALUATED, reach, session_name, by_authority, indicator_code)
+
+
+def validated(db: Session, reach: Reach, session_name: str, by_authority: bool,
+              indicator_code: str | None = None) -> list[Any]:
+    return _grade_rows(db, VSE_GRADE, VSE, VSE_GRADE.c.vse_id == VSE.c.id, VALIDATED, reach,
+                       session_name, by_authority, indicator_code)
+
+
+def accuracy(db: Session, reach: Reach, session_name: str, by_authority: bool) -> list[Any]:
+    """Self-evaluated minus validated grade, per indicator, over schools graded both ways."""
+    v, r, g = VSE.c, REPORT.c, REPORT_GRADE.c
+    checked = (select(v.establishment_id, v.framework_code, VSE_GRADE.c.indicator_code,
+                      func.avg(VSE_GRADE.c.grade).label("grade"))
+               .select_from(VSE_GRADE.join(VSE, VSE_GRADE.c.vse_id == v.id))
+               .where(v.session == session_name, v.status.in_(VALIDATED),
+                      v.authority_id.in_(reach.authority_ids))
+               .group_by(v.establishment_id, v.framework_code, VSE_GRADE.c.indicator_code)
+               .subquery())
+    source = (REPORT_GRADE.join(REPORT, g.report_id == r.id)
+              .join(ESTABLISHMENT, ESTABLISHMENT.c.id == r.establishment_id)
+              .join(checked, and_(checked.c.establishment_id == r.establishment_id,
+                                  checked.c.framework_code == r.framework_code,
+                                  checked.c.indicator_code == g.indicator_code)))
+    difference = g.grade - checked.c.grade
+    columns = [func.count().label("schools"),
+               func.avg(difference).label("mean_difference"),
+               func.avg(func.abs(difference)).label("mean_absolute_difference"),
+               _count_if(difference > 0).label("higher"),
+               _count_if(difference == 0).label("same"),
+               _count_if(difference < 0).label("lower")]
+    where = [r.session == session_name, r.status.in_(SELF_EVALUATED),
+             r.authority_id.in_(reach.authority_ids), ESTABLISHMENT.c.status == "open"]
+    group = [r.framework_code.label("framework_code"), g.indicator_code.label("indicator_code")]
+    return _rows(db, r.authority_id, columns, source, where, by_authority, group)
+
+
+# CLPL ----------------------------------------------------------------------------------
+
+
+def session_instants(session_name: str) -> tuple[datetime, datetime]:
+    first, last = session_bounds(session_name)
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    return start, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+
+
+def _events(reach: Reach, session_name: str, *, own: bool = True) -> list[Any]:
+    """Events in reach starting in the session, not cancelled (`own`: the region's own too)."""
+    start, end = session_instants(session_name)
+    owner = EVENT.c.authority_id.in_(reach.authority_ids)
+    if reach.region_id is not None and own:
+        owner = or_(owner, EVENT.c.region_id == reach.region_id)
+    return [owner, EVENT.c.status != "cancelled", EVENT.c.starts_at >= start,
+            EVENT.c.starts_at < end]
+
+
+def _people(db: Session, reach: Reach, session_name: str) -> dict[str, Any]:
+    """Distinct participants of the whole reach and of each authority, with the reach's place
+    counts, in one pass. Places are grouped by email, in the order of an index (no sort), and
+    each person carries a bitmask of the authorities whose events they have a confirmed place
+    at (the SUM of DISTINCT bits is their OR); the outer query counts the people and, per
+    authority, those with its bit. Counting distinct people separately for the reach and for
+    each authority would sort every place once per count: this is the costliest figure.
+    Erased registrations (no email) are one person each."""
+    places = PLACE.c
+    events = select(EVENT.c.id).where(*_events(reach, session_name))
+    mine = [places.status == "confirmed", places.event_id.in_(events)]
+    chunks = [reach.authority_ids[i:i + BITS] for i in range(0, len(reach.authority_ids), BITS)]
+    masks = [func.sum(func.distinct(case({a: 1 << n for n, a in enumerate(chunk)},
+                                         value=places.authority_id, else_=0))).label(f"m{k}")
+             for k, chunk in enumerate(chunks)]
+    each = (select(places.participant_email.label("person"), func.count().label("places"),
+                   func.count(places.attended).label("marked"),
+                   _count_if(places.attended.is_(True)).label("came"), *masks)
+            .where(*mine).group_by(places.participant_email).subquery())
+    # Erased places (grouped together above, under no email) per authority, in one row.
+    erased = (select(*(_count_if(places.authority_id == a).label(f"e{n}")
+                       for n, a in enumerate(reach.authority_ids)), literal(0).label("none"))
+              .where(*mine, places.participant_email.is_(None)).subquery())
+    named = each.c.person.is_not(None)
+    flags = [(_count_if(and_(named, each.c[f"m{k}"].op("&")(1 << n) != 0))
+              + func.max(erased.c[f"e{k * BITS + n}"])).label(f"in_{k * BITS + n}")
+             for k, chunk in enumerate(chunks) for n in range(len(chunk))]
+    marked, came = func.sum(each.c.marked), func.sum(each.c.came)
+    stmt = select(
+        func.coalesce(func.sum(case((named, 1), else_=each.c.places)), 0).label("participants"),
+        func.coalesce(func.sum(each.c.places), 0).label("registrations"),
+        func.coalesce(marked, 0).label("attendance_marked"),
+        func.coalesce(came, 0).label("attended"),
+        (100.0 * came / func.nullif(marked, 0)).label("attendance_rate"), *flags,
+    ).select_from(each).join(erased, true())
+    return dict(db.execute(stmt).one()._mapping)
+
+
+def clpl_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) -> Rows:
+    """The reach's figures (key None: with the region's own events) and, with `breakdown`,
+    each authority's (its own events)."""
+    people = _people(db, reach, session_name)
+    found: Rows = {None: {k: v for k, v in people.items() if not k.startswith("in_")}}
+    rated = EVENT_EVALUATION.c
+    changes = [func.count().label("evaluations"), *(
+        func.avg(rated[f"{d}_after"] - rated[f"{d}_before"]).label(f"change_{d}")
+        for d in DIMENSIONS)]
+    evaluated = EVENT_EVALUATION.join(EVENT, EVENT.c.id == rated.event_id)
+    key = EVENT.c.authority_id
+    groups = [False, True] if breakdown else [False]
+    for by_authority in groups:
+        where = _events(reach, session_name, own=not by_authority)
+        for part in (_rows(db, key, [func.count().label("events")], EVENT, where, by_authority),
+                     _rows(db, key, changes, evaluated, where, by_authority)):
+            for row in part:
+                found.setdefault(row.authority_id, {}).update(row._mapping)
+    if breakdown:
+        # Each authority's places, from its own events: conditions on the place inside the
+        # aggregates, so the database walks from the events to their places.
+        confirmed, attended = PLACE.c.status == "confirmed", PLACE.c.attended
+        places = [
+            _count_if(confirmed).label("registrations"),
+            _count_if(and_(confirmed, attended.is_not(None))).label("attendance_marked"),
+            _count_if(and_(confirmed, attended.is_(True))).label("attended"),
+            func.avg(case((and_(confirmed, attended.is_(True)), 100.0),
+                          (and_(confirmed, attended.is_(False)), 0.0))).label("attendance_rate"),
+        ]
+        booked = EVENT.join(PLACE, PLACE.c.event_id == EVENT.c.id)
+        for row in _rows(db, key, places, booked, _events(reach, session_name, own=False), True):
+            found.setdefault(row.authority_id, {}).update(row._mapping)
+        for n, authority in enumerate(reach.authority_ids):
+            found.setdefault(authority, {})["participants"] = people[f"in_{n}"]
+    return found
+
+
+# Trios ---------------------------------------------------------------------------------
+
+
+def trio_figures(db: Session, reach: Reach, session_name: str, by_authority: bool) -> Rows:
+    columns = [func.count().label("groups"), _count_if(TRIO.c.kind == "quad").label("quads")]
+    where = [TRIO.c.session == session_name, TRIO.c.authority_id.in_(reach.authority_ids)]
+    return _keyed(_rows(db, TRIO.c.authority_id, columns, TRIO, where, by_authority))

@@ -1,0 +1,139 @@
+"""Import jobs: a big body is spooled to disk as it arrives, the sender gets 202 at once, and a
+background thread imports the file with its own session, then records the report.
+
+The thread lives in the process that took the upload (the file is on its disk). If that
+process stops mid-import the import's transaction is lost with it (nothing is half-applied),
+and the job is reported failed once it has been running for STALE_AFTER: send the file again."""
+
+import contextvars
+import logging
+import os
+import tempfile
+import threading
+import uuid
+from collections.abc import Generator, Iterable
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.core.http import streamed_media_type
+from app.core.types import utcnow
+from app.identity.policy import load_visible, require
+from app.identity.principal import Principal
+from app.integration.import_models import ImportJob
+from app.integration.import_reader import MEDIA_TYPES
+from app.integration.import_schemas import ImportJobRead, ImportJobStatus
+from app.integration.import_service import ImportRejectedError, preflight, run_import
+
+log = logging.getLogger("app.imports")
+STALE_AFTER = timedelta(hours=1)
+CHUNK = 64 * 1024
+
+
+def spool(chunks: Iterable[bytes], directory: str) -> tuple[str, int]:
+    """Write the body to a temporary file as it arrives: (path, size)."""
+    handle, path = tempfile.mkstemp(prefix="sih-import-", suffix=".part", dir=directory or None)
+    size = 0
+    try:
+        with os.fdopen(handle, "wb") as spooled:
+            for chunk in chunks:
+                spooled.write(chunk)
+                size += len(chunk)
+    except BaseException:
+        os.unlink(path)
+        raise
+    return path, size
+
+
+def create_job(session: Session, principal: Principal, kind: str, chunks: Iterable[bytes],
+               content_type: str | None, *, dry_run: bool, partial: bool,
+               spool_dir: str) -> tuple[ImportJobRead, str]:
+    """Check the caller, spool the body and queue the job: (the job, the spooled file)."""
+    require(principal, "import.run", kind)
+    media_type = streamed_media_type(content_type, MEDIA_TYPES)
+    # The read transaction that resolved the caller ends before a slow upload starts, so no
+    # lock is held while the network trickles (SQLite takes its write lock at BEGIN).
+    session.commit()
+    path, size = spool(chunks, spool_dir)
+    start = _chunks(path)
+    try:
+        # A file the job would refuse is refused at once, not after polling.
+        preflight(kind, start, media_type, dry_run=dry_run, partial=partial)
+        start.close()
+        job = ImportJob(kind=kind, dry_run=dry_run, partial=partial, media_type=media_type,
+                        size_bytes=size, actor_type=principal.kind, actor_id=principal.id,
+                        actor_label=principal.label, authority_id=principal.authority_id)
+        session.add(job)
+        session.flush()
+    except BaseException:
+        start.close()
+        os.unlink(path)
+        raise
+    return ImportJobRead.model_validate(job), path
+
+
+def launch(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) -> None:
+    """Start the job's thread; called once the request that queued it has committed."""
+    context = contextvars.copy_context()  # the request id travels into the audit records
+    threading.Thread(target=context.run, args=(_work, engine, job_id, principal, path),
+                     name=f"import-{job_id}", daemon=True).start()
+
+
+def _chunks(path: str) -> Generator[bytes, None, None]:
+    with open(path, "rb") as body:
+        while chunk := body.read(CHUNK):
+            yield chunk
+
+
+def _finish(engine: Engine, job_id: uuid.UUID, **fields: object) -> None:
+    with Session(engine) as session:
+        job = session.get(ImportJob, job_id)
+        if job is not None:
+            for name, value in fields.items():
+                setattr(job, name, value)
+            job.finished_at = utcnow()
+            session.commit()
+
+
+def _work(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) -> None:
+    try:
+        with Session(engine) as session:
+            job = session.get(ImportJob, job_id)
+            if job is None:
+                return
+            job.status, job.started_at = ImportJobStatus.running, utcnow()
+            kind, media_type, dry_run, partial = job.kind, job.media_type, job.dry_run, job.partial
+            session.commit()
+        with Session(engine, expire_on_commit=False) as session:
+            try:
+                report = run_import(session, principal, kind, _chunks(path), media_type,
+                                    dry_run=dry_run, partial=partial)
+                session.commit()
+            except ImportRejectedError as rejected:
+                session.rollback()
+                _finish(engine, job_id, status=ImportJobStatus.failed,
+                        report=rejected.report.model_dump(mode="json"), error=rejected.detail)
+                return
+        _finish(engine, job_id, status=ImportJobStatus.succeeded,
+                report=report.model_dump(mode="json"))
+    except Exception:
+        log.exception("import job failed", extra={"job_id": str(job_id)})
+        try:
+            _finish(engine, job_id, status=ImportJobStatus.failed,
+                    error="The import failed on our side and nothing was written; it has been "
+                          "logged. Send the file again.")
+        except Exception:
+            log.exception("could not record the failed import job")
+    finally:
+        os.unlink(path)
+
+
+def get_job(session: Session, principal: Principal, job_id: uuid.UUID) -> ImportJobRead:
+    job = load_visible(session, principal, ImportJob, job_id)
+    unfinished = job.status in (ImportJobStatus.queued, ImportJobStatus.running)
+    if unfinished and job.created_at < utcnow() - STALE_AFTER:
+        job.status, job.finished_at = ImportJobStatus.failed, utcnow()
+        job.error = ("The import was interrupted (the server stopped while it ran) and nothing "
+                     "was written. Send the file again.")
+    return ImportJobRead.model_validate(job)

@@ -1,0 +1,101 @@
+"""HTTP for imports: send a file (CSV or JSON lines), or poll the job a big one became."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from app.core.db import SessionDep
+from app.core.errors import Problem
+from app.core.http import body_chunks, problems
+from app.identity.deps import PrincipalDep, get_principal
+from app.integration import import_jobs, import_service
+from app.integration.import_schemas import ImportJobRead, ImportKind, ImportRejected, ImportReport
+
+# Not protected_router: its bodies are JSON, these are files.
+router = APIRouter(prefix="/imports", tags=["integration"], dependencies=[Depends(get_principal)],
+                   responses=problems(400, 401, 503))
+
+_CSV_EXAMPLE = ("code,name,sector,authority_code,cluster,roll,simd_q1_percent,gaelic_medium\r\n"
+                "8000001,Sgoil Ghàidhlig Ghlaschu,primary,S12000049,Glasgow North,412,23.5,yes\r\n")
+_JSON_LINES_EXAMPLE = ('{"code": "8000001", "name": "Sgoil Ghàidhlig Ghlaschu", "sector": "primary", '
+                       '"authority_code": "S12000049", "roll": 412}\n')
+_FILE = {"type": "string", "description": "The file, UTF-8"}
+REQUEST_BODY = {
+    "required": True,
+    "description": "CSV (UTF-8 with or without BOM; comma, semicolon or tab, read from the header "
+                   "line; CRLF or LF), or JSON lines (one object per line, keys as CSV columns).",
+    "content": {
+        "text/csv": {"schema": _FILE, "example": _CSV_EXAMPLE},
+        "application/x-ndjson": {"schema": _FILE, "example": _JSON_LINES_EXAMPLE},
+        "application/jsonl": {"schema": _FILE, "example": _JSON_LINES_EXAMPLE},
+    },
+}
+DESCRIPTION = """Create or update records from a file, by their code (establishments: SEED code or
+URN; users: email). Columns: the service's own field names, or those of the public files councils
+hold (the Scottish Government school roll table, Ofsted/GIAS extracts); unknown columns are
+reported as warnings and ignored. Blank cells leave a field as it is.
+
+All or nothing by default: if any row fails, nothing is written and the answer is 422 with the
+report. `partial=true` applies the good rows and reports the bad ones (a file of which no row can
+be imported is 422 in every mode). `dry_run=true` does everything, writes nothing, and answers as
+the import itself would (200, or 422 with the report). Re-importing the same file changes
+nothing (every row `unchanged`, no `version` moves).
+
+Bodies over the job threshold (2 MiB by default), of unknown length, or sent with `async=true`
+run as a job: the answer is 202 with the job in `Location`; poll it until it has `succeeded` or
+`failed` (with the same report). A file that cannot be read at its start (encoding, header,
+empty) is refused at once with 422 rather than queued.
+
+Admins import any kind; authority admins into their authority; integration clients with
+`imports:write` import establishments of the authorities they are bound to (rows for others fail).
+Users created by an import get no usable password until an admin sets one."""
+
+
+@router.post(
+    "/{kind}", operation_id="runImport", summary="Import a file of establishments or users",
+    description=DESCRIPTION, response_model=ImportReport,
+    responses={
+        200: {"description": "Applied (or, for a dry run, checked): the report"},
+        202: {"model": ImportJobRead, "description": "Running as a job: poll `Location`",
+              "headers": {"Location": {"schema": {"type": "string"},
+                                       "description": "The job: GET /api/v1/imports/jobs/{id}"}}},
+        **problems(403, 413, 415),
+        422: {"model": ImportRejected | Problem,
+              "description": "Nothing written: rows failed (all or nothing) or the file could not "
+                             "be read; the body is the report (or, for a bad query, a problem)"},
+    },
+    openapi_extra={"requestBody": REQUEST_BODY},
+)
+def run_import(
+    kind: ImportKind, request: Request, session: SessionDep, principal: PrincipalDep,
+    background: BackgroundTasks,
+    dry_run: Annotated[bool, Query(description="Check and report; write nothing")] = False,
+    partial: Annotated[bool, Query(description="Apply the good rows, report the bad")] = False,
+    run_async: Annotated[bool, Query(alias="async", description="Run as a job whatever the size")] = False,
+) -> Any:
+    settings = request.app.state.settings
+    content_type = request.headers.get("content-type")
+    declared = request.headers.get("content-length", "0")
+    chunked = "transfer-encoding" in request.headers and "content-length" not in request.headers
+    empty = declared == "0" and not chunked
+    if content_type is None and empty:
+        content_type = "text/csv"  # no body at all: an empty file, refused as such at once
+    large = chunked or not declared.isdigit() or int(declared) > settings.import_job_threshold_bytes
+    if (run_async or large) and not empty:
+        job, path = import_jobs.create_job(session, principal, kind, body_chunks(request),
+                                           content_type, dry_run=dry_run, partial=partial,
+                                           spool_dir=settings.import_spool_dir)
+        background.add_task(import_jobs.launch, request.app.state.engine, job.id, principal, path)
+        return JSONResponse(job.model_dump(mode="json"), 202, headers={
+            "Location": f"/api/v1/imports/jobs/{job.id}", "Retry-After": "1"})
+    return import_service.run_import(session, principal, kind, body_chunks(request), content_type,
+                                     dry_run=dry_run, partial=partial)
+
+
+@router.get("/jobs/{job_id}", operation_id="getImportJob", summary="An import job and its report",
+            description="Only its sender (and admins) may read a job.",
+            response_model=ImportJobRead, responses=problems(404, 422))
+def get_import_job(job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> ImportJobRead:
+    return import_jobs.get_job(session, principal, job_id)

@@ -1,0 +1,1 @@
+"""Professional learning: trios, their meetings and proposals; CLPL events."""

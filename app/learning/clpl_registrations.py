@@ -1,0 +1,270 @@
+"""CLPL registrations with their waiting list, attendance, evaluations and erasure.
+
+Places are counted and moved only under the event's row lock (`clpl.lock`): beyond capacity
+a booking waits, and a cancelled confirmed place goes to the first booked of those waiting,
+however many cancellations race."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
+from app.core.errors import Conflict, NotFound
+from app.core.http import IfMatch, Paginator
+from app.core.idempotency import CLAIM_FOR, IdempotencyRecord
+from app.core.models import apply_changes
+from app.core.types import utcnow
+from app.identity.policy import allowed, load_visible, require, visible
+from app.identity.principal import Principal
+from app.integration.service import record_change
+from app.learning import clpl
+from app.learning.clpl_models import ACTIVE, ClplEvaluation, ClplEvent, ClplRegistration
+from app.learning.clpl_schemas import (
+    ClplAttendance,
+    ClplEvaluationCreate,
+    ClplEvaluationRead,
+    ClplRegistrationCreate,
+    ClplRegistrationRead,
+)
+from app.organisations.models import Establishment
+
+ERASED_NAME = "Erased participant"
+rule = clpl.rule
+
+
+def _positions(session: Session, registrations: list[ClplRegistration]) -> dict[uuid.UUID, int]:
+    """Places in the waiting list (1 is next), for the events of these registrations."""
+    events = {r.event_id for r in registrations if r.status == "waitlisted"}
+    if not events:
+        return {}
+    rank = func.row_number().over(partition_by=col(ClplRegistration.event_id),
+                                  order_by=col(ClplRegistration.sequence))
+    rows = session.exec(select(ClplRegistration.id, rank).where(
+        col(ClplRegistration.event_id).in_(events), ClplRegistration.status == "waitlisted"))
+    return dict(rows.all())
+
+
+def _reads(session: Session, registrations: list[ClplRegistration]) -> list[ClplRegistrationRead]:
+    positions = _positions(session, registrations)
+    return [ClplRegistrationRead.model_validate({
+        **r.model_dump(), "waitlist_position": positions.get(r.id),
+        "erased": r.erased_at is not None,
+        "participant": {"name": r.participant_name, "email": r.participant_email,
+                        "establishment_id": r.establishment_id, "role": r.participant_role},
+    }) for r in registrations]
+
+
+def _load(session: Session, principal: Principal, event_id: uuid.UUID,
+          registration_id: uuid.UUID) -> tuple[ClplEvent, ClplRegistration]:
+    event = clpl.load(session, principal, event_id)
+    registration = load_visible(session, principal, ClplRegistration, registration_id)
+    if registration.event_id != event.id:
+        raise NotFound(f"No registration {registration_id} on event {event_id}.")
+    return event, registration
+
+
+def _fresh(session: Session, registration: ClplRegistration) -> ClplRegistration:
+    """Re-read after taking the event lock: another request may have just changed it."""
+    return session.exec(select(ClplRegistration).where(col(ClplRegistration.id) == registration.id)
+                        .execution_options(populate_existing=True)).one()
+
+
+def list_registrations(session: Session, principal: Principal, paginator: Paginator,
+                       event_id: uuid.UUID, *, limit: int, cursor: str | None,
+                       status: str | None = None, establishment_id: uuid.UUID | None = None,
+                       ) -> tuple[list[ClplRegistrationRead], str | None]:
+    """The event's managers see every registration; headteachers their own schools' staff."""
+    event = clpl.load(session, principal, event_id)
+    stmt = select(ClplRegistration).where(ClplRegistration.event_id == event.id,
+                                          visible(principal, ClplRegistration))
+    if status is not None:
+        stmt = stmt.where(ClplRegistration.status == status)
+    if establishment_id is not None:
+        stmt = stmt.where(ClplRegistration.establishment_id == establishment_id)
+    rows, next_cursor = paginator.page(session, stmt, [ClplRegistration.sequence],
+                                       scope=f"clpl-registrations:{event.id}", limit=limit,
+                                       cursor=cursor)
+    return _reads(session, rows), next_cursor
+
+
+def get_registration(session: Session, principal: Principal, event_id: uuid.UUID,
+                     registration_id: uuid.UUID) -> ClplRegistrationRead:
+    return _reads(session, [_load(session, principal, event_id, registration_id)[1]])[0]
+
+
+def register(session: Session, principal: Principal, event_id: uuid.UUID,
+             data: ClplRegistrationCreate) -> ClplRegistrationRead:
+    event = clpl.load(session, principal, event_id)
+    person = data.participant
+    if not allowed(principal, "clpl_event.manage", event):
+        require(principal, "clpl_event.book_staff", event)
+        if person.establishment_id is None:
+            raise rule(["participant", "establishment_id"],
+                       "Name the participant's establishment: one of your schools.")
+    registration = ClplRegistration(
+        event_id=event.id, authority_id=event.authority_id, region_id=event.region_id,
+        sequence=0, participant_name=person.name, participant_email=person.email,
+        participant_role=person.role, establishment_id=person.establishment_id, status="confirmed",
+        booked_by=principal.id, booked_by_label=principal.label)
+    require(principal, "clpl_registration.book", registration)
+    if person.establishment_id is not None:
+        try:
+            load_visible(session, principal, Establishment, person.establishment_id)
+        except NotFound as exc:
+            raise rule(["participant", "establishment_id"],
+                       f"No establishment with id {person.establishment_id} that you can see."
+                       ) from exc
+    event = clpl.lock(session, event)
+    if event.status == "cancelled":
+        raise Conflict("The event is cancelled; it takes no more bookings.")
+    if session.exec(select(ClplRegistration.id).where(
+            ClplRegistration.event_id == event.id, ClplRegistration.participant_email == person.email,
+            col(ClplRegistration.status).in_(ACTIVE))).first():
+        raise Conflict(f"{person.email} is already registered for this event (or on its waiting "
+                       "list).")
+    last = session.exec(select(func.max(ClplRegistration.sequence))
+                        .where(ClplRegistration.event_id == event.id)).one()
+    registration.sequence = (last or 0) + 1
+    if clpl.confirmed_count(session, event) >= event.capacity:
+        registration.status = "waitlisted"
+    session.add(registration)
+    session.flush()
+    record_change(session, principal, "clpl_registration.create", registration,
+                  after_extra=clpl.REDACTED)
+    return _reads(session, [registration])[0]
+
+
+def cancel(session: Session, principal: Principal, event_id: uuid.UUID,
+           registration_id: uuid.UUID, if_match: IfMatch) -> ClplRegistrationRead:
+    event, registration = _load(session, principal, event_id, registration_id)
+    require(principal, "clpl_registration.cancel", registration)
+    event = clpl.lock(session, event)
+    registration = _fresh(session, registration)
+    if_match(registration.version)
+    if registration.status == "cancelled":
+        return _reads(session, [registration])[0]  # cancelling twice changes nothing
+    if registration.attended:
+        raise Conflict("The participant attended; the registration stays as a record of that.")
+    was_confirmed = registration.status == "confirmed"
+    before = clpl.redacted(registration)
+    apply_changes(registration, {"status": "cancelled", "cancelled_at": utcnow()})
+    session.flush()
+    record_change(session, principal, "clpl_registration.cancel", registration, before=before,
+                  after_extra=clpl.REDACTED)
+    if was_confirmed:
+        clpl.promote(session, principal, event)
+    return _reads(session, [registration])[0]
+
+
+def erase(session: Session, principal: Principal, event_id: uuid.UUID,
+          registration_id: uuid.UUID) -> None:
+    """Erase the participant's name and email (and their evaluation comment); the status,
+    establishment, role, attendance and ratings stay, so every count stays right."""
+    _event, registration = _load(session, principal, event_id, registration_id)
+    require(principal, "clpl_registration.erase", registration)
+    if registration.erased_at is not None:
+        return
+    before = clpl.redacted(registration)
+    apply_changes(registration, {"participant_name": ERASED_NAME, "participant_email": None,
+                                 "erased_at": utcnow()})
+    session.execute(update(ClplEvaluation).where(
+        col(ClplEvaluation.registration_id) == registration.id).values(comment=""))
+    _forget_replays(session, registration)
+    session.flush()
+    record_change(session, principal, "clpl_registration.erase", registration, before=before,
+                  after_extra=clpl.REDACTED)
+
+
+def _forget_replays(session: Session, registration: ClplRegistration) -> None:
+    """Answers kept for Idempotency-Key replays (the booking, attendance) hold the name and
+    email too: they go with the rest, so no replay can hand them out again."""
+    body, needle = col(IdempotencyRecord.body), str(registration.id).encode()
+    # SQLite's LIKE does not look into blobs; PostgreSQL has no instr().
+    holds = (func.instr(body, needle) > 0 if session.get_bind().dialect.name == "sqlite"
+             else body.like(b"%" + needle + b"%"))
+    session.execute(delete(IdempotencyRecord).where(
+        col(IdempotencyRecord.created_at) >= registration.created_at - CLAIM_FOR, holds))
+
+
+def mark_attendance(session: Session, principal: Principal, event_id: uuid.UUID,
+                    data: ClplAttendance) -> list[ClplRegistrationRead]:
+    event = clpl.load(session, principal, event_id)
+    require(principal, "clpl_event.manage", event)
+    if event.status == "cancelled":
+        raise Conflict("The event is cancelled; there is no attendance to mark.")
+    if utcnow() < event.starts_at:
+        raise Conflict("Attendance is marked once the event has started "
+                       f"({event.starts_at:%Y-%m-%d %H:%M} UTC).")
+    found = {r.id: r for r in session.exec(select(ClplRegistration).where(
+        col(ClplRegistration.id).in_(data.registration_ids), ClplRegistration.event_id == event.id))}
+    for i, registration_id in enumerate(data.registration_ids):
+        registration = found.get(registration_id)
+        if registration is None:
+            raise rule(["registration_ids", i], f"No registration {registration_id} on this event.")
+        if registration.status != "confirmed":
+            raise Conflict(f"Registration {registration_id} is {registration.status}: attendance "
+                           "is marked for confirmed registrations only.")
+    if not data.attended and session.exec(select(ClplEvaluation.registration_id).where(
+            col(ClplEvaluation.registration_id).in_(data.registration_ids))).first():
+        raise Conflict("An evaluation has been submitted for one of these registrations: the "
+                       "participant attended.")
+    for registration in (found[i] for i in data.registration_ids):
+        before = clpl.redacted(registration)
+        if apply_changes(registration, {"attended": data.attended}):
+            session.flush()
+            record_change(session, principal, "clpl_registration.attendance", registration,
+                          before=before, after_extra=clpl.REDACTED)
+    return _reads(session, [found[i] for i in data.registration_ids])
+
+
+# Evaluations --------------------------------------------------------------------------
+
+
+def _evaluation_read(evaluation: ClplEvaluation) -> ClplEvaluationRead:
+    values: dict[str, Any] = evaluation.model_dump()
+    for moment in ("before", "after"):
+        values[moment] = {d: values[f"{d}_{moment}"] for d in clpl.DIMENSIONS}
+    return ClplEvaluationRead.model_validate(values)
+
+
+def submit_evaluation(session: Session, principal: Principal, event_id: uuid.UUID,
+                      data: ClplEvaluationCreate) -> ClplEvaluationRead:
+    event = clpl.load(session, principal, event_id)
+    if not allowed(principal, "clpl_event.manage", event):
+        require(principal, "clpl_event.book_staff", event)
+    registration = session.exec(select(ClplRegistration).where(
+        col(ClplRegistration.id) == data.registration_id, ClplRegistration.event_id == event.id,
+        visible(principal, ClplRegistration))).first()
+    if registration is None:
+        raise rule(["registration_id"], f"No registration {data.registration_id} on this event "
+                                        "that you can see.")
+    require(principal, "clpl_evaluation.submit", registration)
+    if registration.status != "confirmed" or registration.attended is not True:
+        raise Conflict("Evaluations come from attended registrations only; mark attendance first.")
+    if session.exec(select(ClplEvaluation.id).where(
+            ClplEvaluation.registration_id == registration.id)).first():
+        raise Conflict("This registration already has its evaluation (one each).")
+    ratings = {f"{d}_{moment}": getattr(getattr(data, moment), d)
+               for d in clpl.DIMENSIONS for moment in ("before", "after")}
+    evaluation = ClplEvaluation(event_id=event.id, registration_id=registration.id,
+                                comment=data.comment, submitted_by=principal.id,
+                                submitted_by_label=principal.label, **ratings)
+    session.add(evaluation)
+    session.flush()
+    record_change(session, principal, "clpl_evaluation.create", evaluation,
+                  authority_id=event.authority_id, after_extra={"comment": "[not logged]"})
+    return _evaluation_read(evaluation)
+
+
+def list_evaluations(session: Session, principal: Principal, paginator: Paginator,
+                     event_id: uuid.UUID, *, limit: int,
+                     cursor: str | None) -> tuple[list[ClplEvaluationRead], str | None]:
+    event = clpl.load(session, principal, event_id)
+    stmt = select(ClplEvaluation).where(ClplEvaluation.event_id == event.id,
+                                        visible(principal, ClplEvaluation))
+    rows, next_cursor = paginator.page(session, stmt, [ClplEvaluation.created_at, ClplEvaluation.id],
+                                       scope=f"clpl-evaluations:{event.id}", limit=limit,
+                                       cursor=cursor)
+    return [_evaluation_read(e) for e in rows], next_cursor
+

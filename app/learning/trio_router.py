@@ -1,0 +1,200 @@
+"""HTTP for trios and quads, their meetings, peer reviews and proposals."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Query, Request, Response
+
+from app.core.db import SessionDep
+from app.core.http import (
+    Cursor,
+    IfMatchDep,
+    Limit,
+    OptionalIfMatchDep,
+    Page,
+    PaginatorDep,
+    etag_for,
+    problems,
+    with_etag,
+)
+from app.core.schemas import Instant, QueryText, SchoolSession
+from app.identity.deps import PrincipalDep, protected_router
+from app.learning import trio_meetings, trio_proposals, trios
+from app.learning.trio_schemas import (
+    MeetingCreate,
+    MeetingKind,
+    MeetingRead,
+    MeetingUpdate,
+    PeerReviewCreate,
+    PeerReviewRead,
+    ProposalRead,
+    ProposalRequest,
+    TrioCreate,
+    TrioKind,
+    TrioRead,
+    TrioUpdate,
+)
+
+router = protected_router(tags=["professional learning"])
+CREATE = problems(403, 404, 409, 413, 415)
+UPDATE = problems(403, 404, 409, 412, 413, 415, 428)
+SessionQuery = Annotated[SchoolSession | None, Query(alias="session", description="e.g. 2025-26")]
+RULES = ("Every rule broken is a 422 naming it (`errors[].type` is `rule.<name>`, and "
+         "`violations[]` lists each rule with the establishments breaking it): `size` (3 for a "
+         "trio, 4 for a quad), `one_authority`, `same_area`, `different_clusters`, "
+         "`one_trio_per_session`, `headteacher_of_member`, `focus_indicators`. An officer of "
+         "the authority may override `same_area` and `different_clusters` with a reason "
+         "(`overrides`), which is recorded and audited; no other rule can be overridden.")
+
+
+def _etag(response: Response, body: Any) -> Any:
+    response.headers["ETag"] = etag_for(body.version)
+    return body
+
+
+@router.get("/trios", operation_id="listTrios", summary="List trios and quads",
+            description="Officers see their authority's trios; headteachers the trios their "
+            "schools are in; regional leads none (they read summaries).",
+            response_model=Page[TrioRead])
+def list_trios(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
+               limit: Limit = 50, cursor: Cursor = None, school_session: SessionQuery = None,
+               authority_id: uuid.UUID | None = None, area: QueryText | None = None,
+               establishment_id: Annotated[uuid.UUID | None, Query(
+                   description="Trios with this member school")] = None,
+               kind: TrioKind | None = None,
+               updated_since: Instant | None = None) -> Page[TrioRead]:
+    items, next_cursor = trios.list_trios(
+        session, principal, paginator, limit=limit, cursor=cursor, session_name=school_session,
+        authority_id=authority_id, area=area, establishment_id=establishment_id, kind=kind,
+        updated_since=updated_since)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/trios", operation_id="createTrio",
+             summary="Form a trio (or quad) for a session (officers of the authority)",
+             description=RULES, status_code=201, response_model=TrioRead, responses=CREATE)
+def create_trio(body: TrioCreate, session: SessionDep, principal: PrincipalDep,
+                response: Response) -> TrioRead:
+    trio = trios.create_trio(session, principal, body)
+    response.headers["Location"] = f"/api/v1/trios/{trio.id}"
+    return _etag(response, trio)
+
+
+@router.post("/trios/proposals", operation_id="proposeTrios",
+             summary="Propose trios from an authority's opted-in schools (nothing is stored)",
+             description="Groups keep every rule (one authority, same area, different clusters, "
+             "not already in a trio this session) and bring together schools of similar roll and "
+             "SIMD Q1 profile: trios, with quads only where an area's count needs them. Each "
+             "group has a score (1 - spread of the scaled profiles) and a reason for each "
+             "pairing; schools that could not be placed are listed with the reason. The same "
+             "input gives the same proposal.",
+             response_model=ProposalRead, responses=problems(403, 413, 415))
+def propose_trios(body: ProposalRequest, session: SessionDep,
+                  principal: PrincipalDep) -> ProposalRead:
+    return trio_proposals.propose_trios(session, principal, body)
+
+
+@router.get("/trios/{trio_id:uuid}", operation_id="getTrio", summary="Get a trio",
+            response_model=TrioRead, responses=problems(404))
+def get_trio(trio_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, request: Request,
+             response: Response) -> Any:
+    trio = trios.read(session, trios.load(session, principal, trio_id))
+    return with_etag(request, response, trio, trio.version)
+
+
+@router.patch("/trios/{trio_id:uuid}", operation_id="updateTrio", summary="Change a trio",
+              description="Members sent replace the members, and every rule is checked again. "
+              + RULES, response_model=TrioRead, responses=UPDATE)
+def update_trio(trio_id: uuid.UUID, body: TrioUpdate, session: SessionDep, principal: PrincipalDep,
+                if_match: IfMatchDep, response: Response) -> TrioRead:
+    return _etag(response, trios.update_trio(session, principal, trio_id, body, if_match))
+
+
+@router.delete("/trios/{trio_id:uuid}", operation_id="deleteTrio",
+               summary="Disband a trio, with its meetings and peer reviews", status_code=204,
+               responses=problems(403, 404, 412))
+def delete_trio(trio_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                if_match: OptionalIfMatchDep) -> Response:
+    trios.delete_trio(session, principal, trio_id, if_match)
+    return Response(status_code=204)
+
+
+# Meetings
+
+
+@router.get("/trios/{trio_id:uuid}/meetings", operation_id="listTrioMeetings",
+            summary="The trio's meetings, by date", response_model=Page[MeetingRead],
+            responses=problems(404))
+def list_trio_meetings(trio_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                       paginator: PaginatorDep, limit: Limit = 50, cursor: Cursor = None,
+                       kind: MeetingKind | None = None) -> Page[MeetingRead]:
+    items, next_cursor = trio_meetings.list_meetings(session, principal, paginator, trio_id,
+                                                     limit=limit, cursor=cursor, kind=kind)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/trios/{trio_id:uuid}/meetings/plan", operation_id="planTrioMeetings",
+             summary="Plan the session's six meetings: three central, three in the members' "
+             "schools in turn", description="Proposed dates (the second Wednesday of September, "
+             "November, January, March, May and June) can then be moved with PATCH. 409 when "
+             "the trio already has meetings.", status_code=201, response_model=list[MeetingRead],
+             responses=CREATE)
+def plan_trio_meetings(trio_id: uuid.UUID, session: SessionDep,
+                       principal: PrincipalDep) -> list[MeetingRead]:
+    return trio_meetings.plan_meetings(session, principal, trio_id)
+
+
+@router.post("/trios/{trio_id:uuid}/meetings", operation_id="createTrioMeeting",
+             summary="Add a meeting beside the session plan", status_code=201,
+             response_model=MeetingRead, responses=CREATE)
+def create_trio_meeting(trio_id: uuid.UUID, body: MeetingCreate, session: SessionDep,
+                        principal: PrincipalDep, response: Response) -> MeetingRead:
+    meeting = trio_meetings.create_meeting(session, principal, trio_id, body)
+    response.headers["Location"] = f"/api/v1/trios/{trio_id}/meetings/{meeting.id}"
+    return _etag(response, meeting)
+
+
+@router.get("/trios/{trio_id:uuid}/meetings/{meeting_id:uuid}", operation_id="getTrioMeeting",
+            summary="Get a trio meeting", response_model=MeetingRead, responses=problems(404))
+def get_trio_meeting(trio_id: uuid.UUID, meeting_id: uuid.UUID, session: SessionDep,
+                     principal: PrincipalDep, request: Request, response: Response) -> Any:
+    meeting = trio_meetings.get_meeting(session, principal, trio_id, meeting_id)
+    return with_etag(request, response, meeting, meeting.version)
+
+
+@router.patch("/trios/{trio_id:uuid}/meetings/{meeting_id:uuid}",
+              operation_id="updateTrioMeeting",
+              summary="Move a meeting, record attendance per member school, keep notes",
+              description="Officers of the authority change any meeting; the trio's "
+              "headteachers the `trio` meetings held in their schools.",
+              response_model=MeetingRead, responses=UPDATE)
+def update_trio_meeting(trio_id: uuid.UUID, meeting_id: uuid.UUID, body: MeetingUpdate,
+                        session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep,
+                        response: Response) -> MeetingRead:
+    return _etag(response, trio_meetings.update_meeting(session, principal, trio_id, meeting_id,
+                                                        body, if_match))
+
+
+# Peer reviews
+
+
+@router.get("/trios/{trio_id:uuid}/peer-reviews", operation_id="listPeerReviews",
+            summary="Peer reviews of learning, teaching and assessment in the trio's schools",
+            description="For the trio's headteachers and the authority's officers.",
+            response_model=Page[PeerReviewRead], responses=problems(404))
+def list_peer_reviews(trio_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                      paginator: PaginatorDep, limit: Limit = 50, cursor: Cursor = None,
+                      visited_establishment_id: uuid.UUID | None = None) -> Page[PeerReviewRead]:
+    items, next_cursor = trio_meetings.list_peer_reviews(
+        session, principal, paginator, trio_id, limit=limit, cursor=cursor,
+        visited_establishment_id=visited_establishment_id)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/trios/{trio_id:uuid}/peer-reviews", operation_id="recordPeerReview",
+             summary="Record a peer review against the visited member school",
+             description="The trio's headteachers or the authority's officers.", status_code=201,
+             response_model=PeerReviewRead, responses=CREATE)
+def record_peer_review(trio_id: uuid.UUID, body: PeerReviewCreate, session: SessionDep,
+                       principal: PrincipalDep, response: Response) -> PeerReviewRead:
+    return _etag(response, trio_meetings.record_peer_review(session, principal, trio_id, body))

@@ -1,0 +1,256 @@
+"""The rules a trio (or quad) keeps, checked together: one 422 names every rule broken and
+the members that break it. Officers may set aside `same_area` and `different_clusters`
+(OVERRIDABLE) with a reason; the other rules hold always."""
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.core.errors import RuleViolation
+from app.frameworks.service import Scale, scale_for
+from app.identity.models import HeadteacherEstablishment, User
+from app.identity.principal import Role
+from app.learning.proposals import area_key
+from app.learning.trio_models import TrioMember
+from app.learning.trio_schemas import OVERRIDABLE, SIZES, MemberIn, Override, TrioKind, TrioRule
+from app.organisations.models import Authority, Cluster, Establishment
+
+
+@dataclass
+class Violation:
+    rule: TrioRule
+    message: str
+    members: list[int] = field(default_factory=list)  # positions in the members sent
+    ids: list[uuid.UUID] = field(default_factory=list)
+    loc: str = "establishment_id"
+
+
+@dataclass
+class Proposed:
+    """A trio as it would be after the change, with what the rules need to know."""
+
+    session: str
+    kind: TrioKind
+    authority_id: uuid.UUID
+    area: str | None
+    indicator_codes: list[str]
+    members: list[MemberIn]
+    schools: dict[uuid.UUID, Establishment]  # the members the caller can see
+    cluster_areas: dict[uuid.UUID, str | None]
+
+
+def cluster_areas(session: Session, schools: list[Establishment]) -> dict[uuid.UUID, str | None]:
+    ids = {s.cluster_id for s in schools if s.cluster_id is not None}
+    if not ids:
+        return {}
+    return dict(session.exec(select(Cluster.id, Cluster.area).where(col(Cluster.id).in_(ids))).all())
+
+
+def area_of(school: Establishment, cluster_areas: dict[uuid.UUID, str | None]) -> str | None:
+    """The school's own area, else its cluster's."""
+    if school.area and school.area.strip():
+        return school.area
+    return cluster_areas.get(school.cluster_id) if school.cluster_id else None
+
+
+def _label(school: Establishment) -> str:
+    return f"{school.name} ({school.code})"
+
+
+def _names(p: Proposed, positions: list[int]) -> str:
+    return ", ".join(_label(p.schools[p.members[i].establishment_id]) for i in positions)
+
+
+def _check_size(p: Proposed) -> list[Violation]:
+    found: list[Violation] = []
+    want = SIZES[p.kind]
+    if len(p.members) != want:
+        found.append(Violation(TrioRule.size, f"A {p.kind.value} has {want} members; "
+                                              f"{len(p.members)} were sent.", loc=""))
+    seen: dict[uuid.UUID, int] = {}
+    for i, member in enumerate(p.members):
+        if member.establishment_id in seen:
+            found.append(Violation(TrioRule.distinct_members,
+                                   f"Establishment {member.establishment_id} is listed twice.",
+                                   [seen[member.establishment_id], i], [member.establishment_id]))
+        seen.setdefault(member.establishment_id, i)
+    for i, member in enumerate(p.members):
+        if member.establishment_id not in p.schools:
+            found.append(Violation(TrioRule.known_establishment,
+                                   f"No establishment with id {member.establishment_id} that "
+                                   "you can see.", [i], [member.establishment_id]))
+    return found
+
+
+def _known(p: Proposed) -> list[int]:
+    """Positions of members the caller can see, each establishment once."""
+    seen: set[uuid.UUID] = set()
+    positions = []
+    for i, m in enumerate(p.members):
+        if m.establishment_id in p.schools and m.establishment_id not in seen:
+            seen.add(m.establishment_id)
+            positions.append(i)
+    return positions
+
+
+def _check_authority(p: Proposed) -> list[Violation]:
+    away = [i for i in _known(p)
+            if p.schools[p.members[i].establishment_id].authority_id != p.authority_id]
+    if not away:
+        return []
+    return [Violation(TrioRule.one_authority, f"Not in the trio's authority: {_names(p, away)}.",
+                      away, [p.members[i].establishment_id for i in away])]
+
+
+def _check_area(p: Proposed) -> list[Violation]:
+    wanted = area_key(p.area)
+    away = [i for i in _known(p) if wanted is None or area_key(area_of(
+        p.schools[p.members[i].establishment_id], p.cluster_areas)) != wanted]
+    if not away:
+        return []
+    where = f"area {p.area}" if wanted else "one area (no area is recorded)"
+    return [Violation(TrioRule.same_area, f"Not in {where}: {_names(p, away)}.", away,
+                      [p.members[i].establishment_id for i in away])]
+
+
+def _check_clusters(p: Proposed) -> list[Violation]:
+    by_cluster: dict[uuid.UUID, list[int]] = {}
+    for i in _known(p):
+        cluster = p.schools[p.members[i].establishment_id].cluster_id
+        if cluster is not None:
+            by_cluster.setdefault(cluster, []).append(i)
+    shared = [positions for positions in by_cluster.values() if len(positions) > 1]
+    return [Violation(TrioRule.different_clusters, f"In the same cluster: {_names(p, positions)}.",
+                      positions, [p.members[i].establishment_id for i in positions])
+            for positions in shared]
+
+
+def _check_one_per_session(session: Session, p: Proposed, trio_id: uuid.UUID | None) -> list[Violation]:
+    ids = [p.members[i].establishment_id for i in _known(p)]
+    stmt = select(TrioMember.establishment_id, TrioMember.trio_id).where(
+        col(TrioMember.establishment_id).in_(ids), TrioMember.session == p.session)
+    if trio_id is not None:
+        stmt = stmt.where(TrioMember.trio_id != trio_id)
+    taken = dict(session.exec(stmt).all())
+    return [Violation(TrioRule.one_trio_per_session,
+                      f"{_names(p, [i])} is already in trio {taken[m.establishment_id]} for "
+                      f"{p.session}.", [i], [m.establishment_id])
+            for i, m in enumerate(p.members) if i in _known(p) and m.establishment_id in taken]
+
+
+def headteachers_of(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The active headteachers of each establishment."""
+    found: dict[uuid.UUID, list[uuid.UUID]] = {}
+    if not ids:
+        return found
+    rows = session.exec(
+        select(HeadteacherEstablishment.establishment_id, User.id)
+        .join(User, col(User.id) == HeadteacherEstablishment.user_id)
+        .where(col(HeadteacherEstablishment.establishment_id).in_(ids),
+               User.role == Role.headteacher, col(User.active), col(User.deleted_at).is_(None))
+        .order_by(col(User.id)))
+    for establishment_id, user_id in rows:
+        found.setdefault(establishment_id, []).append(user_id)
+    return found
+
+
+def _check_headteachers(session: Session, p: Proposed) -> list[Violation]:
+    """Each named headteacher leads that school; an unnamed one is the school's only one."""
+    heads = headteachers_of(session, [m.establishment_id for m in p.members])
+    found = []
+    for i in _known(p):
+        member = p.members[i]
+        theirs = heads.get(member.establishment_id, [])
+        if member.headteacher_id is None:
+            if len(theirs) == 1:
+                p.members[i] = member.model_copy(update={"headteacher_id": theirs[0]})
+        elif member.headteacher_id not in theirs:
+            found.append(Violation(
+                TrioRule.headteacher_of_member, f"User {member.headteacher_id} is not an active "
+                f"headteacher of {_names(p, [i])}.", [i], [member.establishment_id],
+                loc="headteacher_id"))
+    return found
+
+
+def _check_indicators(session: Session, p: Proposed) -> list[Violation]:
+    scales: dict[tuple[str, str | None], Scale] = {}
+    frameworks = dict(session.exec(select(Authority.id, Authority.framework_code).where(
+        col(Authority.id).in_({s.authority_id for s in p.schools.values()}))).all())
+    found = []
+    for i in _known(p):
+        school = p.schools[p.members[i].establishment_id]
+        key = (school.sector, frameworks.get(school.authority_id))
+        if key not in scales:
+            scales[key] = scale_for(session, *key)
+        unknown = [c for c in p.indicator_codes if c not in scales[key].indicator_codes]
+        if unknown:
+            found.append(Violation(
+                TrioRule.focus_indicators, f"{', '.join(unknown)} not quality indicators of "
+                f"{scales[key].code}, the framework of {_names(p, [i])}.", [i],
+                [school.id], loc=""))
+    return found
+
+
+def _check_overrides(overrides: list[Override]) -> None:
+    for i, override in enumerate(overrides):
+        if override.rule not in OVERRIDABLE:
+            msg = (f"The {override.rule.value} rule cannot be overridden; only "
+                   f"{' and '.join(sorted(r.value for r in OVERRIDABLE))} can.")
+            raise RuleViolation(msg, errors=[{"loc": ["body", "overrides", i, "rule"], "msg": msg,
+                                              "type": f"rule.{override.rule.value}"}])
+
+
+def check(session: Session, p: Proposed, overrides: list[Override],
+          trio_id: uuid.UUID | None = None) -> None:
+    """Every rule at once: one 422 that names each rule broken and the members breaking it."""
+    _check_overrides(overrides)
+    violations = [*_check_size(p), *_check_authority(p), *_check_area(p), *_check_clusters(p),
+                  *_check_one_per_session(session, p, trio_id), *_check_headteachers(session, p),
+                  *_check_indicators(session, p)]
+    waived = {o.rule for o in overrides}
+    broken = [v for v in violations if v.rule not in waived]
+    if not broken:
+        return
+    errors: list[dict[str, Any]] = []
+    for v in broken:
+        locs: list[list[str | int]] = (
+            [["body", "members", i, v.loc] for i in v.members] if v.members and v.loc
+            else [["body", "indicator_codes" if v.rule == TrioRule.focus_indicators else "members"]])
+        errors += [{"loc": loc, "msg": f"{v.rule.value}: {v.message}", "type": f"rule.{v.rule.value}"}
+                   for loc in locs]
+    rules = list(dict.fromkeys(v.rule.value for v in broken))
+    hint = ("; an officer may override same_area or different_clusters with a reason"
+            if any(v.rule in OVERRIDABLE for v in broken) else "")
+    detail = (f"The {p.kind.value} breaks {len(rules)} rule{'s' if len(rules) != 1 else ''}: "
+              + " ".join(f"[{v.rule.value}] {v.message}" for v in broken) + hint)
+    raise RuleViolation(detail, errors=errors, extensions={"violations": [
+        {"rule": v.rule.value, "establishment_ids": [str(i) for i in v.ids], "message": v.message}
+        for v in broken]})
+
+
+def default_area(p: Proposed) -> str | None:
+    """The area most members share (the first member's among equals)."""
+    areas = [area_of(p.schools[p.members[i].establishment_id], p.cluster_areas)
+             for i in _known(p)]
+    keyed = [(area_key(a), a) for a in areas if area_key(a) is not None]
+    if not keyed:
+        return None
+    counts = Counter(k for k, _a in keyed)
+    top = max(counts.values())
+    return next(" ".join((a or "").split()) for k, a in keyed if counts[k] == top)
+
+
+def no_visible_member(authority_id: uuid.UUID | None, members: list[MemberIn]) -> None:
+    if authority_id is not None:
+        msg = f"No authority with id {authority_id}."
+        raise RuleViolation(msg, errors=[{"loc": ["body", "authority_id"], "msg": msg,
+                                          "type": "rule.known_authority"}])
+    msg = "known_establishment: none of the members is an establishment you can see."
+    raise RuleViolation(msg, errors=[{"loc": ["body", "members", i, "establishment_id"], "msg": msg,
+                                      "type": "rule.known_establishment"}
+                                     for i in range(len(members))], extensions={"violations": [{
+        "rule": TrioRule.known_establishment.value,
+        "establishment_ids": [str(m.establishment_id) for m in members], "message": msg}]})

@@ -1,0 +1,36 @@
+"""The demo holds the West Partnership's published critical indicators, and North
+Lanarkshire's own computed from the demo's reports."""
+
+from sqlmodel import Session, col, select
+
+from app.cli import SYSTEM
+from app.demo import seed_demo
+from app.insight.models import CriticalIndicator, CriticalIndicatorValue
+
+
+def test_demo_critical_indicators(engine, db: Session, api, make) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        counts = seed_demo(session, SYSTEM)
+        session.commit()
+        assert seed_demo(session, SYSTEM)["critical_indicators"] == 0
+        session.commit()
+    assert counts["critical_indicators"] == 22
+    change = db.exec(select(CriticalIndicator).where(
+        col(CriticalIndicator.name).startswith("% of establishments evaluated as good or better "
+                                               "for leadership"))).one()
+    value = db.exec(select(CriticalIndicatorValue).where(
+        CriticalIndicatorValue.indicator_id == change.id)).one()
+    assert (value.session, value.baseline, value.value, value.target) == ("2017-18", 59, 63, 75)
+    exclusions = db.exec(select(CriticalIndicator).where(
+        col(CriticalIndicator.name).startswith("Primary exclusion"))).one()
+    assert exclusions.direction == "lower"
+
+    lead = make.headers(make.user("regional_lead"))
+    items = api.get("/api/v1/critical-indicators", params={"limit": 100}, headers=lead).json()["items"]
+    assert len(items) == 22
+    computed = {i["name"]: i for i in items if i["computed"]}
+    assert len(computed) == 3
+    qi = next(i for i in computed.values() if i["source"] == "qi_good_or_better:1.3")
+    values = api.get(f"/api/v1/critical-indicators/{qi['id']}/values", headers=lead).json()["items"]
+    assert [(v["session"], v["value"], v["value_source"]) for v in values] == [
+        ("2025-26", 100.0, "computed")]  # every demo school's agreed report grades 1.3 good
