@@ -212,6 +212,8 @@ MATRIX: dict[str, Row] = {
         "agreed_on": "2025-09-15"}),
     "listVisits":                 qa_row(401, 200, 200, 200, 200, 403, 403),
     "createVisit":                qa_row(401, 201, 201, 201, 403, 403, 403, json=_visit),
+    "runImport":    row(401, 422, 422, 403, 403, 403, 403, params={"kind": lambda w: "establishments"}),
+    "getImportJob": row(401, 404, 404, 404, 404, 404, 404, params={"job_id": lambda w: uuid.uuid4()}),
     "syncVisits":                 qa_row(401, 200, 200, 200, 403, 403, 403, json=lambda w: {
         "device_id": "tablet-1", "items": [{"id": w["new_visit_id"], "visit": _visit(w)}]}),
     "getVisit":                   qa_row(401, 200, 200, 200, 200, 403, 403),
