@@ -152,7 +152,7 @@ def computed_value(session: Session, indicator: CriticalIndicator, session_name:
         grades = sql.self_evaluated if kind == "qi_good_or_better" else sql.validated
         (row,) = grades(session, reach, session_name, False, argument)
         return None if row.percent is None else round(float(row.percent), 1)
-    clpl = sql.clpl_figures(session, reach, session_name, breakdown=False)[None]
+    clpl = sql.clpl_figures(session, reach, session_name, False)[None]
     if kind == "clpl_participants":
         return float(clpl.get("participants") or 0)
     change = clpl.get(f"change_{argument}")

@@ -74,3 +74,8 @@ Index("ix_support_status_establishment_current", _support_status.c.establishment
 _registration: Table = ClplRegistration.__table__  # type: ignore[attr-defined]
 Index("ix_clpl_registration_people", _registration.c.status, _registration.c.participant_email,
       _registration.c.event_id, _registration.c.authority_id, _registration.c.attended)
+# Each authority's places: from its events to their confirmed places, without reading rows.
+# (It also serves "places of this event with this status", which SQLite would otherwise answer
+# through the status index alone, reading every place with that status.)
+Index("ix_clpl_registration_event_status", _registration.c.event_id, _registration.c.status,
+      _registration.c.attended)

@@ -48,9 +48,7 @@ def authority_summary(db: Session, principal: Principal, authority_id: uuid.UUID
                       session_name: str | None) -> AuthoritySummary:
     authority = _readable_authority(db, principal, authority_id)
     session_name = session_name or current_session()
-    reach = sql.Reach((authority.id,))
-    clpl = sql.clpl_figures(db, reach, session_name, breakdown=False)
-    figures = _figures(db, reach, session_name, False, clpl)[None]
+    figures = _figures(db, sql.Reach((authority.id,)), session_name, breakdown=False)[None]
     return AuthoritySummary.model_validate({
         **_identity(authority), **_compose(figures, authority), "session": session_name,
         "region_id": authority.region_id})
@@ -63,12 +61,10 @@ def region_summary(db: Session, principal: Principal, region_id: uuid.UUID,
     members = list(db.scalars(select(Authority).where(col(Authority.region_id) == region.id)
                               .order_by(col(Authority.code))))
     reach = sql.Reach(tuple(a.id for a in members), region.id)
-    clpl = sql.clpl_figures(db, reach, session_name, breakdown=True)
-    totals = _figures(db, reach, session_name, False, clpl)[None]
-    each = _figures(db, reach, session_name, True, clpl)
+    each = _figures(db, reach, session_name, breakdown=True)
     return RegionSummary(
         session=session_name, region_id=region.id, region_code=region.code,
-        region_name=region.name, totals=Figures.model_validate(_compose(totals, None)),
+        region_name=region.name, totals=Figures.model_validate(_compose(each[None], None)),
         authorities=[AuthorityFigures.model_validate(
             {**_identity(a), **_compose(each.get(a.id, {}), a)}) for a in members])
 
@@ -81,29 +77,28 @@ def _identity(authority: Authority) -> dict[str, Any]:
 # Putting the aggregates together -------------------------------------------------------
 
 
-def _figures(db: Session, reach: sql.Reach, session_name: str, by_authority: bool,
-             clpl: sql.Rows) -> dict[sql.Key, dict[str, Any]]:
-    """Every aggregate, keyed by authority (or None for the whole reach); CLPL's are computed
-    once for both (see `summaries.clpl_figures`)."""
+def _figures(db: Session, reach: sql.Reach, session_name: str,
+             breakdown: bool) -> dict[sql.Key, dict[str, Any]]:
+    """Every aggregate, keyed by None for the whole reach and, with `breakdown`, by authority."""
     today = utcnow().date()
     parts = {
-        "establishments": sql.establishment_figures(db, reach, session_name, today, by_authority),
-        "plans": sql.document_figures(db, "plans", reach, session_name, today, by_authority),
-        "reports": sql.document_figures(db, "reports", reach, session_name, today, by_authority),
-        "vse": sql.vse_figures(db, reach, session_name, by_authority),
-        "clpl": clpl,
-        "trios": sql.trio_figures(db, reach, session_name, by_authority),
+        "establishments": sql.establishment_figures(db, reach, session_name, today, breakdown),
+        "plans": sql.document_figures(db, "plans", reach, session_name, today, breakdown),
+        "reports": sql.document_figures(db, "reports", reach, session_name, today, breakdown),
+        "vse": sql.vse_figures(db, reach, session_name, breakdown),
+        "clpl": sql.clpl_figures(db, reach, session_name, breakdown),
+        "trios": sql.trio_figures(db, reach, session_name, breakdown),
     }
-    themes = sql.vse_themes(db, reach, session_name, by_authority)
+    themes = sql.vse_themes(db, reach, session_name, breakdown)
     grades: dict[sql.Key, dict[tuple[str, str], dict[str, Any]]] = {}
-    for part, rows in (("self_evaluated", sql.self_evaluated(db, reach, session_name, by_authority)),
-                       ("validated", sql.validated(db, reach, session_name, by_authority)),
-                       ("accuracy", sql.accuracy(db, reach, session_name, by_authority))):
+    for part, rows in (("self_evaluated", sql.self_evaluated(db, reach, session_name, breakdown)),
+                       ("validated", sql.validated(db, reach, session_name, breakdown)),
+                       ("accuracy", sql.accuracy(db, reach, session_name, breakdown))):
         for row in rows:
-            found = grades.setdefault(row.authority_id, {}).setdefault(
-                (row.framework_code, row.indicator_code), {})
+            key = None if row.is_total else row.authority_id
+            found = grades.setdefault(key, {}).setdefault((row.framework_code, row.indicator_code), {})
             found[part] = row._mapping
-    keys = set(reach.authority_ids) if by_authority else {None}
+    keys = {None, *reach.authority_ids} if breakdown else {None}
     return {key: {**{name: rows.get(key, {}) for name, rows in parts.items()},
                   "themes": themes.get(key, []), "grades": grades.get(key, {})} for key in keys}
 

@@ -1,12 +1,13 @@
 """The figures of a summary, each an SQL aggregate computed by the database (COUNT, SUM, AVG
 over CASE), the same on SQLite and PostgreSQL. No row of another domain is loaded into
-Python: each function returns one row of aggregates per group.
+Python: each query returns rows of aggregates.
 
 Every function takes a `Reach` (the authorities, and for a region its own CLPL events) and
-`by_authority`: True gives one row per authority (the region's breakdown), False one row for
-the whole reach (an authority's summary, a region's totals); the key is the authority id or
-None. School-level figures are over open establishments; a document counts where its school
-is open.
+`breakdown`. Without it, one row for the whole reach (key None): an authority's summary.
+With it (a region), one row per authority and the region's total (key None) from the same
+statement: the per-authority rows are a common table expression and the total adds them up
+(`_rows`), so the database reads the data once. School-level figures are over open
+establishments; a document counts where its school is open.
 
 What counts:
 - support status: the current one; a school without one is `none`.
@@ -26,12 +27,12 @@ What counts:
 - trios: establishments that are members of a trio or quad in the session."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, true
+from sqlalchemy import and_, case, exists, func, literal, literal_column, null, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from app.assurance.models import SupportStatus, Visit, VseCycle, VseEvaluation, VseTheme
@@ -96,26 +97,58 @@ def _share_of(condition: Any) -> Any:
     return func.avg(case((condition, 100.0), else_=0.0))
 
 
+Total = Callable[[Any], Any] | None  # how a column adds up over the authorities
+
+
+def _sum_of(column: str) -> Callable[[Any], Any]:
+    return lambda c: func.sum(c[column])
+
+
+def _percent(part: str, whole: str) -> Callable[[Any], Any]:
+    return lambda c: 100.0 * func.sum(c[part]) / func.nullif(func.sum(c[whole]), 0)
+
+
 def _rows(db: Session, key: Any, columns: Sequence[Any], source: Any, where: Sequence[Any],
-          by_authority: bool, extra_group: Sequence[Any] = ()) -> list[Any]:
-    """One row of aggregates per authority (or one for the whole reach), and per extra group."""
-    head = key.label("authority_id") if by_authority else literal(None).label("authority_id")
-    stmt = select(head, *extra_group, *columns).select_from(source).where(*where)
-    group = [key, *extra_group] if by_authority else list(extra_group)
-    if group:
-        stmt = stmt.group_by(*group)
-    return list(db.execute(stmt))
+          breakdown: bool, *, extra_group: Sequence[Any] = (), totals: dict[str, Total] | None = None,
+          order: Sequence[Any] = ()) -> list[Any]:
+    """Rows of aggregates (labelled `columns`) per extra group: one for the whole reach
+    (`authority_id` None), or with `breakdown` one per authority and then the totals, which
+    add up every group's row: SUM unless `totals` says otherwise for a label (a function of
+    the per-group columns, or None for no total). A group whose key is None (the region's own
+    CLPL events) counts in the totals only; `is_total` marks the totals."""
+    labels = [c.name for c in extra_group]
+    if not breakdown:
+        stmt = (select(null().label("authority_id"), literal(True).label("is_total"),
+                       *extra_group, *columns).select_from(source).where(*where))
+        if extra_group:
+            stmt = stmt.group_by(*extra_group)
+        return list(db.execute(stmt.order_by(*order)))
+    each = (select(key.label("authority_id"), literal(False).label("is_total"), *extra_group,
+                   *columns).select_from(source).where(*where)
+            .group_by(key, *extra_group).cte("each_authority"))
+    rollup: dict[str, Total] = {**{c.name: _sum_of(c.name) for c in columns}, **(totals or {})}
+
+    def added(name: str) -> Any:
+        adds_up = rollup[name]
+        return (null() if adds_up is None else adds_up(each.c)).label(name)
+
+    total = select(null(), literal(True), *(each.c[n] for n in labels),
+                   *(added(c.name) for c in columns)).select_from(each)
+    if labels:
+        total = total.group_by(*(each.c[n] for n in labels))
+    owned = select(each).where(each.c.authority_id.is_not(None))
+    return list(db.execute(owned.union_all(total).order_by(*order)))
 
 
 def _keyed(rows: list[Any]) -> Rows:
-    return {r.authority_id: dict(r._mapping) for r in rows}
+    return {None if r.is_total else r.authority_id: dict(r._mapping) for r in rows}
 
 
 # Establishments: support status, missing documents, visits, trio membership -------------
 
 
 def establishment_figures(db: Session, reach: Reach, session_name: str, today: date,
-                          by_authority: bool) -> Rows:
+                          breakdown: bool) -> Rows:
     e, a = ESTABLISHMENT.c, AUTHORITY.c
     status, calendar = aliased(STATUS), aliased(CALENDAR)
     visits = (select(VISIT.c.establishment_id, func.count().label("n"))
@@ -145,17 +178,20 @@ def establishment_figures(db: Session, reach: Reach, session_name: str, today: d
         func.count(visits.c.n).label("visited"),
         _count_if(func.coalesce(visits.c.n, 0) < a.min_visits_per_session).label("below_minimum"),
         _count_if(in_trio).label("in_trio"),
-        _share_of(in_trio).label("percent_in_trio"),
+        # The same aggregate as in_trio (the database computes it once), over all schools.
+        (100.0 * _count_if(in_trio) / func.nullif(func.count(), 0)).label("percent_in_trio"),
     ]
     where = [e.authority_id.in_(reach.authority_ids), e.status == "open"]
-    return _keyed(_rows(db, e.authority_id, columns, source, where, by_authority))
+    totals: dict[str, Total] = {"plan_due": None, "report_due": None,
+                                "percent_in_trio": _percent("in_trio", "total")}
+    return _keyed(_rows(db, e.authority_id, columns, source, where, breakdown, totals=totals))
 
 
 # Plans and reports ------------------------------------------------------------------
 
 
 def document_figures(db: Session, kind: str, reach: Reach, session_name: str, today: date,
-                     by_authority: bool) -> Rows:
+                     breakdown: bool) -> Rows:
     """`kind` "plans" or "reports": by status, and overdue against the calendar."""
     document, due_column = DOCUMENTS[kind]
     d, calendar = document.c, aliased(CALENDAR)
@@ -169,7 +205,7 @@ def document_figures(db: Session, kind: str, reach: Reach, session_name: str, to
     ]
     where = [d.session == session_name, d.authority_id.in_(reach.authority_ids),
              ESTABLISHMENT.c.status == "open"]
-    return _keyed(_rows(db, d.authority_id, columns, source, where, by_authority))
+    return _keyed(_rows(db, d.authority_id, columns, source, where, breakdown))
 
 
 # VSEs ----------------------------------------------------------------------------------
@@ -184,26 +220,25 @@ def _vse_where(reach: Reach, session_name: str) -> list[Any]:
             ESTABLISHMENT.c.status == "open"]
 
 
-def vse_figures(db: Session, reach: Reach, session_name: str, by_authority: bool) -> Rows:
+def vse_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) -> Rows:
     columns = [func.count().label("total"),
                *(_count_if(VSE.c.status == s).label(s) for s in VSE_STATUSES)]
     return _keyed(_rows(db, VSE.c.authority_id, columns, _vse_source(),
-                        _vse_where(reach, session_name), by_authority))
+                        _vse_where(reach, session_name), breakdown))
 
 
 def vse_themes(db: Session, reach: Reach, session_name: str,
-               by_authority: bool) -> dict[Key, list[dict[str, Any]]]:
+               breakdown: bool) -> dict[Key, list[dict[str, Any]]]:
     """Themes with the number of VSEs naming them, most frequent first, then by name."""
-    n = func.count().label("n")
-    head = VSE.c.authority_id if by_authority else literal(None)
-    stmt = (select(head.label("authority_id"), VSE_THEME.c.theme, n)
-            .select_from(_vse_source().join(VSE_THEME, VSE_THEME.c.vse_id == VSE.c.id))
-            .where(*_vse_where(reach, session_name), VSE.c.status != "cancelled")
-            .group_by(*([VSE.c.authority_id] if by_authority else []), VSE_THEME.c.theme)
-            .order_by(n.desc(), VSE_THEME.c.theme))
+    source = _vse_source().join(VSE_THEME, VSE_THEME.c.vse_id == VSE.c.id)
+    where = [*_vse_where(reach, session_name), VSE.c.status != "cancelled"]
+    rows = _rows(db, VSE.c.authority_id, [func.count().label("n")], source, where, breakdown,
+                 extra_group=[VSE_THEME.c.theme],
+                 order=[literal_column("n").desc(), literal_column("theme")])
     found: dict[Key, list[dict[str, Any]]] = {}
-    for row in db.execute(stmt):
-        found.setdefault(row.authority_id, []).append({"theme": row.theme, "count": row.n})
+    for row in rows:
+        key = None if row.is_total else row.authority_id
+        found.setdefault(key, []).append({"theme": row.theme, "count": int(row.n)})
     return found
 
 
@@ -211,7 +246,7 @@ def vse_themes(db: Session, reach: Reach, session_name: str,
 
 
 def _grade_rows(db: Session, grades: Any, parent: Any, link: Any, statuses: Sequence[str],
-                reach: Reach, session_name: str, by_authority: bool,
+                reach: Reach, session_name: str, breakdown: bool,
                 indicator_code: str | None) -> list[Any]:
     g, p = grades.c, parent.c
     good = FRAMEWORK.c.good_or_better_from
@@ -228,23 +263,28 @@ def _grade_rows(db: Session, grades: Any, parent: Any, link: Any, statuses: Sequ
     columns = [func.count().label("evaluations"),
                _count_if(g.grade >= good).label("good_or_better"),
                _share_of(g.grade >= good).label("percent")]
-    return _rows(db, p.authority_id, columns, source, where, by_authority, group)
+    return _rows(db, p.authority_id, columns, source, where, breakdown, extra_group=group,
+                 totals={"percent": _percent("good_or_better", "evaluations")})
 
 
-def self_evaluated(db: Session, reach: Reach, session_name: str, by_authority: bool,
+def self_evaluated(db: Session, reach: Reach, session_name: str, breakdown: bool,
                    indicator_code: str | None = None) -> list[Any]:
     """Per framework and indicator (or for one indicator code, across frameworks)."""
     return _grade_rows(db, REPORT_GRADE, REPORT, REPORT_GRADE.c.report_id == REPORT.c.id,
-                       SELF_EVALUATED, reach, session_name, by_authority, indicator_code)
+                       SELF_EVALUATED, reach, session_name, breakdown, indicator_code)
 
 
-def validated(db: Session, reach: Reach, session_name: str, by_authority: bool,
+def validated(db: Session, reach: Reach, session_name: str, breakdown: bool,
               indicator_code: str | None = None) -> list[Any]:
     return _grade_rows(db, VSE_GRADE, VSE, VSE_GRADE.c.vse_id == VSE.c.id, VALIDATED, reach,
-                       session_name, by_authority, indicator_code)
+                       session_name, breakdown, indicator_code)
 
 
-def accuracy(db: Session, reach: Reach, session_name: str, by_authority: bool) -> list[Any]:
+def _mean(total: str, count: str) -> Callable[[Any], Any]:
+    return lambda c: 1.0 * func.sum(c[total]) / func.nullif(func.sum(c[count]), 0)
+
+
+def accuracy(db: Session, reach: Reach, session_name: str, breakdown: bool) -> list[Any]:
     """Self-evaluated minus validated grade, per indicator, over schools graded both ways."""
     v, r, g = VSE.c, REPORT.c, REPORT_GRADE.c
     checked = (select(v.establishment_id, v.framework_code, VSE_GRADE.c.indicator_code,
@@ -261,6 +301,8 @@ def accuracy(db: Session, reach: Reach, session_name: str, by_authority: bool) -
                                   checked.c.indicator_code == g.indicator_code)))
     difference = g.grade - checked.c.grade
     columns = [func.count().label("schools"),
+               func.sum(difference).label("sum_difference"),
+               func.sum(func.abs(difference)).label("sum_absolute_difference"),
                func.avg(difference).label("mean_difference"),
                func.avg(func.abs(difference)).label("mean_absolute_difference"),
                _count_if(difference > 0).label("higher"),
@@ -269,7 +311,11 @@ def accuracy(db: Session, reach: Reach, session_name: str, by_authority: bool) -
     where = [r.session == session_name, r.status.in_(SELF_EVALUATED),
              r.authority_id.in_(reach.authority_ids), ESTABLISHMENT.c.status == "open"]
     group = [r.framework_code.label("framework_code"), g.indicator_code.label("indicator_code")]
-    return _rows(db, r.authority_id, columns, source, where, by_authority, group)
+    totals: dict[str, Total] = {
+        "mean_difference": _mean("sum_difference", "schools"),
+        "mean_absolute_difference": _mean("sum_absolute_difference", "schools")}
+    return _rows(db, r.authority_id, columns, source, where, breakdown, extra_group=group,
+                 totals=totals)
 
 
 # CLPL ----------------------------------------------------------------------------------
@@ -292,13 +338,14 @@ def _events(reach: Reach, session_name: str, *, own: bool = True) -> list[Any]:
 
 
 def _people(db: Session, reach: Reach, session_name: str) -> dict[str, Any]:
-    """Distinct participants of the whole reach and of each authority, with the reach's place
-    counts, in one pass. Places are grouped by email, in the order of an index (no sort), and
-    each person carries a bitmask of the authorities whose events they have a confirmed place
-    at (the SUM of DISTINCT bits is their OR); the outer query counts the people and, per
-    authority, those with its bit. Counting distinct people separately for the reach and for
-    each authority would sort every place once per count: this is the costliest figure.
-    Erased registrations (no email) are one person each."""
+    """Distinct participants of the whole reach and of each authority, and the reach's
+    places, in one pass. Confirmed
+    places are grouped by email, in the order of an index (no sort), and each person carries a
+    bitmask of the authorities whose events they have a place at (the SUM of DISTINCT bits is
+    their OR); the outer query counts the people and, per authority, those with its bit.
+    Counting distinct people separately for the reach and for each authority would sort every
+    place once per count: this is the costliest figure. Erased registrations (no email) are
+    one person each."""
     places = PLACE.c
     events = select(EVENT.c.id).where(*_events(reach, session_name))
     mine = [places.status == "confirmed", places.event_id.in_(events)]
@@ -331,25 +378,25 @@ def _people(db: Session, reach: Reach, session_name: str) -> dict[str, Any]:
 
 def clpl_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) -> Rows:
     """The reach's figures (key None: with the region's own events) and, with `breakdown`,
-    each authority's (its own events)."""
+    each authority's (its own events). Distinct participants and the reach's places come from
+    `_people`; events and evaluations from the events and their evaluations; each authority's
+    places from a walk from its events to their places, in the order of the events'
+    authority index."""
     people = _people(db, reach, session_name)
     found: Rows = {None: {k: v for k, v in people.items() if not k.startswith("in_")}}
     rated = EVENT_EVALUATION.c
-    changes = [func.count().label("evaluations"), *(
-        func.avg(rated[f"{d}_after"] - rated[f"{d}_before"]).label(f"change_{d}")
-        for d in DIMENSIONS)]
-    evaluated = EVENT_EVALUATION.join(EVENT, EVENT.c.id == rated.event_id)
-    key = EVENT.c.authority_id
-    groups = [False, True] if breakdown else [False]
-    for by_authority in groups:
-        where = _events(reach, session_name, own=not by_authority)
-        for part in (_rows(db, key, [func.count().label("events")], EVENT, where, by_authority),
-                     _rows(db, key, changes, evaluated, where, by_authority)):
-            for row in part:
-                found.setdefault(row.authority_id, {}).update(row._mapping)
+    changes = {d: rated[f"{d}_after"] - rated[f"{d}_before"] for d in DIMENSIONS}
+    columns = [func.count(func.distinct(EVENT.c.id)).label("events"),
+               func.count(rated.id).label("evaluations"),
+               *(func.sum(change).label(f"sum_change_{d}") for d, change in changes.items()),
+               *(func.avg(change).label(f"change_{d}") for d, change in changes.items())]
+    totals: dict[str, Total] = {f"change_{d}": _mean(f"sum_change_{d}", "evaluations")
+                                for d in DIMENSIONS}
+    rated_events = EVENT.outerjoin(EVENT_EVALUATION, rated.event_id == EVENT.c.id)
+    for row in _rows(db, EVENT.c.authority_id, columns, rated_events,
+                     _events(reach, session_name), breakdown, totals=totals):
+        found.setdefault(None if row.is_total else row.authority_id, {}).update(row._mapping)
     if breakdown:
-        # Each authority's places, from its own events: conditions on the place inside the
-        # aggregates, so the database walks from the events to their places.
         confirmed, attended = PLACE.c.status == "confirmed", PLACE.c.attended
         places = [
             _count_if(confirmed).label("registrations"),
@@ -358,8 +405,10 @@ def clpl_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) 
             func.avg(case((and_(confirmed, attended.is_(True)), 100.0),
                           (and_(confirmed, attended.is_(False)), 0.0))).label("attendance_rate"),
         ]
-        booked = EVENT.join(PLACE, PLACE.c.event_id == EVENT.c.id)
-        for row in _rows(db, key, places, booked, _events(reach, session_name, own=False), True):
+        stmt = (select(EVENT.c.authority_id, *places)
+                .select_from(EVENT.join(PLACE, PLACE.c.event_id == EVENT.c.id))
+                .where(*_events(reach, session_name, own=False)).group_by(EVENT.c.authority_id))
+        for row in db.execute(stmt):
             found.setdefault(row.authority_id, {}).update(row._mapping)
         for n, authority in enumerate(reach.authority_ids):
             found.setdefault(authority, {})["participants"] = people[f"in_{n}"]
@@ -369,7 +418,7 @@ def clpl_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) 
 # Trios ---------------------------------------------------------------------------------
 
 
-def trio_figures(db: Session, reach: Reach, session_name: str, by_authority: bool) -> Rows:
+def trio_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) -> Rows:
     columns = [func.count().label("groups"), _count_if(TRIO.c.kind == "quad").label("quads")]
     where = [TRIO.c.session == session_name, TRIO.c.authority_id.in_(reach.authority_ids)]
-    return _keyed(_rows(db, TRIO.c.authority_id, columns, TRIO, where, by_authority))
+    return _keyed(_rows(db, TRIO.c.authority_id, columns, TRIO, where, breakdown))

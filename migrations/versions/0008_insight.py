@@ -70,10 +70,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_clpl_registration_people',
                               ['status', 'participant_email', 'event_id', 'authority_id', 'attended'],
                               unique=False)
+        batch_op.create_index('ix_clpl_registration_event_status',
+                              ['event_id', 'status', 'attended'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('clpl_registration', schema=None) as batch_op:
+        batch_op.drop_index('ix_clpl_registration_event_status')
         batch_op.drop_index('ix_clpl_registration_people')
     with op.batch_alter_table('support_status', schema=None) as batch_op:
         batch_op.drop_index('ix_support_status_establishment_current')

@@ -34,6 +34,7 @@ class Row:
     params: dict[str, Callable[[World], Any]] = field(default_factory=dict)  # path overrides
     planning: bool = False  # needs the plans, reports and calendar
     assurance: bool = False  # needs a support status, a visit and VSE cycles
+    insight: bool = False  # needs a critical indicator of the authority, with a 2025-26 value
     trios: bool = False  # needs trios (one with planned meetings and a peer review)
     clpl: bool = False  # needs CLPL events with registrations
     check: Callable[[str, Any], None] | None = None  # more to assert about the answer
@@ -55,6 +56,10 @@ def trio_row(*statuses: int, **options: Any) -> Row:
 
 def clpl_row(*statuses: int, **options: Any) -> Row:
     return row(*statuses, clpl=True, **options)
+
+
+def insight_row(*statuses: int, **options: Any) -> Row:
+    return row(*statuses, insight=True, **options)
 
 
 def qa_row(*statuses: int, **options: Any) -> Row:
@@ -289,6 +294,23 @@ MATRIX: dict[str, Row] = {
         "registration_id": str(w["clpl_attended"].id),
         "before": {"knowledge": 2, "understanding": 3, "confidence": 2},
         "after": {"knowledge": 4, "understanding": 4, "confidence": 3}}),
+    # Insight: aggregates for the caller's authority or region (the lead's region is the
+    # authority's); headteachers and clients without summaries:read get 403, officers 404 for
+    # the region's summary. Critical indicators are read like their owner's summaries and kept
+    # by the authority's admins (the lead reads the authority's but may not change them).
+    "getAuthoritySummary":        row(401, 200, 200, 200, 403, 200, 403),
+    "getRegionSummary":           row(401, 200, 404, 404, 403, 200, 403),
+    "listCriticalIndicators":     insight_row(401, 200, 200, 200, 403, 200, 403),
+    "createCriticalIndicator":    insight_row(401, 201, 201, 403, 403, 403, 403, json=lambda w: {
+        "authority_id": str(w["authority"].id), "name": "Matrix indicator", "unit": "%",
+        "direction": "higher"}),
+    "getCriticalIndicator":       insight_row(401, 200, 200, 200, 403, 200, 403),
+    "updateCriticalIndicator":    insight_row(401, 200, 200, 403, 403, 403, 403,
+                                              json=lambda w: {"position": 2}),
+    "listCriticalIndicatorValues": insight_row(401, 200, 200, 200, 403, 200, 403),
+    "getCriticalIndicatorValue":  insight_row(401, 200, 200, 200, 403, 200, 403),
+    "putCriticalIndicatorValue":  insight_row(401, 200, 200, 403, 403, 403, 403,
+                                              json=lambda w: {"baseline": 59, "target": 75}),
 }
 
 PATH_PARAMS: dict[str, Callable[[World], Any]] = {
@@ -308,6 +330,7 @@ PATH_PARAMS: dict[str, Callable[[World], Any]] = {
     "meeting_id": lambda w: w["trio_meeting"].id,
     "event_id": lambda w: w["clpl_event"].id,
     "registration_id": lambda w: w["clpl_booked"].id,
+    "indicator_id": lambda w: w["indicator"].id,
 }
 
 
@@ -331,7 +354,8 @@ def _flush_only(db: Session) -> Callable[[Any], Any]:
 
 
 def build_world(make: Factory, db: Session, *, planning: bool = False,
-                assurance: bool = False, trios: bool = False, clpl: bool = False) -> World:
+                assurance: bool = False, trios: bool = False, clpl: bool = False,
+                insight: bool = False) -> World:
     make._save = _flush_only(db)  # type: ignore[method-assign]  # one commit for the world, not 20
     authority = make.authority()
     cluster = make.cluster(authority)
@@ -356,6 +380,8 @@ def build_world(make: Factory, db: Session, *, planning: bool = False,
         _trio_world(make, db, w)
     if clpl:
         _clpl_world(db, w)
+    if insight:
+        _insight_world(db, w)
     db.commit()  # no open read in the test's session while the app writes (SQLite locks)
     return w
 
@@ -460,6 +486,18 @@ def _clpl_world(db: Session, w: World) -> None:
     db.flush()
 
 
+def _insight_world(db: Session, w: World) -> None:
+    """A critical indicator of the authority, with figures for 2025-26."""
+    from app.insight.models import CriticalIndicator, CriticalIndicatorValue
+
+    w["indicator"] = CriticalIndicator(authority_id=w["authority"].id, name="Attendance",
+                                       unit="%", direction="higher")
+    db.add(w["indicator"])
+    db.flush()
+    db.add(CriticalIndicatorValue(indicator_id=w["indicator"].id, session="2025-26", baseline=94.6,
+                                  value=95.1, target=95.0))
+
+
 def _path(template: str, operation_id: str, w: World) -> str:
     values = {**PATH_PARAMS, **MATRIX[operation_id].params}
     if operation_id == "getFramework":
@@ -484,7 +522,7 @@ def test_authorization_matrix(api, make, db, operation_id, caller):
     method, template = OPERATIONS[operation_id]
     spec = MATRIX[operation_id]
     world = build_world(make, db, planning=spec.planning, assurance=spec.assurance,
-                        trios=spec.trios, clpl=spec.clpl)
+                        trios=spec.trios, clpl=spec.clpl, insight=spec.insight)
     headers = {} if caller == "anonymous" else make.headers(world[caller])
     if method in ("PATCH", "PUT", "DELETE"):
         headers["If-Match"] = "*"
