@@ -26,9 +26,9 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
-    etag_for,
     problems,
     with_etag,
+    with_version_etag,
 )
 from app.core.schemas import Day, Instant, SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
@@ -36,10 +36,6 @@ from app.identity.deps import PrincipalDep, protected_router
 router = protected_router(tags=["assurance"])
 WRITE = problems(403, 404, 409, 412, 413, 415, 428)
 
-
-def _etag(response: Response, body: Any) -> Any:
-    response.headers["ETag"] = etag_for(body.version)
-    return body
 
 
 # Support status
@@ -67,7 +63,7 @@ def set_support_status(establishment_id: uuid.UUID, body: SupportStatusPut, sess
     status, first = support.set_status(session, principal, establishment_id, body, if_match)
     if first:
         response.status_code = 201
-    return _etag(response, status)
+    return with_version_etag(response, status)
 
 
 @router.get("/establishments/{establishment_id}/support-status/history",
@@ -111,7 +107,7 @@ def create_visit(body: VisitCreate, session: SessionDep, principal: PrincipalDep
                  response: Response) -> VisitRead:
     visit = visits.create_visit(session, principal, body)
     response.headers["Location"] = f"/api/v1/visits/{visit.id}"
-    return _etag(response, visit)
+    return with_version_etag(response, visit)
 
 
 @router.post("/visits/sync", operation_id="syncVisits",
@@ -144,14 +140,14 @@ def put_visit(visit_id: uuid.UUID, body: VisitPut, session: SessionDep, principa
     if created:
         response.status_code = 201
         response.headers["Location"] = f"/api/v1/visits/{visit.id}"
-    return _etag(response, visit)
+    return with_version_etag(response, visit)
 
 
 @router.patch("/visits/{visit_id:uuid}", operation_id="updateVisit", summary="Edit a visit",
               response_model=VisitRead, responses=WRITE)
 def update_visit(visit_id: uuid.UUID, body: VisitUpdate, session: SessionDep,
                  principal: PrincipalDep, if_match: IfMatchDep, response: Response) -> VisitRead:
-    return _etag(response, visits.update_visit(session, principal, visit_id, body, if_match))
+    return with_version_etag(response, visits.update_visit(session, principal, visit_id, body, if_match))
 
 
 @router.delete("/visits/{visit_id:uuid}", operation_id="deleteVisit", summary="Delete a visit",

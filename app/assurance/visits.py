@@ -24,7 +24,7 @@ from app.core.http import IfMatch, Paginator
 from app.core.models import apply_changes
 from app.core.schemas import session_of
 from app.identity.models import User
-from app.identity.policy import load_visible, require, visible
+from app.identity.policy import allowed, load_visible, require, visible
 from app.identity.principal import Principal, Role
 from app.integration.service import record_change, snapshot
 from app.organisations.models import Establishment
@@ -81,7 +81,8 @@ def _values(session: Session, principal: Principal, data: VisitFields) -> dict[s
     except NotFound as exc:
         raise _rule("establishment_id", "No establishment with that id that you can see.") from exc
     require(principal, "visit.create", establishment)
-    officer_id = data.officer_id or (principal.id if principal.role == Role.officer else None)
+    officer_id = data.officer_id or (
+        principal.id if allowed(principal, "visit.record_own", establishment) else None)
     if officer_id is None:
         raise _rule("officer_id", "Name the officer who made the visit.")
     if officer_id != principal.id:
@@ -89,7 +90,7 @@ def _values(session: Session, principal: Principal, data: VisitFields) -> dict[s
         if (officer is None or officer.role != Role.officer or officer.deleted_at is not None
                 or officer.authority_id != establishment.authority_id):
             raise _rule("officer_id", "The officer must be an officer of the school's authority.")
-        if principal.role == Role.officer and not principal.administers(establishment.authority_id):
+        if not allowed(principal, "visit.record_for_another", establishment):
             raise _rule("officer_id", "Record your own visits; an authority admin may record "
                                       "another officer's.")
     check_indicators(scale_of(session, establishment), data.indicator_codes, ["indicator_codes"])

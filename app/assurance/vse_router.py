@@ -15,9 +15,9 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
-    etag_for,
     problems,
     with_etag,
+    with_version_etag,
 )
 from app.core.schemas import Instant, SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
@@ -28,10 +28,6 @@ From = Annotated[Day | None, Query(alias="from", description="visit_start on or 
 To = Annotated[Day | None, Query(alias="to", description="visit_start on or before (RFC 3339 date)")]
 OfficerId = Annotated[uuid.UUID | None, Query(description="A user in the VSE team")]
 
-
-def _etag(response: Response, body: VseRead) -> VseRead:
-    response.headers["ETag"] = etag_for(body.version)
-    return body
 
 
 @router.get("/vse-cycles", operation_id="listVseCycles", summary="List VSE cycles",
@@ -62,7 +58,7 @@ def create_vse_cycle(body: VseCreate, session: SessionDep, principal: PrincipalD
                      response: Response) -> VseRead:
     cycle = vse.create_vse_cycle(session, principal, body)
     response.headers["Location"] = f"/api/v1/vse-cycles/{cycle.id}"
-    return _etag(response, cycle)
+    return with_version_etag(response, cycle)
 
 
 @router.get("/vse-cycles/{vse_id}", operation_id="getVseCycle", summary="Get a VSE cycle",
@@ -81,7 +77,7 @@ def get_vse_cycle(vse_id: uuid.UUID, session: SessionDep, principal: PrincipalDe
 def update_vse_cycle(vse_id: uuid.UUID, body: VseUpdate, session: SessionDep,
                      principal: PrincipalDep, if_match: IfMatchDep,
                      response: Response) -> VseRead:
-    return _etag(response, vse.update_vse_cycle(session, principal, vse_id, body, if_match))
+    return with_version_etag(response, vse.update_vse_cycle(session, principal, vse_id, body, if_match))
 
 
 # Workflow transitions: one operation per move
@@ -98,7 +94,7 @@ _SUMMARIES = {
 def _transition_route(action: str) -> None:
     def endpoint(vse_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                  if_match: OptionalIfMatchDep, response: Response) -> VseRead:
-        return _etag(response, vse.transition_vse_cycle(session, principal, vse_id, action,
+        return with_version_etag(response, vse.transition_vse_cycle(session, principal, vse_id, action,
                                                         if_match))
 
     sources = ", ".join(sorted(vse.TRANSITIONS[action][0]))

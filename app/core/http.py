@@ -173,6 +173,12 @@ IfMatchDep = Annotated[IfMatch, Depends(if_match)]
 OptionalIfMatchDep = Annotated[IfMatch, Depends(if_match_optional)]
 
 
+def with_version_etag(response: Response, body: Any) -> Any:
+    """Send a written resource back with the ETag of its new version."""
+    response.headers["ETag"] = etag_for(body.version)
+    return body
+
+
 def with_etag(request: Request, response: Response, body: Any, version: int) -> Any:
     """Set the ETag; answer 304 when the client already holds this version."""
     tag = etag_for(version)

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Path, Response, status
 
 from app.core.db import SessionDep
-from app.core.http import etag_for, problems
+from app.core.http import problems, with_version_etag
 from app.frameworks import service
 from app.frameworks.schemas import FrameworkCode, FrameworkCreate, FrameworkRead, NifRead
 from app.identity.deps import PrincipalDep, protected_router
@@ -28,8 +28,7 @@ def create_framework(body: FrameworkCreate, session: SessionDep, principal: Prin
                      response: Response) -> FrameworkRead:
     framework = service.create_framework(session, principal, body)
     response.headers["Location"] = f"/api/v1/frameworks/{framework.code}"
-    response.headers["ETag"] = etag_for(framework.version)
-    return framework
+    return with_version_etag(response, framework)
 
 
 @router.get("/frameworks/{code}", operation_id="getFramework",

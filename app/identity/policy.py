@@ -448,6 +448,10 @@ RULES: dict[str, Callable[[Principal, Any], bool]] = {
     "visit.list": lambda p, _r: p.role in (Role.admin, Role.officer, Role.headteacher)
     or _client_has(p, Scope.visits_write),
     "visit.create": _records_visit,
+    # Who the visit is by: an officer records their own; admins, authority admins and
+    # visits:write clients may name another officer of the school's authority.
+    "visit.record_own": lambda p, _e: p.role == Role.officer,
+    "visit.record_for_another": lambda p, e: p.role != Role.officer or p.administers(e.authority_id),
     "visit.sync": lambda p, _r: p.role in (Role.admin, Role.officer)
     or _client_has(p, Scope.visits_write),
     "visit.edit": _edits_visit,
@@ -493,6 +497,13 @@ RULES: dict[str, Callable[[Principal, Any], bool]] = {
 ORGANISATION_KINDS = frozenset({"region", "authority", "cluster", "establishment", "framework"})
 SCHOOL_KINDS = frozenset({"improvement_plan", "plan_priority", "priority_progress",
                           "quality_report", "planning_calendar", "support_status"})
+
+
+def feed_rows(p: Principal, authority_column: Any) -> ColumnElement[bool]:
+    """Feed rows of the caller's authorities, and reference data that belongs to none."""
+    if p.is_admin:
+        return true()
+    return col(authority_column).in_(p.authority_ids) | col(authority_column).is_(None)
 
 
 def feed_kinds(p: Principal) -> frozenset[str]:

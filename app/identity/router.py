@@ -16,9 +16,9 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
-    etag_for,
     problems,
     with_etag,
+    with_version_etag,
 )
 from app.identity import service, tokens
 from app.identity.deps import PrincipalDep, get_principal, protected_router
@@ -129,8 +129,7 @@ def create_user(body: UserCreate, session: SessionDep, principal: PrincipalDep,
                 response: Response) -> UserRead:
     user = service.create_user(session, principal, body)
     response.headers["Location"] = f"/api/v1/users/{user.id}"
-    response.headers["ETag"] = etag_for(user.version)
-    return user
+    return with_version_etag(response, user)
 
 
 @router.get("/users/{user_id}", operation_id="getUser", summary="Get a user",
@@ -148,8 +147,7 @@ def get_user(user_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
 def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep, principal: PrincipalDep,
                 if_match: IfMatchDep, response: Response) -> UserRead:
     user = service.update_user(session, principal, user_id, body, if_match)
-    response.headers["ETag"] = etag_for(user.version)
-    return user
+    return with_version_etag(response, user)
 
 
 @router.delete("/users/{user_id}", operation_id="deleteUser",

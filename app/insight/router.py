@@ -14,10 +14,10 @@ from app.core.http import (
     Page,
     PaginatorDep,
     conditional_response,
-    etag_for,
     prefers_csv,
     problems,
     with_etag,
+    with_version_etag,
 )
 from app.core.schemas import SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
@@ -92,10 +92,6 @@ def get_region_summary(region_id: uuid.UUID, session: SessionDep, principal: Pri
 WRITE = problems(403, 404, 409, 412, 413, 415, 428)
 
 
-def _etag(response: Response, body: Any) -> Any:
-    response.headers["ETag"] = etag_for(body.version)
-    return body
-
 
 @router.get("/critical-indicators", operation_id="listCriticalIndicators",
             summary="List critical indicators",
@@ -120,7 +116,7 @@ def create_critical_indicator(body: CriticalIndicatorCreate, session: SessionDep
                               principal: PrincipalDep, response: Response) -> CriticalIndicatorRead:
     indicator = indicators.create_indicator(session, principal, body)
     response.headers["Location"] = f"/api/v1/critical-indicators/{indicator.id}"
-    return _etag(response, indicator)
+    return with_version_etag(response, indicator)
 
 
 @router.get("/critical-indicators/{indicator_id}", operation_id="getCriticalIndicator",
@@ -138,7 +134,7 @@ def get_critical_indicator(indicator_id: uuid.UUID, session: SessionDep, princip
 def update_critical_indicator(indicator_id: uuid.UUID, body: CriticalIndicatorUpdate,
                               session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep,
                               response: Response) -> CriticalIndicatorRead:
-    return _etag(response, indicators.update_indicator(session, principal, indicator_id, body,
+    return with_version_etag(response, indicators.update_indicator(session, principal, indicator_id, body,
                                                        if_match))
 
 
@@ -181,4 +177,4 @@ def put_critical_indicator_value(indicator_id: uuid.UUID, school_session: School
                                           if_match)
     if created:
         response.status_code = 201
-    return _etag(response, value)
+    return with_version_etag(response, value)

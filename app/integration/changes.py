@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 
 from app.core.errors import BadRequest
 from app.core.http import Paginator
-from app.identity.policy import feed_kinds, require
+from app.identity.policy import feed_kinds, feed_rows, require
 from app.identity.principal import Principal
 from app.integration.models import ChangeRecord
 
@@ -29,10 +29,8 @@ def list_changes(session: Session, principal: Principal, paginator: Paginator, *
     if since:
         (last,) = paginator.decode(SCOPE, since, [ChangeRecord.seq])
     stmt = select(ChangeRecord).where(
-        col(ChangeRecord.seq) > last, col(ChangeRecord.resource_type).in_(allowed))
-    if not principal.is_admin:
-        stmt = stmt.where(col(ChangeRecord.authority_id).in_(principal.authority_ids)
-                          | col(ChangeRecord.authority_id).is_(None))
+        col(ChangeRecord.seq) > last, col(ChangeRecord.resource_type).in_(allowed),
+        feed_rows(principal, ChangeRecord.authority_id))
     rows = list(session.exec(stmt.order_by(col(ChangeRecord.seq)).limit(limit)))
     # Past the end, the cursor still moves to the newest change seen, so polling stays cheap.
     if rows:

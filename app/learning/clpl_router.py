@@ -13,9 +13,9 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
-    etag_for,
     problems,
     with_etag,
+    with_version_etag,
 )
 from app.core.schemas import QueryText
 from app.identity.deps import PrincipalDep, protected_router
@@ -47,10 +47,6 @@ EVENT = "/clpl-events/{event_id}"
 REGISTRATION = EVENT + "/registrations/{registration_id}"
 
 
-def _etag(response: Response, body: Any) -> Any:
-    response.headers["ETag"] = etag_for(body.version)
-    return body
-
 
 # Events
 
@@ -79,7 +75,7 @@ def create_event(body: ClplEventCreate, session: SessionDep, principal: Principa
                  response: Response) -> ClplEventRead:
     event = clpl.create_event(session, principal, body)
     response.headers["Location"] = f"/api/v1/clpl-events/{event.id}"
-    return _etag(response, event)
+    return with_version_etag(response, event)
 
 
 @router.get(EVENT, operation_id="getClplEvent", summary="Get a CLPL event",
@@ -96,7 +92,7 @@ def get_event(event_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
               response_model=ClplEventRead, responses=UPDATE)
 def update_event(event_id: uuid.UUID, body: ClplEventUpdate, session: SessionDep,
                  principal: PrincipalDep, if_match: IfMatchDep, response: Response) -> ClplEventRead:
-    return _etag(response, clpl.update_event(session, principal, event_id, body, if_match))
+    return with_version_etag(response, clpl.update_event(session, principal, event_id, body, if_match))
 
 
 @router.delete(EVENT, operation_id="deleteClplEvent",
@@ -142,7 +138,7 @@ def register(event_id: uuid.UUID, body: ClplRegistrationCreate, session: Session
              principal: PrincipalDep, response: Response) -> ClplRegistrationRead:
     registration = clpl_registrations.register(session, principal, event_id, body)
     response.headers["Location"] = f"/api/v1/clpl-events/{event_id}/registrations/{registration.id}"
-    return _etag(response, registration)
+    return with_version_etag(response, registration)
 
 
 @router.get(REGISTRATION, operation_id="getClplRegistration", summary="Get a registration",
@@ -162,7 +158,7 @@ def get_registration(event_id: uuid.UUID, registration_id: uuid.UUID, session: S
 def cancel_registration(event_id: uuid.UUID, registration_id: uuid.UUID, session: SessionDep,
                         principal: PrincipalDep, if_match: OptionalIfMatchDep,
                         response: Response) -> ClplRegistrationRead:
-    return _etag(response, clpl_registrations.cancel(session, principal, event_id,
+    return with_version_etag(response, clpl_registrations.cancel(session, principal, event_id,
                                                      registration_id, if_match))
 
 

@@ -13,9 +13,9 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
-    etag_for,
     problems,
     with_etag,
+    with_version_etag,
 )
 from app.core.schemas import Instant, QueryText, SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
@@ -47,10 +47,6 @@ RULES = ("Every rule broken is a 422 naming it (`errors[].type` is `rule.<name>`
          "(`overrides`), which is recorded and audited; no other rule can be overridden.")
 
 
-def _etag(response: Response, body: Any) -> Any:
-    response.headers["ETag"] = etag_for(body.version)
-    return body
-
 
 @router.get("/trios", operation_id="listTrios", summary="List trios and quads",
             description="Officers see their authority's trios; headteachers the trios their "
@@ -77,7 +73,7 @@ def create_trio(body: TrioCreate, session: SessionDep, principal: PrincipalDep,
                 response: Response) -> TrioRead:
     trio = trios.create_trio(session, principal, body)
     response.headers["Location"] = f"/api/v1/trios/{trio.id}"
-    return _etag(response, trio)
+    return with_version_etag(response, trio)
 
 
 @router.post("/trios/proposals", operation_id="proposeTrios",
@@ -107,7 +103,7 @@ def get_trio(trio_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, r
               + RULES, response_model=TrioRead, responses=UPDATE)
 def update_trio(trio_id: uuid.UUID, body: TrioUpdate, session: SessionDep, principal: PrincipalDep,
                 if_match: IfMatchDep, response: Response) -> TrioRead:
-    return _etag(response, trios.update_trio(session, principal, trio_id, body, if_match))
+    return with_version_etag(response, trios.update_trio(session, principal, trio_id, body, if_match))
 
 
 @router.delete("/trios/{trio_id:uuid}", operation_id="deleteTrio",
@@ -151,7 +147,7 @@ def create_trio_meeting(trio_id: uuid.UUID, body: MeetingCreate, session: Sessio
                         principal: PrincipalDep, response: Response) -> MeetingRead:
     meeting = trio_meetings.create_meeting(session, principal, trio_id, body)
     response.headers["Location"] = f"/api/v1/trios/{trio_id}/meetings/{meeting.id}"
-    return _etag(response, meeting)
+    return with_version_etag(response, meeting)
 
 
 @router.get("/trios/{trio_id:uuid}/meetings/{meeting_id:uuid}", operation_id="getTrioMeeting",
@@ -171,7 +167,7 @@ def get_trio_meeting(trio_id: uuid.UUID, meeting_id: uuid.UUID, session: Session
 def update_trio_meeting(trio_id: uuid.UUID, meeting_id: uuid.UUID, body: MeetingUpdate,
                         session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep,
                         response: Response) -> MeetingRead:
-    return _etag(response, trio_meetings.update_meeting(session, principal, trio_id, meeting_id,
+    return with_version_etag(response, trio_meetings.update_meeting(session, principal, trio_id, meeting_id,
                                                         body, if_match))
 
 
@@ -197,4 +193,4 @@ def list_peer_reviews(trio_id: uuid.UUID, session: SessionDep, principal: Princi
              response_model=PeerReviewRead, responses=CREATE)
 def record_peer_review(trio_id: uuid.UUID, body: PeerReviewCreate, session: SessionDep,
                        principal: PrincipalDep, response: Response) -> PeerReviewRead:
-    return _etag(response, trio_meetings.record_peer_review(session, principal, trio_id, body))
+    return with_version_etag(response, trio_meetings.record_peer_review(session, principal, trio_id, body))

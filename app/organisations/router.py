@@ -13,9 +13,9 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
-    etag_for,
     problems,
     with_etag,
+    with_version_etag,
 )
 from app.core.schemas import Instant, QueryText, Rag, SupportLevel
 from app.identity.deps import PrincipalDep, protected_router
@@ -48,13 +48,9 @@ Q = Annotated[QueryText | None, Query(description="Text search on the name")]
 
 def created(response: Response, body: Any, location: str) -> Any:
     response.headers["Location"] = location
-    response.headers["ETag"] = etag_for(body.version)
-    return body
+    return with_version_etag(response, body)
 
 
-def updated(response: Response, body: Any) -> Any:
-    response.headers["ETag"] = etag_for(body.version)
-    return body
 
 
 # Regions
@@ -89,7 +85,7 @@ def get_region(region_id: uuid.UUID, session: SessionDep, principal: PrincipalDe
               response_model=RegionRead, responses=UPDATE)
 def update_region(region_id: uuid.UUID, body: RegionUpdate, session: SessionDep,
                   principal: PrincipalDep, if_match: IfMatchDep, response: Response) -> RegionRead:
-    return updated(response, service.update_region(session, principal, region_id, body, if_match))
+    return with_version_etag(response, service.update_region(session, principal, region_id, body, if_match))
 
 
 # Authorities
@@ -129,7 +125,7 @@ def get_authority(authority_id: uuid.UUID, session: SessionDep, principal: Princ
 def update_authority(authority_id: uuid.UUID, body: AuthorityUpdate, session: SessionDep,
                      principal: PrincipalDep, if_match: IfMatchDep,
                      response: Response) -> AuthorityRead:
-    return updated(response, service.update_authority(session, principal, authority_id,
+    return with_version_etag(response, service.update_authority(session, principal, authority_id,
                                                       body, if_match))
 
 
@@ -169,7 +165,7 @@ def get_cluster(cluster_id: uuid.UUID, session: SessionDep, principal: Principal
               response_model=ClusterRead, responses=UPDATE)
 def update_cluster(cluster_id: uuid.UUID, body: ClusterUpdate, session: SessionDep,
                    principal: PrincipalDep, if_match: IfMatchDep, response: Response) -> ClusterRead:
-    return updated(response, service.update_cluster(session, principal, cluster_id, body, if_match))
+    return with_version_etag(response, service.update_cluster(session, principal, cluster_id, body, if_match))
 
 
 @router.delete("/clusters/{cluster_id}", operation_id="deleteCluster",
@@ -234,7 +230,7 @@ def upsert_establishment_by_code(
     if was_created:
         response.status_code = status.HTTP_201_CREATED
         response.headers["Location"] = f"/api/v1/establishments/{establishment.id}"
-    return updated(response, establishment)
+    return with_version_etag(response, establishment)
 
 
 @router.get("/establishments/{establishment_id}", operation_id="getEstablishment",
@@ -251,7 +247,7 @@ def get_establishment(establishment_id: uuid.UUID, session: SessionDep, principa
 def update_establishment(establishment_id: uuid.UUID, body: EstablishmentUpdate,
                          session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep,
                          response: Response) -> EstablishmentRead:
-    return updated(response, service.update_establishment(session, principal, establishment_id,
+    return with_version_etag(response, service.update_establishment(session, principal, establishment_id,
                                                           body, if_match))
 
 

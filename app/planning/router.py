@@ -14,9 +14,9 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
-    etag_for,
     problems,
     with_etag,
+    with_version_etag,
 )
 from app.core.schemas import Instant, SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
@@ -50,10 +50,6 @@ SessionQuery = Annotated[SchoolSession | None, Query(alias="session", descriptio
 Overdue = Annotated[bool | None, Query(description="Not submitted by the authority's due date")]
 
 
-def _etag(response: Response, body: Any) -> Any:
-    response.headers["ETag"] = etag_for(body.version)
-    return body
-
 
 # Improvement plans
 
@@ -85,7 +81,7 @@ def create_plan(body: PlanCreate, session: SessionDep, principal: PrincipalDep,
                 response: Response) -> PlanRead:
     plan = plans.create_plan(session, principal, body)
     response.headers["Location"] = f"/api/v1/improvement-plans/{plan.id}"
-    return _etag(response, plan)
+    return with_version_etag(response, plan)
 
 
 @router.get("/improvement-plans/{plan_id}", operation_id="getImprovementPlan",
@@ -101,7 +97,7 @@ def get_plan(plan_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, r
               responses=UPDATE)
 def update_plan(plan_id: uuid.UUID, body: PlanUpdate, session: SessionDep,
                 principal: PrincipalDep, if_match: IfMatchDep, response: Response) -> PlanRead:
-    return _etag(response, plans.update_plan(session, principal, plan_id, body, if_match))
+    return with_version_etag(response, plans.update_plan(session, principal, plan_id, body, if_match))
 
 
 @router.delete("/improvement-plans/{plan_id}", operation_id="deleteImprovementPlan",
@@ -138,7 +134,7 @@ def create_priority(plan_id: uuid.UUID, body: PriorityCreate, session: SessionDe
                     principal: PrincipalDep, response: Response) -> PriorityRead:
     priority = plans.create_priority(session, principal, plan_id, body)
     response.headers["Location"] = f"/api/v1/improvement-plans/{plan_id}/priorities/{priority.id}"
-    return _etag(response, priority)
+    return with_version_etag(response, priority)
 
 
 @router.get("/improvement-plans/{plan_id}/priorities/{priority_id}",
@@ -156,7 +152,7 @@ def get_priority(plan_id: uuid.UUID, priority_id: uuid.UUID, session: SessionDep
 def update_priority(plan_id: uuid.UUID, priority_id: uuid.UUID, body: PriorityUpdate,
                     session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep,
                     response: Response) -> PriorityRead:
-    return _etag(response, plans.update_priority(session, principal, plan_id, priority_id, body,
+    return with_version_etag(response, plans.update_priority(session, principal, plan_id, priority_id, body,
                                                  if_match))
 
 
@@ -205,7 +201,7 @@ def create_report(body: ReportCreate, session: SessionDep, principal: PrincipalD
                   response: Response) -> ReportRead:
     report = reports.create_report(session, principal, body)
     response.headers["Location"] = f"/api/v1/quality-reports/{report.id}"
-    return _etag(response, report)
+    return with_version_etag(response, report)
 
 
 @router.get("/quality-reports/{report_id}", operation_id="getQualityReport",
@@ -222,7 +218,7 @@ def get_report(report_id: uuid.UUID, session: SessionDep, principal: PrincipalDe
               responses=UPDATE)
 def update_report(report_id: uuid.UUID, body: ReportUpdate, session: SessionDep,
                   principal: PrincipalDep, if_match: IfMatchDep, response: Response) -> ReportRead:
-    return _etag(response, reports.update_report(session, principal, report_id, body, if_match))
+    return with_version_etag(response, reports.update_report(session, principal, report_id, body, if_match))
 
 
 @router.get("/quality-reports/{report_id}/history", operation_id="getQualityReportHistory",
@@ -247,7 +243,7 @@ def _transition_route(path: str, param: str, document: str, move: Callable[..., 
                  body: Transition | None = None) -> Any:
         result = move(session, principal, document_id, action, body.feedback if body else None,
                       if_match)
-        return _etag(response, result)
+        return with_version_etag(response, result)
 
     sources = ", ".join(sorted(TRANSITIONS[action][0]))
     router.add_api_route(
@@ -292,4 +288,4 @@ def put_calendar(authority_id: uuid.UUID, school_session: SchoolSession, body: C
                                            if_match)
     if created:
         response.status_code = status.HTTP_201_CREATED
-    return _etag(response, found)
+    return with_version_etag(response, found)
