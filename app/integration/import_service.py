@@ -32,6 +32,12 @@ from app.integration.import_reader import (
 )
 from app.integration.import_rows import ImportContext, ImportKindSpec, Outcome, RowFailure, Skipped
 from app.integration.import_schemas import ImportIssue, ImportReport
+from app.integration.service import (
+    changes_in_bulk,
+    collected_changes,
+    forget_changes_since,
+    write_collected_changes,
+)
 
 BATCH_SIZE = 500
 MAX_ISSUES = 1000
@@ -201,6 +207,7 @@ class _Run:
         session = ctx.session
         found = self.spec.lookup(ctx, [row for _, row in batch])
         for line, row in batch:
+            mark = collected_changes(session)
             try:
                 if self.partial:
                     with session.begin_nested():  # a failing row leaves nothing behind
@@ -208,17 +215,21 @@ class _Run:
                 else:
                     outcome = self.spec.apply(ctx, row, found)
             except RowFailure as exc:
+                forget_changes_since(session, mark)
                 self.tally.fail(line, [(self.column(exc.field), exc.reason)])
             except ProblemError as exc:
+                forget_changes_since(session, mark)
                 locs = [e["loc"][-1] for e in exc.errors or [] if e.get("loc")]
                 target = self.spec.fields_of.get(str(locs[0])) if locs else None
                 self.tally.fail(line, [(self.column(target), exc.detail or exc.title)])
             except ValidationError as exc:
+                forget_changes_since(session, mark)
                 self.tally.fail(line, [(self.column(self.spec.fields_of.get(str(e["loc"][0]))),
                                         _reason(e)) for e in exc.errors()])
             except IntegrityError:
                 if not self.partial:
                     raise  # the transaction is lost: the whole import fails (409)
+                forget_changes_since(session, mark)
                 self.tally.fail(line, [(None, "conflicts with a record written meanwhile by "
                                               "someone else; send the file again")])
             else:
@@ -228,6 +239,7 @@ class _Run:
                 else:
                     self.tally.counts[Outcome(outcome).value] += 1
         session.flush()
+        write_collected_changes(session)
         session.expunge_all()  # the batch is written; let it go
 
 
@@ -319,7 +331,7 @@ def run_import(session: Session, principal: Principal, kind: str, chunks: Iterab
     tally = _Tally(kind, dry_run, partial)
     ctx = ImportContext(session=session, principal=importer(principal, kind), dry_run=dry_run)
     run = _Run(KINDS[kind], ctx, tally, partial, batch_size or BATCH_SIZE)
-    with _refusals(tally, session):
+    with _refusals(tally, session), changes_in_bulk(session):
         source = _open(run, media_type, chunks)
         run.rows(source)
         if tally.counts["rows"] == 0:

@@ -5,11 +5,12 @@ import dataclasses
 import json
 
 import pytest
+from sqlalchemy import select
 from sqlmodel import Session
 
 from app.integration import import_service
 from app.integration.import_kinds import KINDS
-from app.integration.models import AuditEvent
+from app.integration.models import AuditEvent, ChangeRecord
 from app.organisations.models import Cluster, Establishment
 from tests.core.problems import assert_problem
 from tests.core.session_hooks import db_releases_around_requests  # noqa: F401 - autouse fixture
@@ -110,6 +111,24 @@ def test_a_failing_row_in_partial_mode_leaves_nothing_behind(api, make: Factory,
     assert (answer.json()["created"], answer.json()["failed"]) == (1, 1)
     assert answer.json()["errors"][0]["column"] in ("authority_code", "cluster")
     assert count(db, Cluster) == 0 and set(establishments(db)) == {"8000001"}
+
+
+def test_a_row_failing_after_a_write_takes_back_its_audit_and_feed_entries(api, make: Factory,
+                                                                            db: Session):
+    """Row 3 creates its cluster, then its code turns out to be another council's school: the
+    savepoint takes back the cluster, and with it the cluster's audit record and feed entry
+    (imports collect those and write them a batch at a time)."""
+    make.establishment(make.authority("S12000049"), code="8000002")  # Glasgow's
+    officer = make.user("officer", authority_admin=True)  # North Lanarkshire's admin
+    rows = [school(1), school(2, cluster="Brand New"), school(3)]
+    answer = send(api, make.headers(officer), csv_rows(*rows), partial=True)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["created"], answer.json()["failed"]) == (2, 1)
+    assert "outside your reach" in answer.json()["errors"][0]["reason"]
+    assert count(db, Cluster) == 0
+    assert sorted((c.resource_type, c.resource_id) for c in db.scalars(select(ChangeRecord))) == \
+        sorted(("establishment", str(e.id)) for code, e in establishments(db).items() if code != "8000002")
+    assert [e.action for e in db.scalars(select(AuditEvent))] == ["establishment.create"] * 2
 
 
 def test_duplicate_codes_in_one_file_fail_the_later_row(api, admin, db: Session):
