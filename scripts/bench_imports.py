@@ -1,13 +1,18 @@
 """Benchmark imports through HTTP against a live server on a fresh SQLite database.
 
     .venv/bin/python scripts/bench_imports.py [--rows 5000] [--memory-rows 100000]
+    .venv/bin/python scripts/bench_imports.py --kind clpl-registrations [--memory-rows 100000]
 
-Starts uvicorn (one worker) on a temporary SQLite file, signs in as an admin, then:
+Starts uvicorn (one worker) on a temporary SQLite file, signs in as an admin, then, for
+establishments (the default):
 1. imports a generated establishments CSV of --rows rows (target: under 3 s),
 2. imports the same file again: every row unchanged (target: under 2 s),
 3. imports a --memory-rows file (a job, polled to the end) and reports the server's peak
    memory growth: its peak resident set (VmHWM) after the import minus its resident set
    before it (target for 100,000 rows: under 150 MB).
+For clpl-registrations: creates --events CLPL events (through the API, with room for every
+booking, so capacity is not what is measured), then imports --memory-rows registrations spread
+over them as in 3. (target for 100,000: peak growth under 150 MB), and reports the time.
 Times are wall-clock from the first byte sent to the report received, upload included.
 """
 
@@ -35,6 +40,36 @@ def rows(count: int, first: int = 1000000) -> Iterator[str]:
     for n in range(count):
         yield (f"{first + n},Bench School {n:06d},{SECTORS[n % 5]},S12000050,Cluster {n % 40},"
                f"{50 + n % 1500},{n % 100}.5,{'yes' if n % 9 == 0 else 'no'}\n")
+
+
+CLPL_HEADER = "event_id,email,name,role,status\n"
+ROLES = ("Class teacher", "Principal teacher", "Depute headteacher", "Early years practitioner")
+
+
+def clpl_rows(count: int, event_ids: list[str]) -> Iterator[str]:
+    """Bookings spread evenly over the events, each participant once per event."""
+    yield CLPL_HEADER
+    for n in range(count):
+        yield (f"{event_ids[n % len(event_ids)]},participant{n:06d}@school.example.scot,"
+               f"Participant {n:06d},{ROLES[n % len(ROLES)]},registered\n")
+
+
+def _events(http: httpx.Client, count: int, capacity: int) -> list[str]:
+    """CLPL events of North Lanarkshire, created through the API as the admin."""
+    headers = _token(http)
+    authority = http.get("/api/v1/authorities", params={"limit": 500}, headers=headers)
+    authority.raise_for_status()
+    authority_id = next(a["id"] for a in authority.json()["items"] if a["code"] == "S12000050")
+    ids = []
+    for n in range(count):
+        answer = http.post("/api/v1/clpl-events", headers=headers, json={
+            "title": f"Bench course {n:04d}", "level": "universal", "provider": "Bench",
+            "authority_id": authority_id, "audience": ["teachers"],
+            "starts_at": "2030-09-01T15:45:00Z", "ends_at": "2030-09-01T17:30:00Z",
+            "location": "Civic Centre", "capacity": capacity})
+        answer.raise_for_status()
+        ids.append(answer.json()["id"])
+    return ids
 
 
 def _free_port() -> int:
@@ -108,7 +143,8 @@ def _token(http: httpx.Client) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
 
 
-def _import(http: httpx.Client, path: Path) -> tuple[float, dict[str, Any]]:
+def _import(http: httpx.Client, path: Path,
+            kind: str = "establishments") -> tuple[float, dict[str, Any]]:
     size = path.stat().st_size
 
     def body() -> Iterator[bytes]:
@@ -118,7 +154,7 @@ def _import(http: httpx.Client, path: Path) -> tuple[float, dict[str, Any]]:
 
     headers = {**_token(http), "Content-Type": "text/csv", "Content-Length": str(size)}
     started = time.perf_counter()
-    answer = http.post("/api/v1/imports/establishments", content=body(), headers=headers)
+    answer = http.post(f"/api/v1/imports/{kind}", content=body(), headers=headers)
     if answer.status_code == 202:
         location, token = answer.headers["Location"], headers["Authorization"]
         while True:
@@ -140,32 +176,50 @@ def _summary(report: dict[str, Any]) -> str:
     return ", ".join(f"{k} {report.get(k)}" for k in keys)
 
 
+def _measure(server: Server, http: httpx.Client, path: Path, rows_count: int, kind: str) -> None:
+    """Import a big file (a job) and report the time and the server's peak memory growth."""
+    assert server.process is not None
+    _reset_peak(server.process.pid)
+    before = _memory(server.process.pid)
+    elapsed, report = _import(http, path, kind)
+    after = _memory(server.process.pid)
+    growth = (after["VmHWM"] - before["VmRSS"]) / 1024 / 1024
+    print(f"{rows_count} {kind} rows ({path.stat().st_size / 1024 / 1024:.1f} MiB): "
+          f"{elapsed:.1f} s, {rows_count / elapsed:.0f} rows/s ({_summary(report)})")
+    print(f"server memory: {before['VmRSS'] / 1024 / 1024:.0f} MiB before, peak "
+          f"{after['VmHWM'] / 1024 / 1024:.0f} MiB: peak growth {growth:.0f} MiB "
+          f"(target < 150 MB)")
+
+
 def main(rows_count: Annotated[int, typer.Option("--rows")] = 5000,
-         memory_rows: Annotated[int, typer.Option("--memory-rows")] = 100_000) -> None:
+         memory_rows: Annotated[int, typer.Option("--memory-rows")] = 100_000,
+         kind: Annotated[str, typer.Option("--kind", help="establishments or clpl-registrations")]
+         = "establishments",
+         events: Annotated[int, typer.Option("--events")] = 50) -> None:
+    if kind not in ("establishments", "clpl-registrations"):
+        raise typer.BadParameter("establishments or clpl-registrations", param_hint="--kind")
     with tempfile.TemporaryDirectory(prefix="sih-bench-") as tmp:
         workdir = Path(tmp)
         small, large = workdir / "small.csv", workdir / "large.csv"
-        small.write_text("".join(rows(rows_count)), "utf-8")
-        with large.open("w", encoding="utf-8") as file:
-            file.writelines(rows(memory_rows, first=2000000))
         with Server(workdir) as server, httpx.Client(base_url=server.url, timeout=3600) as http:
-            assert server.process is not None
+            if kind == "clpl-registrations":
+                per_event = -(-memory_rows // events)
+                event_ids = _events(http, events, capacity=min(10_000, per_event + 10))
+                with large.open("w", encoding="utf-8") as file:
+                    file.writelines(clpl_rows(memory_rows, event_ids))
+                print(f"{events} events, {per_event} bookings each")
+                _measure(server, http, large, memory_rows, kind)
+                return
+            small.write_text("".join(rows(rows_count)), "utf-8")
+            with large.open("w", encoding="utf-8") as file:
+                file.writelines(rows(memory_rows, first=2000000))
             first, report = _import(http, small)
             print(f"{rows_count} rows, first import: {first:.2f} s ({_summary(report)}) "
                   f"target < 3 s")
             again, report = _import(http, small)
             print(f"{rows_count} rows, re-import:    {again:.2f} s ({_summary(report)}) "
                   f"target < 2 s")
-            _reset_peak(server.process.pid)
-            before = _memory(server.process.pid)
-            elapsed, report = _import(http, large)
-            after = _memory(server.process.pid)
-            growth = (after["VmHWM"] - before["VmRSS"]) / 1024 / 1024
-            print(f"{memory_rows} rows ({large.stat().st_size / 1024 / 1024:.1f} MiB): "
-                  f"{elapsed:.1f} s ({_summary(report)})")
-            print(f"server memory: {before['VmRSS'] / 1024 / 1024:.0f} MiB before, peak "
-                  f"{after['VmHWM'] / 1024 / 1024:.0f} MiB: peak growth {growth:.0f} MiB "
-                  f"(target < 150 MB)")
+            _measure(server, http, large, memory_rows, kind)
 
 
 if __name__ == "__main__":

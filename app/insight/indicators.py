@@ -3,9 +3,10 @@ target. Manual values are stored as entered; computed ones are filled in from th
 same SQL aggregates as the summaries, over the owner's reach) whenever they are read."""
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
 from app.core.errors import Conflict, NotFound, RuleViolation
@@ -50,7 +51,7 @@ def load(session: Session, principal: Principal, indicator_id: uuid.UUID) -> Cri
     return indicator
 
 
-def _owner(session: Session, indicator: CriticalIndicator) -> AggregateScope:
+def owner_of(session: Session, indicator: CriticalIndicator) -> AggregateScope:
     if indicator.authority_id is None:
         return AggregateScope(None, indicator.region_id)
     authority = session.get(Authority, indicator.authority_id)
@@ -121,7 +122,7 @@ def create_indicator(session: Session, principal: Principal,
 def update_indicator(session: Session, principal: Principal, indicator_id: uuid.UUID,
                      data: CriticalIndicatorUpdate, if_match: IfMatch) -> CriticalIndicatorRead:
     indicator = load(session, principal, indicator_id)
-    require(principal, "critical_indicator.manage", _owner(session, indicator))
+    require(principal, "critical_indicator.manage", owner_of(session, indicator))
     if_match(indicator.version)
     changes = data.model_dump(mode="json", exclude_unset=True)
     _check_definition(session, {**indicator.model_dump(), **changes})
@@ -192,27 +193,67 @@ def get_value(session: Session, principal: Principal, indicator_id: uuid.UUID,
     return _value_read(session, indicator, row)
 
 
-def put_value(session: Session, principal: Principal, indicator_id: uuid.UUID, session_name: str,
-              data: CriticalIndicatorValuePut, if_match: IfMatch) -> tuple[CriticalIndicatorValueRead, bool]:
-    """Set one session's figures; (value, created). Replacing needs If-Match."""
-    indicator = load(session, principal, indicator_id)
-    require(principal, "critical_indicator.manage", _owner(session, indicator))
-    if indicator.source != "manual" and data.value is not None:
+def write_value(session: Session, principal: Principal, indicator: CriticalIndicator,
+                owner: AggregateScope, session_name: str, values: dict[str, Any],
+                existing: CriticalIndicatorValue | None,
+                if_match: IfMatch | None = None) -> tuple[CriticalIndicatorValue, str]:
+    """Set one session's figures, its stored row already looked up (`existing`): "created",
+    "updated" or "unchanged". `values` are the fields to set: all of them for a PUT, those a
+    file gives for an import. A computed indicator takes no value."""
+    require(principal, "critical_indicator.manage", owner)
+    if indicator.source != "manual" and values.get("value") is not None:
         raise rule(["value"], f"The value is computed from the data ({indicator.source}); "
                    "send only the baseline, the target and a note.")
-    row = _stored(session, indicator.id, session_name)
-    if row is None:
-        row = CriticalIndicatorValue(indicator_id=indicator.id, session=session_name,
-                                     **data.model_dump())
+    if existing is None:
+        row = CriticalIndicatorValue(indicator_id=indicator.id, session=session_name, **values)
         session.add(row)
         session.flush()
         record_change(session, principal, "critical_indicator_value.create", row,
                       authority_id=indicator.authority_id)
-        return _value_read(session, indicator, row), True
-    if_match(row.version)
-    before = snapshot(row)
-    if apply_changes(row, data.model_dump()):
-        session.flush()
-        record_change(session, principal, "critical_indicator_value.update", row, before=before,
-                      authority_id=indicator.authority_id)
-    return _value_read(session, indicator, row), False
+        return row, "created"
+    if if_match is not None:
+        if_match(existing.version)
+    before = snapshot(existing)
+    if not apply_changes(existing, values):
+        return existing, "unchanged"
+    session.flush()
+    record_change(session, principal, "critical_indicator_value.update", existing, before=before,
+                  authority_id=indicator.authority_id)
+    return existing, "updated"
+
+
+def put_value(session: Session, principal: Principal, indicator_id: uuid.UUID, session_name: str,
+              data: CriticalIndicatorValuePut, if_match: IfMatch) -> tuple[CriticalIndicatorValueRead, bool]:
+    """Set one session's figures; (value, created). Replacing needs If-Match."""
+    indicator = load(session, principal, indicator_id)
+    row, outcome = write_value(session, principal, indicator, owner_of(session, indicator),
+                               session_name, data.model_dump(),
+                               _stored(session, indicator.id, session_name), if_match)
+    return _value_read(session, indicator, row), outcome == "created"
+
+
+# Batches of values (imports): the lookups of a whole batch in a query or two --------------
+
+
+def indicators_named(session: Session, principal: Principal, ids: Iterable[uuid.UUID],
+                     names: Iterable[str]) -> list[CriticalIndicator]:
+    """The indicators the caller can see with these ids or names (any case)."""
+    require(principal, "insight.read")
+    wanted_ids, wanted_names = list(set(ids)), list({n.lower() for n in names})
+    if not wanted_ids and not wanted_names:
+        return []
+    return list(session.scalars(select(CriticalIndicator).where(_visible(principal), or_(
+        col(CriticalIndicator.id).in_(wanted_ids),
+        func.lower(col(CriticalIndicator.name)).in_(wanted_names)))))
+
+
+def stored_values(session: Session, wanted: Iterable[tuple[uuid.UUID, str]],
+                  ) -> dict[tuple[uuid.UUID, str], CriticalIndicatorValue]:
+    """The stored rows of these (indicator, session) pairs."""
+    pairs = set(wanted)
+    if not pairs:
+        return {}
+    rows = session.scalars(select(CriticalIndicatorValue).where(
+        col(CriticalIndicatorValue.indicator_id).in_({i for i, _ in pairs}),
+        col(CriticalIndicatorValue.session).in_({s for _, s in pairs})))
+    return {(r.indicator_id, r.session): r for r in rows if (r.indicator_id, r.session) in pairs}

@@ -33,9 +33,11 @@ REQUEST_BODY = {
     },
 }
 DESCRIPTION = """Create or update records from a file, by their code (establishments: SEED code or
-URN; users: email). Columns: the service's own field names, or those of the public files councils
-hold (the Scottish Government school roll table, Ofsted/GIAS extracts); unknown columns are
-reported as warnings and ignored. Blank cells leave a field as it is.
+URN; users: email; clpl-registrations: the event, by `event_id` or title and date, and the
+participant's email; critical-indicator-values: the indicator, by `indicator_id` or name, and
+the session). Columns: the service's own field names, or those of the public files councils
+hold (the Scottish Government school roll table, Ofsted/GIAS extracts, booking sheets);
+unknown columns are reported as warnings and ignored. Blank cells leave a field as it is.
 
 All or nothing by default: if any row fails, nothing is written and the answer is 422 with the
 report. `partial=true` applies the good rows and reports the bad ones (a file of which no row can
@@ -50,11 +52,15 @@ empty) is refused at once with 422 rather than queued.
 
 Admins import any kind; authority admins into their authority; integration clients with
 `imports:write` import establishments of the authorities they are bound to (rows for others fail).
-Users created by an import get no usable password until an admin sets one."""
+CLPL registrations follow the booking policy (an event's managers book anyone, headteachers their
+own schools' staff) and critical indicator values their keepers (the region's leads, the
+authority's admins), row by row. Users created by an import get no usable password until an
+admin sets one."""
 
 
 @router.post(
-    "/{kind}", operation_id="runImport", summary="Import a file of establishments or users",
+    "/{kind}", operation_id="runImport",
+    summary="Import a file of establishments, users, CLPL registrations or indicator values",
     description=DESCRIPTION, response_model=ImportReport,
     responses={
         200: {"description": "Applied (or, for a dry run, checked): the report"},

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 class ImportKind(StrEnum):
     establishments = "establishments"
     users = "users"
+    clpl_registrations = "clpl-registrations"
+    critical_indicator_values = "critical-indicator-values"
 
 
 class ImportJobStatus(StrEnum):

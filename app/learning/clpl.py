@@ -185,21 +185,25 @@ def confirmed_count(session: Session, event: ClplEvent) -> int:
         ClplRegistration.event_id == event.id, ClplRegistration.status == "confirmed")).one()
 
 
-def promote(session: Session, principal: Principal, event: ClplEvent) -> None:
-    """Fill free places from the waiting list, first booked first. The caller holds the lock."""
+def promote(session: Session, principal: Principal, event: ClplEvent) -> int:
+    """Fill free places from the waiting list, first booked first; how many were filled.
+    The caller holds the lock."""
     free = event.capacity - confirmed_count(session, event)
     if free <= 0:
-        return
+        return 0
     waiting = session.exec(select(ClplRegistration).where(
         ClplRegistration.event_id == event.id, ClplRegistration.status == "waitlisted")
         .order_by(col(ClplRegistration.sequence)).limit(free)
         .execution_options(populate_existing=True))
+    promoted = 0
     for registration in waiting:
         before = redacted(registration)
         apply_changes(registration, {"status": "confirmed"})
         session.flush()
         record_change(session, principal, "clpl_registration.promote", registration,
                       before=before, after_extra=REDACTED)
+        promoted += 1
+    return promoted
 
 
 # Writing ------------------------------------------------------------------------------

@@ -5,9 +5,12 @@ a booking waits, and a cancelled confirmed place goes to the first booked of tho
 however many cancellations race."""
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import case, delete, func, update
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, NotFound
@@ -26,6 +29,8 @@ from app.learning.clpl_schemas import (
     ClplEvaluationRead,
     ClplRegistrationCreate,
     ClplRegistrationRead,
+    Participant,
+    RegistrationStatus,
 )
 from app.organisations.models import Establishment
 
@@ -93,21 +98,67 @@ def get_registration(session: Session, principal: Principal, event_id: uuid.UUID
     return _reads(session, [_load(session, principal, event_id, registration_id)[1]])[0]
 
 
-def register(session: Session, principal: Principal, event_id: uuid.UUID,
-             data: ClplRegistrationCreate) -> ClplRegistrationRead:
-    event = clpl.load(session, principal, event_id)
-    person = data.participant
+def _booking(principal: Principal, event: ClplEvent, person: Participant) -> ClplRegistration:
+    """A new registration, once the caller may make it: an event's managers book anyone, a
+    headteacher their own schools' staff."""
     if not allowed(principal, "clpl_event.manage", event):
         require(principal, "clpl_event.book_staff", event)
         if person.establishment_id is None:
             raise rule(["participant", "establishment_id"],
                        "Name the participant's establishment: one of your schools.")
+    now = utcnow()  # every field given, none defaulted: SQLModel's default factories are slow
     registration = ClplRegistration(
+        id=uuid.uuid4(), version=1, created_at=now, updated_at=now,
         event_id=event.id, authority_id=event.authority_id, region_id=event.region_id,
         sequence=0, participant_name=person.name, participant_email=person.email,
         participant_role=person.role, establishment_id=person.establishment_id, status="confirmed",
-        booked_by=principal.id, booked_by_label=principal.label)
+        attended=None, booked_by=principal.id, booked_by_label=principal.label, cancelled_at=None,
+        erased_at=None)
     require(principal, "clpl_registration.book", registration)
+    return registration
+
+
+@dataclass
+class Places:
+    """An event's places as a run of bookings sees them: counted once under the event's lock,
+    then kept up to date by every booking, cancellation and promotion made through it."""
+
+    event: ClplEvent
+    confirmed: int
+    last_sequence: int
+
+
+def _count_places(session: Session, events: list[ClplEvent]) -> dict[uuid.UUID, Places]:
+    counts = {event_id: (confirmed, last) for event_id, confirmed, last in session.exec(
+        select(ClplRegistration.event_id,
+               func.count(case((col(ClplRegistration.status) == "confirmed", 1))),
+               func.max(ClplRegistration.sequence))
+        .where(col(ClplRegistration.event_id).in_([e.id for e in events]))
+        .group_by(col(ClplRegistration.event_id)))}
+    return {e.id: Places(e, *counts.get(e.id, (0, 0))) for e in events}
+
+
+def _place(session: Session, principal: Principal, places: Places,
+           registration: ClplRegistration) -> None:
+    """Give a booking its place, or its place in the queue. The caller holds the event's lock."""
+    if places.event.status == "cancelled":
+        raise Conflict("The event is cancelled; it takes no more bookings.")
+    places.last_sequence += 1
+    registration.sequence = places.last_sequence
+    if places.confirmed >= places.event.capacity:
+        registration.status = "waitlisted"
+    else:
+        places.confirmed += 1
+    session.add(registration)  # flushed by the next query, or with an import's whole batch
+    record_change(session, principal, "clpl_registration.create", registration,
+                  after_extra=clpl.REDACTED)
+
+
+def register(session: Session, principal: Principal, event_id: uuid.UUID,
+             data: ClplRegistrationCreate) -> ClplRegistrationRead:
+    event = clpl.load(session, principal, event_id)
+    person = data.participant
+    registration = _booking(principal, event, person)
     if person.establishment_id is not None:
         try:
             load_visible(session, principal, Establishment, person.establishment_id)
@@ -123,16 +174,24 @@ def register(session: Session, principal: Principal, event_id: uuid.UUID,
             col(ClplRegistration.status).in_(ACTIVE))).first():
         raise Conflict(f"{person.email} is already registered for this event (or on its waiting "
                        "list).")
-    last = session.exec(select(func.max(ClplRegistration.sequence))
-                        .where(ClplRegistration.event_id == event.id)).one()
-    registration.sequence = (last or 0) + 1
-    if clpl.confirmed_count(session, event) >= event.capacity:
-        registration.status = "waitlisted"
-    session.add(registration)
+    _place(session, principal, _count_places(session, [event])[event.id], registration)
     session.flush()
-    record_change(session, principal, "clpl_registration.create", registration,
-                  after_extra=clpl.REDACTED)
     return _reads(session, [registration])[0]
+
+
+def _withdraw(session: Session, principal: Principal, event: ClplEvent,
+              registration: ClplRegistration) -> int:
+    """Cancel a place or a place in the queue; a freed place goes to the first waiting. The
+    caller holds the event's lock. Returns the change in confirmed places."""
+    if registration.attended:
+        raise Conflict("The participant attended; the registration stays as a record of that.")
+    was_confirmed = registration.status == "confirmed"
+    before = clpl.redacted(registration)
+    apply_changes(registration, {"status": "cancelled", "cancelled_at": utcnow()})
+    session.flush()
+    record_change(session, principal, "clpl_registration.cancel", registration, before=before,
+                  after_extra=clpl.REDACTED)
+    return clpl.promote(session, principal, event) - 1 if was_confirmed else 0
 
 
 def cancel(session: Session, principal: Principal, event_id: uuid.UUID,
@@ -142,18 +201,8 @@ def cancel(session: Session, principal: Principal, event_id: uuid.UUID,
     event = clpl.lock(session, event)
     registration = _fresh(session, registration)
     if_match(registration.version)
-    if registration.status == "cancelled":
-        return _reads(session, [registration])[0]  # cancelling twice changes nothing
-    if registration.attended:
-        raise Conflict("The participant attended; the registration stays as a record of that.")
-    was_confirmed = registration.status == "confirmed"
-    before = clpl.redacted(registration)
-    apply_changes(registration, {"status": "cancelled", "cancelled_at": utcnow()})
-    session.flush()
-    record_change(session, principal, "clpl_registration.cancel", registration, before=before,
-                  after_extra=clpl.REDACTED)
-    if was_confirmed:
-        clpl.promote(session, principal, event)
+    if registration.status != "cancelled":  # cancelling twice changes nothing
+        _withdraw(session, principal, event, registration)
     return _reads(session, [registration])[0]
 
 
@@ -187,15 +236,43 @@ def _forget_replays(session: Session, registration: ClplRegistration) -> None:
         col(IdempotencyRecord.created_at) >= registration.created_at - CLAIM_FOR, holds))
 
 
-def mark_attendance(session: Session, principal: Principal, event_id: uuid.UUID,
-                    data: ClplAttendance) -> list[ClplRegistrationRead]:
-    event = clpl.load(session, principal, event_id)
-    require(principal, "clpl_event.manage", event)
+def _check_attendance_open(event: ClplEvent) -> None:
     if event.status == "cancelled":
         raise Conflict("The event is cancelled; there is no attendance to mark.")
     if utcnow() < event.starts_at:
         raise Conflict("Attendance is marked once the event has started "
                        f"({event.starts_at:%Y-%m-%d %H:%M} UTC).")
+
+
+def _not_confirmed(registration: ClplRegistration) -> Conflict:
+    return Conflict(f"Registration {registration.id} is {registration.status}: attendance "
+                    "is marked for confirmed registrations only.")
+
+
+def _evaluated(session: Session, registration_ids: list[uuid.UUID]) -> Conflict | None:
+    if session.exec(select(ClplEvaluation.registration_id).where(
+            col(ClplEvaluation.registration_id).in_(registration_ids))).first():
+        return Conflict("An evaluation has been submitted for one of these registrations: the "
+                        "participant attended.")
+    return None
+
+
+def _record_attendance(session: Session, principal: Principal, registration: ClplRegistration,
+                       attended: bool) -> bool:
+    before = clpl.redacted(registration)
+    if not apply_changes(registration, {"attended": attended}):
+        return False
+    session.flush()
+    record_change(session, principal, "clpl_registration.attendance", registration,
+                  before=before, after_extra=clpl.REDACTED)
+    return True
+
+
+def mark_attendance(session: Session, principal: Principal, event_id: uuid.UUID,
+                    data: ClplAttendance) -> list[ClplRegistrationRead]:
+    event = clpl.load(session, principal, event_id)
+    require(principal, "clpl_event.manage", event)
+    _check_attendance_open(event)
     found = {r.id: r for r in session.exec(select(ClplRegistration).where(
         col(ClplRegistration.id).in_(data.registration_ids), ClplRegistration.event_id == event.id))}
     for i, registration_id in enumerate(data.registration_ids):
@@ -203,19 +280,100 @@ def mark_attendance(session: Session, principal: Principal, event_id: uuid.UUID,
         if registration is None:
             raise rule(["registration_ids", i], f"No registration {registration_id} on this event.")
         if registration.status != "confirmed":
-            raise Conflict(f"Registration {registration_id} is {registration.status}: attendance "
-                           "is marked for confirmed registrations only.")
-    if not data.attended and session.exec(select(ClplEvaluation.registration_id).where(
-            col(ClplEvaluation.registration_id).in_(data.registration_ids))).first():
-        raise Conflict("An evaluation has been submitted for one of these registrations: the "
-                       "participant attended.")
+            raise _not_confirmed(registration)
+    if not data.attended and (problem := _evaluated(session, data.registration_ids)):
+        raise problem
     for registration in (found[i] for i in data.registration_ids):
-        before = clpl.redacted(registration)
-        if apply_changes(registration, {"attended": data.attended}):
-            session.flush()
-            record_change(session, principal, "clpl_registration.attendance", registration,
-                          before=before, after_extra=clpl.REDACTED)
+        _record_attendance(session, principal, registration, data.attended)
     return _reads(session, [found[i] for i in data.registration_ids])
+
+
+# Batches of bookings (imports) ----------------------------------------------------------
+# The same rules and records as the single writes above, with the lookups done once for a
+# whole batch: the events (locked, their places counted), and the registrations it names.
+
+
+def hold_places(session: Session, principal: Principal,
+                event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Places]:
+    """The events among these the caller can see, locked until the transaction ends (as
+    `clpl.lock` locks one), with their places counted: two queries."""
+    ids = list(set(event_ids))
+    if not ids:
+        return {}
+    events = list(session.exec(
+        select(ClplEvent).where(col(ClplEvent.id).in_(ids), visible(principal, ClplEvent))
+        .with_for_update(of=ClplEvent).execution_options(populate_existing=True)))
+    return _count_places(session, events) if events else {}
+
+
+def events_titled(session: Session, principal: Principal,
+                  titles: Iterable[str]) -> list[tuple[uuid.UUID, str, datetime]]:
+    """(id, title, starts_at) of the events the caller can see with these titles (any case)."""
+    wanted = list({t.lower() for t in titles})
+    if not wanted:
+        return []
+    rows = session.exec(select(ClplEvent.id, ClplEvent.title, ClplEvent.starts_at).where(
+        func.lower(col(ClplEvent.title)).in_(wanted), visible(principal, ClplEvent)))
+    return [(i, title, starts_at) for i, title, starts_at in rows]
+
+
+def registrations_of(session: Session, principal: Principal,
+                     participants: Iterable[tuple[uuid.UUID, str]],
+                     ) -> dict[tuple[uuid.UUID, str], tuple[ClplRegistration, bool]]:
+    """Each (event, email)'s registration, the active one if any, else the latest cancelled,
+    with whether the caller can see it: one query for a batch."""
+    pairs = set(participants)
+    if not pairs:
+        return {}
+    # Every status named, so the (status, email) index finds the people directly rather than
+    # reading every place of the events (thousands each, on a big event's import).
+    rows = session.execute(select(ClplRegistration, visible(principal, ClplRegistration)).where(
+        col(ClplRegistration.status).in_([s.value for s in RegistrationStatus]),
+        col(ClplRegistration.participant_email).in_({m for _, m in pairs}),
+        col(ClplRegistration.event_id).in_({e for e, _ in pairs})))
+    found: dict[tuple[uuid.UUID, str], tuple[ClplRegistration, bool]] = {}
+    for registration, seen in rows.tuples():
+        key = (registration.event_id, registration.participant_email or "")
+        if key not in pairs:
+            continue
+        held = found.get(key)
+        rank = (registration.status != "cancelled", registration.sequence)
+        if held is None or rank > (held[0].status != "cancelled", held[0].sequence):
+            found[key] = (registration, bool(seen))
+    return found
+
+
+def book(session: Session, principal: Principal, places: Places,
+         person: Participant) -> ClplRegistration:
+    """`register` for a batch: the event held by `hold_places`, the participant known to hold
+    no active registration on it, and their establishment, if any, one the caller can see."""
+    registration = _booking(principal, places.event, person)
+    _place(session, principal, places, registration)
+    return registration
+
+
+def withdraw(session: Session, principal: Principal, places: Places,
+             registration: ClplRegistration) -> bool:
+    """`cancel` for a batch (the event held by `hold_places`); False if already cancelled."""
+    require(principal, "clpl_registration.cancel", registration)
+    if registration.status == "cancelled":
+        return False
+    places.confirmed += _withdraw(session, principal, places.event, registration)
+    return True
+
+
+def attend(session: Session, principal: Principal, places: Places,
+           registration: ClplRegistration, attended: bool) -> bool:
+    """`mark_attendance` for one registration of a batch; False if it already says so."""
+    if registration.attended is attended:
+        return False
+    require(principal, "clpl_event.manage", places.event)
+    _check_attendance_open(places.event)
+    if registration.status != "confirmed":
+        raise _not_confirmed(registration)
+    if not attended and (problem := _evaluated(session, [registration.id])):
+        raise problem
+    return _record_attendance(session, principal, registration, attended)
 
 
 # Evaluations --------------------------------------------------------------------------

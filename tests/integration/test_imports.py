@@ -304,7 +304,7 @@ def test_a_wrong_content_type_is_415(api, admin):
 
 
 def test_an_unknown_kind_is_422(api, admin):
-    assert_problem(send(api, admin, csv_rows(school(1)), kind="clpl-registrations"), 422,
+    assert_problem(send(api, admin, csv_rows(school(1)), kind="pupils"), 422,
                    loc=["path", "kind"])
 
 

@@ -1,9 +1,18 @@
 """The import kinds: each a module registering its row schema, lookup and apply function.
 
-`clpl-registrations` and `critical-indicator-values` join here once their domains exist
-(learning, insight): one module each, and a line below."""
+- `establishments` (organisations), `users` (identity);
+- `clpl-registrations` (learning): bookings onto CLPL events, with cancellations and attendance;
+- `critical-indicator-values` (insight): a region's or an authority's figures per session.
 
-from app.integration.import_kinds import establishments, users
+A new kind is one module here and its SPEC in the tuple below (and in ImportKind)."""
+
+from app.integration.import_kinds import (
+    clpl_registrations,
+    critical_indicator_values,
+    establishments,
+    users,
+)
 from app.integration.import_rows import ImportKindSpec
 
-KINDS: dict[str, ImportKindSpec] = {spec.name: spec for spec in (establishments.SPEC, users.SPEC)}
+KINDS: dict[str, ImportKindSpec] = {spec.name: spec for spec in (
+    establishments.SPEC, users.SPEC, clpl_registrations.SPEC, critical_indicator_values.SPEC)}
