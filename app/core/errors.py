@@ -8,7 +8,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    DisconnectionError,
+    IntegrityError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -251,17 +258,40 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(DBAPIError)
-    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
-        log.warning("database error", extra={"error": type(exc.orig).__name__})
-        return problem_response(
-            request, 503, "Service unavailable", "unavailable",
-            "The database is not available; retry shortly.", headers={"Retry-After": "5"},
-        )
+    @app.exception_handler(SQLAlchemyTimeoutError)
+    @app.exception_handler(DisconnectionError)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        return database_unavailable_response(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error")
-        return internal_error_response(request)
+        return unexpected_error_response(request, exc)
+
+
+def _database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached or answer in time (down, cut off, pool exhausted):
+    the client may retry, so 503, never 500. Integrity and data errors are the request's."""
+    if isinstance(exc, IntegrityError | DataError):
+        return False
+    return isinstance(exc, DBAPIError | SQLAlchemyTimeoutError | DisconnectionError)
+
+
+def database_unavailable_response(request: Request, exc: BaseException) -> JSONResponse:
+    orig = getattr(exc, "orig", None)
+    log.warning("database unavailable", extra={"error": type(orig or exc).__name__})
+    return problem_response(
+        request, 503, "Service unavailable", "unavailable",
+        "The database is not available; retry shortly.", headers={"Retry-After": "5"},
+    )
+
+
+def unexpected_error_response(request: Request, exc: BaseException) -> JSONResponse:
+    """For errors that escape the routes: raised by middleware (idempotency claims, rate
+    limits reach the database before any route runs) or by a bug."""
+    if _database_unavailable(exc):
+        return database_unavailable_response(request, exc)
+    log.error("unhandled error", exc_info=exc)
+    return internal_error_response(request)
 
 
 def internal_error_response(request: Request) -> JSONResponse:

@@ -3,7 +3,9 @@ background thread imports the file with its own session, then records the report
 
 The thread lives in the process that took the upload (the file is on its disk). If that
 process stops mid-import the import's transaction is lost with it (nothing is half-applied),
-and the job is reported failed once it has been running for STALE_AFTER: send the file again."""
+and the job is reported failed: on PostgreSQL at the next poll (a running job's process holds
+an advisory lock on it, which the database frees when the process dies), elsewhere once it has
+been unfinished for STALE_AFTER. Send the file again."""
 
 import contextvars
 import logging
@@ -11,9 +13,11 @@ import os
 import tempfile
 import threading
 import uuid
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -96,27 +100,35 @@ def _finish(engine: Engine, job_id: uuid.UUID, **fields: object) -> None:
             session.commit()
 
 
+def _lock_key(job_id: uuid.UUID) -> int:
+    return int.from_bytes(job_id.bytes[:8], "big", signed=True)
+
+
+@contextmanager
+def _alive(engine: Engine, job_id: uuid.UUID) -> Iterator[None]:
+    """Hold the job's advisory lock while it runs (PostgreSQL): a poller that can take it
+    knows the process running the job has died."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _lock_key(job_id)})
+        connection.commit()  # a session lock outlives the transaction; hold no transaction open
+        try:
+            yield
+        finally:
+            try:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                   {"key": _lock_key(job_id)})
+                connection.commit()
+            except Exception:
+                connection.invalidate()  # closing the connection frees the lock too
+
+
 def _work(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) -> None:
     try:
-        with Session(engine) as session:
-            job = session.get(ImportJob, job_id)
-            if job is None:
-                return
-            job.status, job.started_at = ImportJobStatus.running, utcnow()
-            kind, media_type, dry_run, partial = job.kind, job.media_type, job.dry_run, job.partial
-            session.commit()
-        with Session(engine, expire_on_commit=False) as session:
-            try:
-                report = run_import(session, principal, kind, _chunks(path), media_type,
-                                    dry_run=dry_run, partial=partial)
-                session.commit()
-            except ImportRejectedError as rejected:
-                session.rollback()
-                _finish(engine, job_id, status=ImportJobStatus.failed,
-                        report=rejected.report.model_dump(mode="json"), error=rejected.detail)
-                return
-        _finish(engine, job_id, status=ImportJobStatus.succeeded,
-                report=report.model_dump(mode="json"))
+        with _alive(engine, job_id):
+            _run(engine, job_id, principal, path)
     except Exception:
         log.exception("import job failed", extra={"job_id": str(job_id)})
         try:
@@ -129,10 +141,46 @@ def _work(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) ->
         os.unlink(path)
 
 
+def _run(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) -> None:
+    with Session(engine) as session:
+        job = session.get(ImportJob, job_id)
+        if job is None:
+            return
+        job.status, job.started_at = ImportJobStatus.running, utcnow()
+        kind, media_type, dry_run, partial = job.kind, job.media_type, job.dry_run, job.partial
+        session.commit()
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            report = run_import(session, principal, kind, _chunks(path), media_type,
+                                dry_run=dry_run, partial=partial)
+            session.commit()
+        except ImportRejectedError as rejected:
+            session.rollback()
+            _finish(engine, job_id, status=ImportJobStatus.failed,
+                    report=rejected.report.model_dump(mode="json"), error=rejected.detail)
+            return
+    _finish(engine, job_id, status=ImportJobStatus.succeeded,
+            report=report.model_dump(mode="json"))
+
+
+def _worker_died(session: Session, job: ImportJob) -> bool:
+    """A running job whose advisory lock is free: the process running it is gone. The lock
+    is freed only after the worker has recorded how the job ended, so the job is read again
+    once the lock is taken (for this transaction only)."""
+    if job.status != ImportJobStatus.running or session.get_bind().dialect.name != "postgresql":
+        return False
+    taken: bool = session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"),
+                                  {"key": _lock_key(job.id)}).scalar_one()
+    if not taken:
+        return False
+    session.refresh(job)
+    return job.status == ImportJobStatus.running
+
+
 def get_job(session: Session, principal: Principal, job_id: uuid.UUID) -> ImportJobRead:
     job = load_visible(session, principal, ImportJob, job_id)
     unfinished = job.status in (ImportJobStatus.queued, ImportJobStatus.running)
-    if unfinished and job.created_at < utcnow() - STALE_AFTER:
+    if unfinished and (job.created_at < utcnow() - STALE_AFTER or _worker_died(session, job)):
         job.status, job.finished_at = ImportJobStatus.failed, utcnow()
         job.error = ("The import was interrupted (the server stopped while it ran) and nothing "
                      "was written. Send the file again.")
