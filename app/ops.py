@@ -3,16 +3,18 @@
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from app.core.db import database_ready
 from app.core.http import problems
+from app.core.observability import record_pool
 
 router = APIRouter(tags=["operations"])
 
 
 class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok", "detail": "ok"}]})
     status: str
     detail: str = ""
 
@@ -25,7 +27,10 @@ def healthz() -> Health:
 
 @router.get("/readyz", operation_id="getReadiness",
             summary="The database is reachable and migrations are at head",
-            response_model=Health, responses={503: {"model": Health, "description": "Not ready"}})
+            response_model=Health, responses={503: {
+                "model": Health, "description": "Not ready", "content": {"application/json": {
+                    "example": {"status": "unavailable",
+                                "detail": "database unreachable: OperationalError"}}}}})
 async def readyz(request: Request) -> JSONResponse:
     ready, detail = await run_in_threadpool(database_ready, request.app.state.engine)
     body = Health(status="ok" if ready else "unavailable", detail=detail)
@@ -36,5 +41,6 @@ async def readyz(request: Request) -> JSONResponse:
             response_class=Response,
             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
                              "description": "Prometheus text format"}, **problems()})
-def metrics() -> Response:
+def metrics(request: Request) -> Response:
+    record_pool(request.app.state.engine)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,13 +1,15 @@
 """Engine, sessions and the one transaction per request."""
 
-from collections.abc import Iterator
+import weakref
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
+from starlette.concurrency import run_in_threadpool
 
 from app.core.config import Settings
 
@@ -23,7 +25,9 @@ def make_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own BEGIN handling defers locks; we issue BEGIN IMMEDIATE ourselves
         # so concurrent writers queue on busy_timeout instead of failing mid-transaction.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # Reads (see get_session) take no lock: in WAL mode they never wait for a writer.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(
+            "BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"))
         return engine
     connect_args: dict[str, Any] = {
         "connect_timeout": max(1, int(settings.db_pool_timeout_seconds)),
@@ -56,20 +60,60 @@ def _unicode_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session and one transaction per request, committed here and only here."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            idempotency_key = getattr(request.state, "idempotency_scope_key", None)
-            if idempotency_key is not None:
-                from app.core.idempotency import mark_committed
+READ_ONLY = "sih_read_only"
+INLINE = "run_inline"
+T = TypeVar("T")
+# Per engine, its read-only variant (same pool), made once: making one costs a read's worth.
+_readers: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
 
-                mark_committed(session, idempotency_key)
-            session.commit()
-        except BaseException:
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session and one transaction per request, committed here and only here.
+
+    Opening a session does no I/O, so it happens on the event loop. A read on SQLite (a local
+    file, no lock taken: microseconds) is also finished there, and `run_db` runs its queries
+    there; anything else goes to the threadpool, so the loop never waits on the network or on
+    a writer's lock. Each threadpool hop costs more than such a read."""
+    engine: Engine = request.app.state.engine
+    inline = request.method in ("GET", "HEAD") and engine.dialect.name == "sqlite"
+    if inline:
+        engine = _readers.get(engine) or _readers.setdefault(
+            engine, engine.execution_options(**{READ_ONLY: True}))
+    session = Session(engine, expire_on_commit=False)
+    session.info[INLINE] = inline
+    try:
+        yield session
+    except BaseException:
+        await run_db(session, _finish, session, False, None)
+        raise
+    if session.new or session.dirty or session.deleted:
+        # A read that writes after all (a stale import job marked failed) must wait for the
+        # write lock: in the threadpool, never on the loop.
+        session.info[INLINE] = False
+    await run_db(session, _finish, session, True,
+                 getattr(request.state, "idempotency_scope_key", None))
+
+
+def _finish(session: Session, commit: bool, idempotency_key: str | None) -> None:
+    try:
+        if not commit:
             session.rollback()
-            raise
+            return
+        if idempotency_key is not None:
+            from app.core.idempotency import mark_committed
+
+            mark_committed(session, idempotency_key)
+        session.commit()
+    finally:
+        session.close()
+
+
+async def run_db(session: Session, work: Callable[..., T], *args: Any) -> T:
+    """Run database work for an `async def` endpoint: inline for a SQLite read, else in the
+    threadpool (see get_session)."""
+    if session.info.get(INLINE):
+        return work(*args)
+    return await run_in_threadpool(work, *args)
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

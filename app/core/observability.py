@@ -9,19 +9,37 @@ import time
 import uuid
 from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import internal_error_response
+from app.core.errors import unexpected_error_response
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
+# Labelled by route template (never the raw path: ids would make a series per record).
 REQUESTS = Counter("sih_http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram("sih_http_request_seconds", "HTTP request latency", ["method", "route"])
+LATENCY = Histogram("sih_http_request_seconds", "HTTP request latency",
+                    ["method", "route", "status"],
+                    buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10))
+POOL_SIZE = Gauge("sih_db_pool_size", "Connections the pool keeps open (its configured size)")
+POOL_CHECKED_OUT = Gauge("sih_db_pool_checked_out", "Pooled connections in use by requests")
+POOL_OVERFLOW = Gauge("sih_db_pool_overflow",
+                      "Connections open beyond the pool size (negative: size not yet reached)")
+
+
+def record_pool(engine: Engine) -> None:
+    """Sample the pool at scrape time (this process's pool: each worker has its own)."""
+    pool = engine.pool
+    if isinstance(pool, QueuePool):  # in-memory SQLite in tests uses a single connection
+        POOL_SIZE.set(pool.size())
+        POOL_CHECKED_OUT.set(pool.checkedout())
+        POOL_OVERFLOW.set(pool.overflow())
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -65,6 +83,24 @@ def configure_logging(level: str, as_json: bool) -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
+def route_template(scope: Scope) -> str:
+    """The matched route's template with its router's prefix ("/api/v1/establishments/{id}").
+    The route in the scope knows only its path inside its router; the prefix is the part of
+    the request path in front of what the route's pattern matches."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    pattern = getattr(route, "path_regex", None)
+    if template is None or pattern is None:
+        return "unmatched"
+    path: str = scope["path"]
+    start = 0
+    while start != -1:
+        if pattern.fullmatch(path[start:]):
+            return path[:start] + str(template)
+        start = path.find("/", start + 1)
+    return str(template)
+
+
 class RequestContextMiddleware:
     """Request id in and out, one access-log line, metrics, and security headers."""
 
@@ -105,19 +141,18 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
-        except Exception:
-            # Answered here, inside the request's context, so that the 500 carries the request
-            # id and the security headers, and its log line the request id.
+        except Exception as exc:
+            # Answered here, inside the request's context, so that the 500 (or the 503 of a
+            # database that is away) carries the request id and the security headers, and
+            # its log line the request id.
             if responded:
                 raise
-            logging.getLogger("app.errors").exception("unhandled error")
-            await internal_error_response(Request(scope))(scope, receive, send_with_headers)
+            await unexpected_error_response(Request(scope), exc)(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            route_path = getattr(route, "path", "unmatched")
+            route_path = route_template(scope)
             REQUESTS.labels(scope["method"], route_path, str(status)).inc()
-            LATENCY.labels(scope["method"], route_path).observe(elapsed)
+            LATENCY.labels(scope["method"], route_path, str(status)).observe(elapsed)
             self.log.info(
                 "request",
                 extra={"method": scope["method"], "path": path, "status": status,

@@ -70,6 +70,9 @@ class KeyRing:
     # far too much to pay on every token. A malformed key fails here, at startup.
     signing_key: Any = field(init=False, repr=False, compare=False)
     verifying_keys: dict[str, Any] = field(init=False, repr=False, compare=False)
+    # Tokens these keys verified, by raw token: see verify_access_token.
+    verified: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False,
+                                                default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "signing_key",
@@ -143,7 +146,26 @@ def issue_access_token(
     return token, jti, ttl
 
 
+VERIFIED_CACHE_SIZE = 10_000
+
+
 def verify_access_token(keys: KeyRing, settings: Settings, token: str) -> dict[str, Any]:
+    """The token's claims if it is valid now. A token that verified once is remembered until it
+    expires: the RSA check and claim parsing cost more than the rest of a cached read. Only the
+    signature and claims are remembered; revocation and the account are checked per request."""
+    claims = keys.verified.get(token)
+    if claims is not None:
+        if claims["exp"] > utcnow().timestamp():
+            return claims
+        keys.verified.pop(token, None)
+    claims = _verify(keys, settings, token)
+    if len(keys.verified) >= VERIFIED_CACHE_SIZE:
+        keys.verified.clear()  # simple bound; expired entries go with it
+    keys.verified[token] = claims
+    return claims
+
+
+def _verify(keys: KeyRing, settings: Settings, token: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
     except JWTError as exc:

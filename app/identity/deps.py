@@ -1,15 +1,15 @@
 """Resolve the bearer token to a Principal: the dependency every protected router uses."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
 from fastapi.security import OAuth2
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlmodel import Session, col
 
-from app.core.db import SessionDep
+from app.core.db import SessionDep, run_db
 from app.core.errors import Unauthorized
 from app.core.http import problems, require_json
 from app.core.security import InvalidToken, verify_access_token
@@ -84,11 +84,13 @@ def principal_for_client(
     )
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     session: SessionDep,
     authorization: Annotated[str | None, Depends(oauth2)],
 ) -> Principal:
+    """`async def`, so that resolving the caller costs no threadpool hop: the signature check
+    is cached (see verify_access_token) and the database checks go through run_db."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
@@ -97,30 +99,78 @@ def get_principal(
         claims = verify_access_token(request.app.state.keys, request.app.state.settings, token)
     except InvalidToken as exc:
         raise Unauthorized("The access token is invalid or expired.") from exc
+    principal = await run_db(session, principal_for_claims, session, claims)
+    request.app.state.principal_limits.hit(request.app.state.settings, principal)
+    request.state.principal = principal
+    return principal
+
+
+def principal_for_claims(session: Session, claims: dict[str, Any]) -> Principal:
+    """The caller a verified token names, if the token is not revoked and its subject active."""
     jti = str(claims["jti"])
-    if session.get(RevokedAccessToken, jti) is not None:
-        raise Unauthorized("The access token has been revoked.")
     kind, _, raw_id = str(claims["sub"]).partition(":")
     try:
         subject_id = uuid.UUID(raw_id)
     except ValueError as exc:
         raise Unauthorized("The access token names no known subject.") from exc
-    principal: Principal
     if kind == "user":
-        user = session.get(User, subject_id)
-        if user is None or not user.active or user.deleted_at is not None:
-            raise Unauthorized("The account is not active.")
-        principal = principal_for_user(session, user, jti)
-    elif kind == "client":
+        return _user_principal(session, subject_id, jti)
+    _revoked(session, jti)
+    if kind == "client":
         client = session.get(IntegrationClient, subject_id)
         if client is None or not client.active:
             raise Unauthorized("The client is not active.")
         granted = frozenset(str(claims.get("scope", "")).split())
-        principal = principal_for_client(session, client, granted, jti)
+        return principal_for_client(session, client, granted, jti)
+    raise Unauthorized("The access token names no known subject.")
+
+
+def _revoked(session: Session, jti: str) -> None:
+    if session.get(RevokedAccessToken, jti) is not None:
+        raise Unauthorized("The access token has been revoked.")
+
+
+_users = User.__table__  # type: ignore[attr-defined]
+_links = HeadteacherEstablishment.__table__  # type: ignore[attr-defined]
+_schools = Establishment.__table__  # type: ignore[attr-defined]
+_revocations = RevokedAccessToken.__table__  # type: ignore[attr-defined]
+# Every request resolves its caller, so this is one prepared Core statement (no ORM objects):
+# the account, whether the token is revoked, and the schools a headteacher leads (one row each).
+_USER_ROWS = (
+    select(_users.c.email, _users.c.role, _users.c.authority_id, _users.c.region_id,
+           _users.c.is_authority_admin, _users.c.active, _users.c.deleted_at,
+           exists().where(_revocations.c.jti == bindparam("jti")).label("revoked"),
+           _links.c.establishment_id, _schools.c.authority_id.label("school_authority_id"))
+    .select_from(_users.outerjoin(_links, _links.c.user_id == _users.c.id)
+                 .outerjoin(_schools, _schools.c.id == _links.c.establishment_id))
+    .where(_users.c.id == bindparam("user_id"))
+)
+
+
+def _user_principal(session: Session, user_id: uuid.UUID, jti: str) -> Principal:
+    """What principal_for_user derives, in one round trip for every role but regional leads."""
+    rows = session.connection().execute(_USER_ROWS, {"jti": jti, "user_id": user_id}).all()
+    if rows and rows[0].revoked:
+        raise Unauthorized("The access token has been revoked.")
+    if not rows:
+        _revoked(session, jti)
+        raise Unauthorized("The account is not active.")
+    user = rows[0]
+    if not user.active or user.deleted_at is not None:
+        raise Unauthorized("The account is not active.")
+    schools = {r.establishment_id: r.school_authority_id for r in rows if r.establishment_id}
+    if user.role == Role.regional_lead and user.region_id is not None:
+        reach = authority_ids_of_region(session, user.region_id)
+    elif user.role == Role.headteacher and schools:
+        reach = frozenset(schools.values())
     else:
-        raise Unauthorized("The access token names no known subject.")
-    request.state.principal = principal
-    return principal
+        reach = frozenset({user.authority_id}) if user.authority_id else frozenset()
+    return Principal(
+        kind="user", id=user_id, label=user.email, role=user.role,
+        authority_id=user.authority_id, region_id=user.region_id,
+        establishment_ids=frozenset(schools), is_authority_admin=user.is_authority_admin,
+        authority_ids=reach, jti=jti,
+    )
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -135,5 +185,5 @@ def protected_router(prefix: str = "", *, tags: list[str]) -> APIRouter:
         prefix=prefix,
         tags=list(tags),
         dependencies=[Depends(get_principal), Depends(require_json)],
-        responses=problems(400, 401, 422, 503),
+        responses=problems(400, 401, 422, 429, 503),
     )

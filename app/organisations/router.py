@@ -1,11 +1,13 @@
 """HTTP for regions, authorities, clusters and establishments."""
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request, Response, status
+from pydantic import BaseModel
 
-from app.core.db import SessionDep
+from app.core.db import SessionDep, run_db
 from app.core.http import (
     Cursor,
     IfMatchDep,
@@ -44,6 +46,18 @@ CREATE = problems(400, 403, 409, 413, 415, 422)
 UPDATE = problems(400, 403, 404, 409, 412, 413, 415, 422, 428)
 DELETE = problems(403, 404, 409, 412)
 Q = Annotated[QueryText | None, Query(description="Text search on the name")]
+
+
+def json_response(body: Any, response: Response) -> Any:
+    """The hot reads answer with their model serialised once, here: returned as a model, FastAPI
+    would validate it against response_model again (the declared contract stays the same).
+    Headers set on the injected `response` (the ETag) are kept, as FastAPI would."""
+    if not isinstance(body, BaseModel):
+        return body  # a 304
+    answer = Response(body.__pydantic_serializer__.to_json(body, by_alias=True),
+                      media_type="application/json")
+    answer.raw_headers += [(k, v) for k, v in response.raw_headers if k != b"content-length"]
+    return answer
 
 
 def created(response: Response, body: Any, location: str) -> Any:
@@ -182,8 +196,8 @@ def delete_cluster(cluster_id: uuid.UUID, session: SessionDep, principal: Princi
 
 @router.get("/establishments", operation_id="listEstablishments", summary="List establishments",
             response_model=Page[EstablishmentRead], responses=READ)
-def list_establishments(
-    session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
+async def list_establishments(
+    session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep, response: Response,
     limit: Limit = 50, cursor: Cursor = None,
     authority_id: uuid.UUID | None = None, cluster_id: uuid.UUID | None = None,
     sector: Sector | None = None, status: EstablishmentStatus | None = None,
@@ -193,12 +207,12 @@ def list_establishments(
     rag: Annotated[Rag | None, Query(description="Current support status RAG")] = None,
     support_level: Annotated[SupportLevel | None, Query(description="Current support level")] = None,
 ) -> Page[EstablishmentRead]:
-    items, next_cursor = service.list_establishments(
-        session, principal, paginator, limit=limit, cursor=cursor, authority_id=authority_id,
-        cluster_id=cluster_id, sector=sector, status=status, gaelic_medium=gaelic_medium,
-        link_officer_id=link_officer_id, q=q, updated_since=updated_since, rag=rag,
-        support_level=support_level)
-    return Page(items=items, next_cursor=next_cursor)
+    items, next_cursor = await run_db(session, partial(
+        service.list_establishments, session, principal, paginator, limit=limit, cursor=cursor,
+        authority_id=authority_id, cluster_id=cluster_id, sector=sector, status=status,
+        gaelic_medium=gaelic_medium, link_officer_id=link_officer_id, q=q,
+        updated_since=updated_since, rag=rag, support_level=support_level))
+    return json_response(Page[EstablishmentRead](items=items, next_cursor=next_cursor), response)
 
 
 @router.post("/establishments", operation_id="createEstablishment",
@@ -235,10 +249,12 @@ def upsert_establishment_by_code(
 
 @router.get("/establishments/{establishment_id}", operation_id="getEstablishment",
             summary="Get an establishment", response_model=EstablishmentRead, responses=READ)
-def get_establishment(establishment_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                      request: Request, response: Response) -> Any:
-    establishment = service.get_establishment(session, principal, establishment_id)
-    return with_etag(request, response, establishment, establishment.version)
+async def get_establishment(establishment_id: uuid.UUID, session: SessionDep,
+                            principal: PrincipalDep, request: Request, response: Response) -> Any:
+    establishment = await run_db(session, service.get_establishment, session, principal,
+                                 establishment_id)
+    answer = with_etag(request, response, establishment, establishment.version)
+    return json_response(answer, response)
 
 
 @router.patch("/establishments/{establishment_id}", operation_id="updateEstablishment",
