@@ -189,6 +189,14 @@ class SyncItemResult(ReadModel):
 
 
 class SyncResult(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "applied": 1, "unchanged": 0, "conflicts": 1, "rejected": 0,
+        "items": [
+            {"id": "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "outcome": "applied", "version": 1},
+            {"id": "1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6", "outcome": "conflict", "version": None,
+             "status": 412, "detail": "The visit changed on the server since this device read it."},
+        ],
+    }]})
     applied: int
     unchanged: int
     conflicts: int

@@ -32,6 +32,7 @@ class TokenResponse(ReadModel):
 class RevokeResult(ReadModel):
     """RFC 7009: the same answer whether or not the token was known."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
     status: str = "ok"
 
 
@@ -120,14 +121,17 @@ class ClientCreate(WriteModel):
     region_id: uuid.UUID | None = None
 
 
+_CLIENT_EXAMPLE = {
+    "id": "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f", "client_id": "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+    "name": "North Lanarkshire SEEMiS nightly sync",
+    "scopes": ["establishments:write"], "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44",
+    "region_id": None, "active": True, "version": 1,
+    "created_at": "2026-08-01T09:00:00Z", "updated_at": "2026-08-01T09:00:00Z",
+}
+
+
 class ClientRead(ReadModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f", "client_id": "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
-        "name": "North Lanarkshire SEEMiS nightly sync",
-        "scopes": ["establishments:write"], "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44",
-        "region_id": None, "active": True, "version": 1,
-        "created_at": "2026-08-01T09:00:00Z", "updated_at": "2026-08-01T09:00:00Z",
-    }]})
+    model_config = ConfigDict(json_schema_extra={"examples": [_CLIENT_EXAMPLE]})
     id: uuid.UUID
     client_id: str
     name: str
@@ -141,4 +145,7 @@ class ClientRead(ReadModel):
 
 
 class ClientCreated(ClientRead):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        **_CLIENT_EXAMPLE, "client_secret": "sih_s3cr3t_Vq7mX2pL9nR4tW8yB1cF6hJ0kD5gS3aZ",
+    }]})
     client_secret: str = Field(description="Shown once; store it now. Only a hash is kept.")

@@ -4,7 +4,7 @@ critical indicators."""
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -151,14 +151,63 @@ class AuthorityFigures(Figures, AuthorityIdentity):
     pass
 
 
+def _figures_example(establishments: int) -> dict[str, Any]:
+    """Realistic aggregates for an authority of `establishments` schools in 2025-26."""
+    n = establishments
+    documents = {"total": n - 3, "overdue": 2, "missing": 3, "due_on": "2025-09-30",
+                 "by_status": {"draft": 4, "submitted": 9, "returned": 2, "agreed": n - 18,
+                               "closed": 0}}
+    share = {"evaluations": 2 * n, "good_or_better": n + n // 2, "percent_good_or_better": 75.0}
+    return {
+        "establishments": {"total": n,
+                           "by_rag": {"red": 3, "amber": 11, "green": n - 20, "none": 6},
+                           "by_support_level": {"universal": n - 21, "additional": 12,
+                                                "intensive": 3, "none": 6}},
+        "plans": documents,
+        "reports": {**documents, "due_on": "2026-06-26", "by_status": {
+            "draft": n - 3, "submitted": 0, "returned": 0, "agreed": 0, "closed": 0}},
+        "visits": {"minimum_per_session": 4, "final_visits": 3 * n, "establishments_visited": n - 5,
+                   "establishments_below_minimum": 19},
+        "vse": {"total": 6, "themes": [{"theme": "curriculum design", "count": 4}],
+                "by_status": {"proposed": 1, "scheduled": 2, "in_progress": 1, "reported": 1,
+                              "closed": 1, "cancelled": 0}},
+        "indicators": [{"framework_code": "HGIOS4", "indicator_code": "1.3", "self_evaluated": share,
+                        "validated": {"evaluations": 6, "good_or_better": 4,
+                                      "percent_good_or_better": 66.7},
+                        "accuracy": {"schools": 6, "mean_difference": 0.33,
+                                     "mean_absolute_difference": 0.5, "higher": 2, "same": 4,
+                                     "lower": 0}}],
+        "clpl": {"events": 14, "registrations": 310, "participants": 245, "attendance_marked": 280,
+                 "attended": 251, "attendance_rate": 89.6, "evaluations": 198,
+                 "mean_change": {"knowledge": 1.2, "understanding": 1.1, "confidence": 0.9}},
+        "trios": {"groups": 9, "quads": 2, "establishments_in_trio": 29, "establishments": n,
+                  "percent_in_trio": round(100 * 29 / n, 1)},
+    }
+
+
+_NORTH_LANARKSHIRE = {"authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44",
+                      "authority_code": "S12000050", "authority_name": "North Lanarkshire"}
+
+
 class AuthoritySummary(AuthorityFigures):
-    model_config = ConfigDict(json_schema_extra={"description": "An authority's aggregates."})
+    model_config = ConfigDict(json_schema_extra={
+        "description": "An authority's aggregates.",
+        "examples": [{"scope": "authority", "session": "2025-26", **_NORTH_LANARKSHIRE,
+                      "region_id": "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b",
+                      **_figures_example(124)}],
+    })
     scope: Literal["authority"] = "authority"
     session: str
     region_id: uuid.UUID | None
 
 
 class RegionSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "scope": "region", "session": "2025-26", "region_id": "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b",
+        "region_code": "west-partnership", "region_name": "West Partnership",
+        "totals": _figures_example(124),
+        "authorities": [{**_NORTH_LANARKSHIRE, **_figures_example(124)}],
+    }]})
     scope: Literal["region"] = "region"
     session: str
     region_id: uuid.UUID
@@ -213,6 +262,10 @@ class CriticalIndicatorCreate(WriteModel):
 class CriticalIndicatorUpdate(WriteModel):
     """Change the definition; the owner stays."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "description": "Self-evaluations of QI 1.3 graded good (4) or better",
+        "target_session": "2026-27",
+    }]})
     name: IndicatorName = Field(default=None)
     description: LongText = Field(default=None)
     unit: Unit = Field(default=None)
@@ -224,6 +277,15 @@ class CriticalIndicatorUpdate(WriteModel):
 
 
 class CriticalIndicatorRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "8e7d6c5b-4a39-4281-9f0e-1d2c3b4a5968",
+        "region_id": "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b", "authority_id": None, "position": 1,
+        "name": "Share of QI 1.3 evaluations good or better",
+        "description": "Self-evaluations of leadership of change graded 4 or above", "unit": "%",
+        "direction": "higher", "source": "qi_good_or_better:1.3", "computed": True,
+        "baseline_session": "2024-25", "target_session": "2026-27", "version": 1,
+        "created_at": "2025-08-20T10:00:00Z", "updated_at": "2025-08-20T10:00:00Z",
+    }]})
     id: uuid.UUID
     version: int
     region_id: uuid.UUID | None
@@ -251,6 +313,11 @@ class CriticalIndicatorValuePut(WriteModel):
 
 
 class CriticalIndicatorValueRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "indicator_id": "8e7d6c5b-4a39-4281-9f0e-1d2c3b4a5968", "session": "2025-26", "baseline": 58.0,
+        "value": 63.5, "value_source": "computed", "target": 70.0, "note": "", "version": 3,
+        "updated_at": "2025-10-07T16:02:11Z",
+    }]})
     indicator_id: uuid.UUID
     session: str
     baseline: float | None

@@ -9,6 +9,15 @@ from app.core.schemas import ReadModel
 
 
 class AuditEventRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 4812, "occurred_at": "2025-10-07T16:02:11Z",
+        "request_id": "c0ffee00-1234-4abc-8def-0123456789ab", "actor_type": "user",
+        "actor_id": "2b0c4c8e-7f55-4b4e-9f0e-7d6c5b4a3f21",
+        "actor_label": "officer@northlan.example.scot", "action": "update",
+        "resource_type": "establishment", "resource_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21",
+        "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "before": {"roll": 412},
+        "after": {"roll": 430},
+    }]})
     id: int
     occurred_at: datetime
     request_id: str | None

@@ -244,6 +244,14 @@ class RatingsRead(ReadModel):
 
 
 class ClplEvaluationRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "5b4a3928-1706-4f5e-8d4c-3b2a19087f6e", "event_id": "0e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a2b",
+        "registration_id": "6c5b4a39-2817-4065-9f4e-3d2c1b0a9f8e",
+        "before": {"knowledge": 2, "understanding": 2, "confidence": 3},
+        "after": {"knowledge": 4, "understanding": 4, "confidence": 4},
+        "comment": "Practical ideas for moderation I can use next week.",
+        "created_at": "2025-11-20T16:45:00Z",
+    }]})
     id: uuid.UUID
     event_id: uuid.UUID
     registration_id: uuid.UUID

@@ -252,6 +252,14 @@ class PeerReviewCreate(WriteModel):
 
 
 class PeerReviewRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "7d6c5b4a-3928-4170-8f6e-5d4c3b2a1908", "trio_id": "3f2e1d0c-9b8a-4766-8554-4433221100ff",
+        "visited_establishment_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21", "date": "2026-02-04",
+        "indicator_code": "2.3", "strengths": "Learners talk confidently about their next steps.",
+        "next_steps": "Extend use of success criteria to P1-P3.",
+        "recorded_by": "4d3c2b1a-0f9e-4d8c-b7a6-958473625140", "recorded_by_label": "Jo Smith",
+        "version": 1, "created_at": "2026-02-04T15:00:00Z", "updated_at": "2026-02-04T15:00:00Z",
+    }]})
     id: uuid.UUID
     trio_id: uuid.UUID
     visited_establishment_id: uuid.UUID

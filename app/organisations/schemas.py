@@ -90,6 +90,12 @@ class AuthorityUpdate(WriteModel):
 
 
 class AuthorityRead(Timestamps):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "code": "S12000050", "name": "North Lanarkshire",
+        "region_id": "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b", "min_visits_per_session": 4,
+        "framework_code": "HGIOS4", "version": 2, "created_at": "2025-08-01T09:00:00Z",
+        "updated_at": "2025-10-07T16:02:11Z",
+    }]})
     code: str
     name: str
     region_id: uuid.UUID | None
@@ -114,6 +120,12 @@ class ClusterUpdate(WriteModel):
 
 
 class ClusterRead(Timestamps):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2910",
+        "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "name": "Airdrie Academy cluster",
+        "area": "Airdrie and Chapelhall", "version": 1, "created_at": "2025-08-01T09:00:00Z",
+        "updated_at": "2025-08-01T09:00:00Z",
+    }]})
     authority_id: uuid.UUID
     name: str
     area: str | None
@@ -174,7 +186,7 @@ class EstablishmentUpdate(WriteModel):
 
 class EstablishmentRead(Timestamps):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        **_ESTABLISHMENT_EXAMPLE, "id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21",
+        **_ESTABLISHMENT_EXAMPLE, "simd_q1_percent": 23.5, "id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21",
         "code_scheme": "seed", "headteacher_ids": [], "version": 1,
         "created_at": "2026-08-01T09:00:00Z", "updated_at": "2026-08-01T09:00:00Z",
     }]})

@@ -110,6 +110,13 @@ class ProgressCreate(WriteModel):
 
 
 class ProgressRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",
+        "priority_id": "2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", "rag": "amber",
+        "commentary": "Numeracy tracking in place for P4-P7; P1-P3 from January.",
+        "recorded_at": "2025-12-10T15:30:00Z", "recorded_by": "4d3c2b1a-0f9e-4d8c-b7a6-958473625140",
+        "recorded_by_label": "Jo Smith",
+    }]})
     id: uuid.UUID
     priority_id: uuid.UUID
     rag: Rag
@@ -144,6 +151,12 @@ class Transition(WriteModel):
 
 
 class TransitionRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "from_status": "submitted", "to_status": "returned",
+        "actor_id": "2b0c4c8e-7f55-4b4e-9f0e-7d6c5b4a3f21", "actor_label": "Morag Officer",
+        "feedback": "Please add measures for the numeracy outcome.",
+        "occurred_at": "2025-10-07T16:02:11Z",
+    }]})
     from_status: Status
     to_status: Status
     actor_id: uuid.UUID | None
@@ -258,6 +271,11 @@ class CalendarPut(WriteModel):
 
 
 class CalendarRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "session": "2025-26",
+        "plan_due": "2025-09-30", "report_due": "2026-06-26", "version": 1,
+        "updated_at": "2025-08-18T09:00:00Z",
+    }]})
     authority_id: uuid.UUID
     session: str
     plan_due: date | None
