@@ -3,11 +3,13 @@
 import json
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import select
 from sqlmodel import Session, col
 
@@ -181,6 +183,62 @@ def create_client(
     print(f"client_id={client.client_id}")
     print(f"client_secret={client.client_secret}")
     print("Store the secret now: it is not shown again.", file=sys.stderr)
+
+
+
+@cli.command("import")
+def import_file(
+    kind: Annotated[str, typer.Argument(help="establishments, users, clpl-registrations, "
+                                             "critical-indicator-values")],
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report; write nothing")] = False,
+    partial: Annotated[bool, typer.Option("--partial", help="Apply the good rows")] = False,
+) -> None:
+    """Import a CSV (.csv) or JSON lines (.jsonl, .ndjson) file on this server, as the system:
+    the same rules, report and all-or-nothing as POST /imports/{kind}, without a network."""
+    from app.integration.import_kinds import KINDS
+    from app.integration.import_service import ImportRejectedError, run_import
+
+    if kind not in KINDS:
+        console.print(f"[red]No import kind {kind!r}[/]: use one of {', '.join(sorted(KINDS))}.")
+        raise typer.Exit(2)
+    media_type = "application/x-ndjson" if path.suffix.lower() in (".jsonl", ".ndjson") else "text/csv"
+
+    def chunks() -> Iterator[bytes]:
+        with path.open("rb") as file:
+            while chunk := file.read(256 * 1024):
+                yield chunk
+
+    with _session() as session:
+        try:
+            report = run_import(session, SYSTEM, kind, chunks(), media_type, dry_run=dry_run,
+                                partial=partial)
+            session.commit()
+        except ImportRejectedError as exc:
+            report, refused = exc.report, str(exc)
+        else:
+            refused = ""
+    counts = ", ".join(f"{getattr(report, name)} {name}" for name in (
+        "rows", "created", "updated", "unchanged", "failed", "skipped"))
+    console.print(f"{kind}: {counts}" + (" (dry run)" if dry_run else ""), soft_wrap=True)
+    for issue in [*report.errors, *report.warnings][:50]:
+        column = f" [{issue.column}]" if issue.column else ""
+        console.print(escape(f"  line {issue.line}{column}: {issue.reason}"), soft_wrap=True)
+    if refused:
+        console.print(f"[red]Nothing was written:[/] {escape(refused)}", soft_wrap=True)
+        raise typer.Exit(1)
+
+@cli.command("purge-expired")
+def purge_expired_command() -> None:
+    """Delete expired refresh and revoked tokens, closed rate-limit windows and Idempotency-Key
+    records older than 24 h (safe to run at any time; run it hourly from cron)."""
+    from app.housekeeping import purge_expired
+
+    with _session() as session:
+        deleted = purge_expired(session, get_settings())
+        session.commit()
+    console.print(", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in deleted.items())
+                  + " deleted.", soft_wrap=True)
 
 
 if __name__ == "__main__":

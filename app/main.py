@@ -5,7 +5,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from sqlmodel import Session
 
@@ -13,13 +12,17 @@ from app import ops
 from app.assurance.router import router as assurance_router
 from app.assurance.vse_router import router as vse_router
 from app.core.config import Settings, get_settings
+from app.core.cors import ProblemCORSMiddleware
 from app.core.db import make_engine
 from app.core.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.core.http import BodyLimitMiddleware, Paginator
 from app.core.idempotency import IdempotencyMiddleware
 from app.core.observability import RequestContextMiddleware, configure_logging
+from app.core.openapi_contract import finish_contract
+from app.core.openapi_links import add_links
 from app.core.security import KeyRing
 from app.frameworks.router import router as frameworks_router
+from app.identity.request_limits import PrincipalLimits
 from app.identity.router import auth_router
 from app.identity.router import router as identity_router
 from app.insight.router import router as insight_router
@@ -67,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.keys = KeyRing.from_settings(settings)
     app.state.paginator = Paginator(settings.secret_key)
+    app.state.principal_limits = PrincipalLimits(settings)
 
     install_error_handlers(app)
     app.include_router(ops.router)
@@ -83,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        limits=[(f"{API_PREFIX}/imports/", settings.max_import_body_bytes)])
     if settings.cors_origins:  # outside the size limit, so browsers can read a 413
         app.add_middleware(
-            CORSMiddleware,
+            ProblemCORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_credentials=settings.cors_allow_credentials,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
@@ -108,7 +112,8 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
                 content = answer.get("content", {})
                 if code.isdigit() and int(code) >= 400 and "application/json" in content:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
-    app.openapi_schema = document
+    add_links(document)  # stateful tests and clients follow create -> get/update/delete
+    app.openapi_schema = finish_contract(document)
     return document
 
 

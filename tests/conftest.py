@@ -6,7 +6,7 @@ reference data only (regions, authorities, frameworks), whatever the previous te
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,8 +15,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
+from typer.testing import CliRunner
 
-from app.core.config import Settings
+from app.cli import cli
+from app.core.config import Settings, get_settings
 from app.core.security import generate_private_pem
 from app.main import create_app
 from tests.factories import Factory
@@ -60,6 +62,7 @@ def settings(database_url: str) -> Settings:
         jwt_private_keys=json.dumps({"test-1": TEST_KEY}),
         jwt_active_kid="test-1",
         auth_rate_limit_per_ip=100_000, auth_rate_limit_per_account=100_000,
+        rate_limit_per_principal="",  # tests/identity/test_principal_limits.py turns it on
         log_json=True, log_level="WARNING",
     )
 
@@ -154,3 +157,24 @@ def api(app: FastAPI, db: Session) -> Iterator[TestClient]:
 @pytest.fixture
 def make(db: Session, app: FastAPI) -> Factory:
     return Factory(db, app)
+
+
+@pytest.fixture
+def run(settings: Settings, db, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., object]]:
+    """Run the CLI against the test database, with settings read afresh from the environment."""
+    db.commit()  # on SQLite an open read in the test session would block the CLI's writes
+    for name in ("SIH_ENVIRONMENT", "SIH_DATABASE_URL", "SIH_JWT_PRIVATE_KEYS", "SIH_JWT_ACTIVE_KID",
+                 "SIH_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    runner = CliRunner()
+
+    def invoke(*args: str, env: dict[str, str] | None = None):
+        get_settings.cache_clear()
+        try:
+            return runner.invoke(cli, list(args), env=env)
+        finally:
+            get_settings.cache_clear()
+
+    yield invoke
+    get_settings.cache_clear()

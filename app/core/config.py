@@ -3,7 +3,8 @@
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from limits import parse
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused in production below
@@ -43,12 +44,23 @@ class Settings(BaseSettings):
     auth_rate_limit_per_ip: int = 30
     auth_rate_limit_per_account: int = 10
     auth_rate_limit_window_seconds: int = 60
+    # Every authenticated request, per caller (identity/request_limits.py): "N/second|minute|hour",
+    # or empty for none. Counted per process unless the storage is shared (redis://...).
+    rate_limit_per_principal: str = "1200/minute"
+    rate_limit_storage_uri: str = "memory://"
 
     cors_origins: list[str] = []
     cors_allow_credentials: bool = False
 
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("rate_limit_per_principal")
+    @classmethod
+    def _a_rate_rule(cls, rule: str) -> str:
+        if rule.strip() and parse(rule).amount < 1:  # one rule, "1200/minute"; parse raises on others
+            raise ValueError("a rate of 0 would refuse every request: leave it empty for no limit")
+        return rule.strip()
 
     @model_validator(mode="after")
     def _production_refuses_defaults(self) -> "Settings":

@@ -8,8 +8,10 @@ lead to the work being done twice; a crash before it leaves an expired claim to 
 
 import hashlib
 import json
+import logging
+import tempfile
 from datetime import datetime, timedelta
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import JSON, LargeBinary, String, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,6 +32,8 @@ STATE_KEY = "idempotency_scope_key"
 # Answers a retry must not be stuck with: the client is told to try again.
 NOT_STORED = {401, 408, 409, 412, 423, 425, 429}
 MAX_STORED_BODY = 1024 * 1024
+SPOOL_IN_MEMORY = 1024 * 1024  # request bodies beyond this wait on disk
+REPLAY_CHUNK = 64 * 1024
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -117,26 +121,32 @@ class IdempotencyMiddleware:
         if subject is None:  # the app will answer 401; nothing to remember
             await self.app(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        scope_key = hashlib.sha256(f"{subject}\n{key}".encode()).hexdigest()
-        fingerprint = hashlib.sha256(json.dumps(
-            [scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
-             Headers(scope=scope).get("content-type", ""), body.hex()]).encode()).hexdigest()
-        engine: Engine = scope["app"].state.engine
-        outcome, row = await run_in_threadpool(_claim, engine, scope_key, fingerprint)
-        if outcome != "new":
-            await self._answer_repeat(request, outcome, row)(scope, receive, send)
-            return
-        scope.setdefault("state", {})[STATE_KEY] = scope_key
-        await self._run(scope, body, send, engine, scope_key)
+        # The body is read whole before the claim (its fingerprint decides replay or 422), but
+        # kept in memory only up to SPOOL_IN_MEMORY: an import of many megabytes goes to disk.
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as body:
+            digest = hashlib.sha256()
+            more = True
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break
+                chunk = message.get("body", b"")
+                digest.update(chunk)
+                body.write(chunk)
+                more = message.get("more_body", False)
+            body.seek(0)
+            scope_key = hashlib.sha256(f"{subject}\n{key}".encode()).hexdigest()
+            fingerprint = hashlib.sha256(json.dumps(
+                [scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
+                 Headers(scope=scope).get("content-type", ""), digest.hexdigest()]).encode()
+            ).hexdigest()
+            engine: Engine = scope["app"].state.engine
+            outcome, row = await run_in_threadpool(_claim, engine, scope_key, fingerprint)
+            if outcome != "new":
+                await self._answer_repeat(request, outcome, row)(scope, receive, send)
+                return
+            scope.setdefault("state", {})[STATE_KEY] = scope_key
+            await self._run(scope, body, send, engine, scope_key)
 
     @staticmethod
     def _subject(scope: Scope) -> str | None:
@@ -150,20 +160,21 @@ class IdempotencyMiddleware:
         except InvalidToken:
             return None
 
-    async def _run(self, scope: Scope, body: bytes, send: Send, engine: Engine,
+    async def _run(self, scope: Scope, body: IO[bytes], send: Send, engine: Engine,
                    scope_key: str) -> None:
-        sent = False
+        ended = False
 
         async def replay_body() -> Message:
-            nonlocal sent
-            if sent:
+            nonlocal ended
+            if ended:
                 return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            chunk = body.read(REPLAY_CHUNK)
+            ended = len(chunk) < REPLAY_CHUNK
+            return {"type": "http.request", "body": chunk, "more_body": not ended}
 
         status = 500
         headers: list[list[str]] = []
-        captured: list[bytes] = []
+        held: list[Message] = []
 
         async def capture(message: Message) -> None:
             nonlocal status, headers
@@ -172,16 +183,23 @@ class IdempotencyMiddleware:
                 headers = [[k.decode("latin-1"), v.decode("latin-1")]
                            for k, v in message.get("headers", [])
                            if k.decode("latin-1").lower() in REPLAYED_HEADERS]
-            elif message["type"] == "http.response.body":
-                captured.append(message.get("body", b""))
-            await send(message)
+            held.append(message)
 
         try:
             await self.app(scope, replay_body, capture)
         except BaseException:
             await run_in_threadpool(_release, engine, scope_key)
             raise
-        await run_in_threadpool(_finish, engine, scope_key, status, headers, b"".join(captured))
+        # The answer is stored before the client sees it: a retry sent the moment it arrives
+        # (by the client, or a proxy, to any replica) is replayed, not told it was lost.
+        answer = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+        try:
+            await run_in_threadpool(_finish, engine, scope_key, status, headers, answer)
+        except Exception:  # the work is committed: the client still gets its answer
+            logging.getLogger("app.idempotency").warning("could not store the answer",
+                                                         exc_info=True)
+        for message in held:
+            await send(message)
 
     @staticmethod
     def _answer_repeat(request: Request, outcome: str, row: Any) -> Any:

@@ -384,15 +384,22 @@ def clpl_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) 
     authority index."""
     people = _people(db, reach, session_name)
     found: Rows = {None: {k: v for k, v in people.items() if not k.startswith("in_")}}
+    # Evaluations added up per event first, so that the events' rows are not multiplied by
+    # their evaluations (which would need COUNT(DISTINCT event) over a sort).
     rated = EVENT_EVALUATION.c
-    changes = {d: rated[f"{d}_after"] - rated[f"{d}_before"] for d in DIMENSIONS}
-    columns = [func.count(func.distinct(EVENT.c.id)).label("events"),
-               func.count(rated.id).label("evaluations"),
-               *(func.sum(change).label(f"sum_change_{d}") for d, change in changes.items()),
-               *(func.avg(change).label(f"change_{d}") for d, change in changes.items())]
+    per_event = (select(rated.event_id, func.count().label("n"),
+                        *(func.sum(rated[f"{d}_after"] - rated[f"{d}_before"]).label(d)
+                          for d in DIMENSIONS))
+                 .where(rated.event_id.in_(select(EVENT.c.id).where(*_events(reach, session_name))))
+                 .group_by(rated.event_id).subquery())
+    evaluations = func.coalesce(func.sum(per_event.c.n), 0)
+    columns = [func.count().label("events"), evaluations.label("evaluations"),
+               *(func.sum(per_event.c[d]).label(f"sum_change_{d}") for d in DIMENSIONS),
+               *((1.0 * func.sum(per_event.c[d]) / func.nullif(evaluations, 0)).label(f"change_{d}")
+                 for d in DIMENSIONS)]
     totals: dict[str, Total] = {f"change_{d}": _mean(f"sum_change_{d}", "evaluations")
                                 for d in DIMENSIONS}
-    rated_events = EVENT.outerjoin(EVENT_EVALUATION, rated.event_id == EVENT.c.id)
+    rated_events = EVENT.outerjoin(per_event, per_event.c.event_id == EVENT.c.id)
     for row in _rows(db, EVENT.c.authority_id, columns, rated_events,
                      _events(reach, session_name), breakdown, totals=totals):
         found.setdefault(None if row.is_total else row.authority_id, {}).update(row._mapping)

@@ -1,39 +1,15 @@
 """The admin command line: create-user, create-client, seed-demo, and production settings."""
 
 import json
-from collections.abc import Callable, Iterator
 
 import pytest
 from pydantic import ValidationError
-from typer.testing import CliRunner
 
-from app.cli import cli
-from app.core.config import Settings, get_settings
+from app.core.config import Settings
 from app.core.security import generate_private_pem
 from tests.identity.conftest import bearer, login, token_request
 
 PASSWORD = "a-long-cli-passphrase-2025"
-
-
-@pytest.fixture
-def run(settings: Settings, db, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., object]]:
-    """Run the CLI against the test database, with settings read afresh from the environment."""
-    db.commit()  # on SQLite an open read in the test session would block the CLI's writes
-    for name in ("SIH_ENVIRONMENT", "SIH_DATABASE_URL", "SIH_JWT_PRIVATE_KEYS", "SIH_JWT_ACTIVE_KID",
-                 "SIH_SECRET_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    runner = CliRunner()
-
-    def invoke(*args: str, env: dict[str, str] | None = None):
-        get_settings.cache_clear()
-        try:
-            return runner.invoke(cli, list(args), env=env)
-        finally:
-            get_settings.cache_clear()
-
-    yield invoke
-    get_settings.cache_clear()
 
 
 def test_create_headteacher_by_seed_code(api, make, run):
