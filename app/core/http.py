@@ -14,7 +14,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from anyio import from_thread
 from fastapi import Depends, Header, Query, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, and_, bindparam, or_
 from sqlmodel import Session
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -108,11 +108,38 @@ class Paginator:
             stmt = stmt.where(_after(order, values))
         stmt = stmt.order_by(*order).limit(limit + 1)
         # Whole rows skip the ORM's result handling, which loads entities they do not need.
-        rows = list(session.connection().execute(stmt) if whole_rows else session.scalars(stmt))
+        rows = list(session.connection().execute(stmt).all() if whole_rows else session.scalars(stmt))
         if len(rows) <= limit:
             return rows, None
         last = rows[limit - 1]
         return rows[:limit], self.encode(scope, [getattr(last, c.key) for c in order])
+
+    def prepared_page(self, session: Session, stmt: Select[Any], order: Sequence[Any], *,
+                      scope: str, limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+        """`page` for a statement built once per shape by `keyset_page` (the cursor and the
+        size are bound parameters), so that it is neither rebuilt nor re-keyed per request.
+        Its rows are whole rows."""
+        params: dict[str, Any] = {PAGE_SIZE: limit + 1}
+        if cursor:
+            params.update({f"{AFTER}{i}": value for i, value in
+                           enumerate(self.decode(scope, cursor, order))})
+        rows = session.connection().execute(stmt, params).all()
+        if len(rows) <= limit:
+            return list(rows), None
+        last = rows[limit - 1]
+        return list(rows[:limit]), self.encode(scope, [getattr(last, c.key) for c in order])
+
+
+PAGE_SIZE, AFTER = "page_size", "after_"
+
+
+def keyset_page(stmt: Select[Any], order: Sequence[Any], *, after: bool) -> Select[Any]:
+    """The statement for Paginator.prepared_page: ordered, limited, and when `after`, past a
+    cursor's values, all as bound parameters."""
+    if after:
+        stmt = stmt.where(_after(order, [bindparam(f"{AFTER}{i}", type_=c.type)
+                                         for i, c in enumerate(order)]))
+    return stmt.order_by(*order).limit(bindparam(PAGE_SIZE))
 
 
 def _after(order: Sequence[Any], values: Sequence[Any]) -> Any:

@@ -1,0 +1,94 @@
+"""Microseconds per request of the hot reads, in process: the app called directly as an ASGI
+application (no server, no sockets), beside a bare FastAPI endpoint.
+
+    .venv/bin/python scripts/bench_inprocess.py [--calls 3000]
+
+For finding where the time goes (run it, change one layer, run it again) where
+scripts/bench_speed.py, through uvicorn and wrk, gives the figures that count. Each figure is
+the best of seven batches, so that a busy machine disturbs it less; the access log is off."""
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scripts.bench_speed import OFFICER, bare_app, establishment_id
+from scripts.servers import bench_env, prepare_database, token_for
+
+BATCHES = 7
+
+
+def scope_for(path: str, query: bytes = b"", token: str | None = None) -> dict[str, Any]:
+    headers = [(b"host", b"127.0.0.1"), (b"accept", b"*/*")]
+    if token:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query,
+            "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
+            "server": ("127.0.0.1", 8000)}
+
+
+async def call(app: Any, scope: dict[str, Any]) -> int:
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(dict(scope, state={}), receive, send)
+    return status
+
+
+async def microseconds(app: Any, scope: dict[str, Any], calls: int) -> float:
+    if (status := await call(app, scope)) != 200:
+        raise RuntimeError(f"{scope['path']} answered {status}")
+    best = float("inf")
+    for _ in range(BATCHES):
+        started = time.perf_counter()
+        for _ in range(calls // BATCHES):
+            await call(app, scope)
+        best = min(best, (time.perf_counter() - started) / (calls // BATCHES))
+    return best * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=3000)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="sih-inprocess-"))
+    env = bench_env(f"sqlite:///{workdir / 'sih.db'}", workdir)
+    prepare_database(env)
+    token = token_for(env, OFFICER)
+    school = establishment_id(env)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("SIH_")})
+    from app.main import create_app
+
+    app = create_app()
+    logging.getLogger("app.access").setLevel(logging.WARNING)
+    targets = {
+        "bare": (bare_app, scope_for("/bare"), args.calls),
+        "getEstablishment": (app, scope_for(f"/api/v1/establishments/{school}", token=token),
+                             args.calls),
+        "listEstablishments?limit=100": (
+            app, scope_for("/api/v1/establishments", b"limit=100", token), args.calls // 4),
+    }
+    for name, (target, scope, calls) in targets.items():
+        print(f"{name:30} {asyncio.run(microseconds(target, scope, calls)):8.1f} us")
+    app.state.engine.dispose()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
