@@ -30,6 +30,7 @@ from app.integration.import_router import router as import_router
 from app.integration.router import router as integration_router
 from app.learning.clpl_router import router as clpl_router
 from app.learning.trio_router import router as trio_router
+from app.organisations.fast_reads import EstablishmentReads
 from app.organisations.router import router as organisations_router
 from app.planning.router import router as planning_router
 
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(clpl_router, prefix=API_PREFIX)
     app.include_router(insight_router, prefix=API_PREFIX)
 
+    if settings.fast_reads:  # innermost: everything around a request applies to it too
+        app.add_middleware(EstablishmentReads, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware)  # inside the body cap: it reads whole bodies
     app.add_middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body_bytes,
                        limits=[(f"{API_PREFIX}/imports/", settings.max_import_body_bytes)])

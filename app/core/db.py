@@ -73,6 +73,12 @@ T = TypeVar("T")
 _readers: "weakref.WeakKeyDictionary[Engine, Engine]" = weakref.WeakKeyDictionary()
 
 
+def reader(engine: Engine) -> Engine:
+    """The engine's read-only variant: on SQLite its transactions BEGIN without the write lock."""
+    return _readers.get(engine) or _readers.setdefault(
+        engine, engine.execution_options(**{READ_ONLY: True}))
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One session and one transaction per request, committed here and only here.
 
@@ -83,8 +89,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     engine: Engine = request.app.state.engine
     inline = request.method in ("GET", "HEAD") and engine.dialect.name == "sqlite"
     if inline:
-        engine = _readers.get(engine) or _readers.setdefault(
-            engine, engine.execution_options(**{READ_ONLY: True}))
+        engine = reader(engine)
     session = Session(engine, expire_on_commit=False)
     session.info[INLINE] = inline
     try:
