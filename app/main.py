@@ -26,6 +26,7 @@ from app.identity.request_limits import PrincipalLimits
 from app.identity.router import auth_router
 from app.identity.router import router as identity_router
 from app.insight.router import router as insight_router
+from app.integration.import_jobs import forget_dead_spools
 from app.integration.import_router import router as import_router
 from app.integration.router import router as integration_router
 from app.learning.clpl_router import router as clpl_router
@@ -51,6 +52,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with Session(app.state.engine) as session:
             if demo_users_present(session):
                 raise RuntimeError("Refusing to start in production: demo users exist.")
+    forget_dead_spools(app.state.settings.import_spool_dir)  # left by a process that died
     yield
     app.state.engine.dispose()
 

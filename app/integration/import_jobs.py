@@ -12,10 +12,12 @@ import logging
 import os
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Generator, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -48,6 +50,22 @@ def spool(chunks: Iterable[bytes], directory: str) -> tuple[str, int]:
         os.unlink(path)
         raise
     return path, size
+
+
+def forget_dead_spools(directory: str) -> int:
+    """Delete job files left by a process that died mid-job (a job unfinished after
+    STALE_AFTER is failed, so its file is dead well after that); run at start-up."""
+    folder = Path(directory or tempfile.gettempdir())
+    dead_before = time.time() - 2 * STALE_AFTER.total_seconds()
+    deleted = 0
+    for path in folder.glob("sih-import-*.part"):
+        with suppress(OSError):  # another replica sharing the folder got there first
+            if path.stat().st_mtime < dead_before:
+                path.unlink()
+                deleted += 1
+    if deleted:
+        log.info("deleted dead import job files", extra={"count": deleted, "folder": str(folder)})
+    return deleted
 
 
 def create_job(session: Session, principal: Principal, kind: str, chunks: Iterable[bytes],

@@ -199,3 +199,27 @@ def test_a_job_is_its_senders_own(api, make: Factory):
     assert_problem(api.get(location, headers=make.headers(other)), 404)
     assert api.get(location, headers=make.headers(make.admin())).status_code == 200
     assert_problem(api.get("/api/v1/imports/jobs/not-a-uuid", headers=make.headers(officer)), 422)
+
+
+def test_job_files_left_by_a_dead_process_are_deleted_at_start(settings, tmp_path):
+    """A process killed mid-job leaves its spooled file; the next start deletes those older
+    than twice the time after which such a job is failed, and nothing else."""
+    import os
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from app.integration.import_jobs import STALE_AFTER
+    from app.main import create_app
+
+    dead, live = tmp_path / "sih-import-dead.part", tmp_path / "sih-import-live.part"
+    other = tmp_path / "sih-import-notes.txt"
+    for path in (dead, live, other):
+        path.write_bytes(b"code,name\n")
+    long_ago = time.time() - 2 * STALE_AFTER.total_seconds() - 60
+    for path in (dead, other):
+        os.utime(path, (long_ago, long_ago))
+    started = create_app(settings.model_copy(update={"import_spool_dir": str(tmp_path)}))
+    with TestClient(started):
+        pass
+    assert (dead.exists(), live.exists(), other.exists()) == (False, True, True)
