@@ -26,6 +26,7 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
+    conditional_get,
     problems,
     with_etag,
     with_version_etag,
@@ -43,7 +44,8 @@ WRITE = problems(403, 404, 409, 412, 413, 415, 428)
 
 @router.get("/establishments/{establishment_id}/support-status", operation_id="getSupportStatus",
             summary="The school's current RAG and support level", response_model=SupportStatusRead,
-            responses=problems(404))
+            responses=problems(404),
+            openapi_extra=conditional_get())
 def get_support_status(establishment_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                        request: Request, response: Response) -> Any:
     current = support.get_current(session, principal, establishment_id)
@@ -121,7 +123,8 @@ def sync_visits(body: SyncRequest, session: SessionDep, principal: PrincipalDep)
 
 
 @router.get("/visits/{visit_id:uuid}", operation_id="getVisit", summary="Get a visit",
-            response_model=VisitRead, responses=problems(403, 404))
+            response_model=VisitRead, responses=problems(403, 404),
+            openapi_extra=conditional_get())
 def get_visit(visit_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
               request: Request, response: Response) -> Any:
     visit = visits.read(visits.load(session, principal, visit_id))

@@ -15,6 +15,7 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
+    conditional_get,
     problems,
     with_etag,
     with_version_etag,
@@ -62,7 +63,8 @@ def create_vse_cycle(body: VseCreate, session: SessionDep, principal: PrincipalD
 
 
 @router.get("/vse-cycles/{vse_id}", operation_id="getVseCycle", summary="Get a VSE cycle",
-            response_model=VseRead, responses=problems(404))
+            response_model=VseRead, responses=problems(404),
+            openapi_extra=conditional_get())
 def get_vse_cycle(vse_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                   request: Request, response: Response) -> Any:
     cycle = vse.read(session, principal, vse.load(session, principal, vse_id))

@@ -222,6 +222,26 @@ def with_etag(request: Request, response: Response, body: Any, version: int) -> 
     return body
 
 
+def conditional_get() -> dict[str, Any]:
+    """`openapi_extra` for a GET answered by with_etag or conditional_response: the ETag it
+    sends and the If-None-Match / 304 it honours, declared for clients (fresh per route: the
+    document builder merges it into the operation, and later steps add to what it holds)."""
+    etag = {"description": "The version of this representation (strong): send it back in "
+                           "If-None-Match to poll, or in If-Match to write",
+            "schema": {"type": "string"}, "example": '"3"'}
+    return {
+        "parameters": [{
+            "name": "If-None-Match", "in": "header", "required": False,
+            "schema": {"type": "string"}, "example": '"3"',
+            "description": "ETags the client holds: 304 without a body if one is current"}],
+        "responses": {
+            "200": {"headers": {"ETag": etag}},
+            "304": {"description": "Not modified: the representation the client holds is "
+                                   "current", "headers": {"ETag": dict(etag)}},
+        },
+    }
+
+
 CSV_MEDIA_TYPE = "text/csv"
 
 

@@ -16,6 +16,7 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
+    conditional_get,
     problems,
     with_etag,
     with_version_etag,
@@ -133,7 +134,8 @@ def create_user(body: UserCreate, session: SessionDep, principal: PrincipalDep,
 
 
 @router.get("/users/{user_id}", operation_id="getUser", summary="Get a user",
-            response_model=UserRead, responses=problems(404, 422))
+            response_model=UserRead, responses=problems(404, 422),
+            openapi_extra=conditional_get())
 def get_user(user_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
              request: Request, response: Response) -> Any:
     user = service.get_user(session, principal, user_id)

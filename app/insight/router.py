@@ -13,6 +13,7 @@ from app.core.http import (
     Limit,
     Page,
     PaginatorDep,
+    conditional_get,
     conditional_response,
     prefers_csv,
     problems,
@@ -69,7 +70,8 @@ def _respond(request: Request, summary: AuthoritySummary | RegionSummary) -> Res
             "and validated, and the accuracy of self-evaluation; CLPL events, participants, "
             "attendance and mean change; trio participation. Admins; the authority's officers; "
             "its region's leads; clients bound to it or its region." + _ACCESS_NOTE + _CSV_NOTE,
-            response_model=AuthoritySummary, responses=SUMMARY_RESPONSES)
+            response_model=AuthoritySummary, responses=SUMMARY_RESPONSES,
+            openapi_extra=conditional_get())
 def get_authority_summary(authority_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                           request: Request, school_session: SessionQuery = None) -> Response:
     return _respond(request, service.authority_summary(session, principal, authority_id,
@@ -81,7 +83,8 @@ def get_authority_summary(authority_id: uuid.UUID, session: SessionDep, principa
             description="The authority summary's figures for the whole region (`totals`, which "
             "also count the region's own CLPL events) and for each member authority. Admins; "
             "the region's leads; clients bound to the region." + _ACCESS_NOTE + _CSV_NOTE,
-            response_model=RegionSummary, responses=SUMMARY_RESPONSES)
+            response_model=RegionSummary, responses=SUMMARY_RESPONSES,
+            openapi_extra=conditional_get())
 def get_region_summary(region_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                        request: Request, school_session: SessionQuery = None) -> Response:
     return _respond(request, service.region_summary(session, principal, region_id, school_session))
@@ -121,7 +124,8 @@ def create_critical_indicator(body: CriticalIndicatorCreate, session: SessionDep
 
 @router.get("/critical-indicators/{indicator_id}", operation_id="getCriticalIndicator",
             summary="Get a critical indicator", response_model=CriticalIndicatorRead,
-            responses=problems(403, 404))
+            responses=problems(403, 404),
+            openapi_extra=conditional_get())
 def get_critical_indicator(indicator_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                            request: Request, response: Response) -> Any:
     indicator = indicators.read(indicators.load(session, principal, indicator_id))
@@ -154,7 +158,8 @@ def list_critical_indicator_values(indicator_id: uuid.UUID, session: SessionDep,
 
 @router.get("/critical-indicators/{indicator_id}/values/{school_session}",
             operation_id="getCriticalIndicatorValue", summary="One session's figures",
-            response_model=CriticalIndicatorValueRead, responses=problems(403, 404))
+            response_model=CriticalIndicatorValueRead, responses=problems(403, 404),
+            openapi_extra=conditional_get())
 def get_critical_indicator_value(indicator_id: uuid.UUID, school_session: SchoolSession,
                                  session: SessionDep, principal: PrincipalDep, request: Request,
                                  response: Response) -> Any:

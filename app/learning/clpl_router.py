@@ -13,6 +13,7 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
+    conditional_get,
     problems,
     with_etag,
     with_version_etag,
@@ -79,7 +80,8 @@ def create_event(body: ClplEventCreate, session: SessionDep, principal: Principa
 
 
 @router.get(EVENT, operation_id="getClplEvent", summary="Get a CLPL event",
-            response_model=ClplEventRead, responses=READ)
+            response_model=ClplEventRead, responses=READ,
+            openapi_extra=conditional_get())
 def get_event(event_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
               request: Request, response: Response) -> Any:
     event = clpl.read(session, principal, clpl.load(session, principal, event_id))
@@ -142,7 +144,8 @@ def register(event_id: uuid.UUID, body: ClplRegistrationCreate, session: Session
 
 
 @router.get(REGISTRATION, operation_id="getClplRegistration", summary="Get a registration",
-            response_model=ClplRegistrationRead, responses=READ)
+            response_model=ClplRegistrationRead, responses=READ,
+            openapi_extra=conditional_get())
 def get_registration(event_id: uuid.UUID, registration_id: uuid.UUID, session: SessionDep,
                      principal: PrincipalDep, request: Request, response: Response) -> Any:
     registration = clpl_registrations.get_registration(session, principal, event_id,

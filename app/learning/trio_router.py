@@ -13,6 +13,7 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
+    conditional_get,
     problems,
     with_etag,
     with_version_etag,
@@ -91,7 +92,8 @@ def propose_trios(body: ProposalRequest, session: SessionDep,
 
 
 @router.get("/trios/{trio_id:uuid}", operation_id="getTrio", summary="Get a trio",
-            response_model=TrioRead, responses=problems(404))
+            response_model=TrioRead, responses=problems(404),
+            openapi_extra=conditional_get())
 def get_trio(trio_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, request: Request,
              response: Response) -> Any:
     trio = trios.read(session, trios.load(session, principal, trio_id))
@@ -151,7 +153,8 @@ def create_trio_meeting(trio_id: uuid.UUID, body: MeetingCreate, session: Sessio
 
 
 @router.get("/trios/{trio_id:uuid}/meetings/{meeting_id:uuid}", operation_id="getTrioMeeting",
-            summary="Get a trio meeting", response_model=MeetingRead, responses=problems(404))
+            summary="Get a trio meeting", response_model=MeetingRead, responses=problems(404),
+            openapi_extra=conditional_get())
 def get_trio_meeting(trio_id: uuid.UUID, meeting_id: uuid.UUID, session: SessionDep,
                      principal: PrincipalDep, request: Request, response: Response) -> Any:
     meeting = trio_meetings.get_meeting(session, principal, trio_id, meeting_id)

@@ -14,6 +14,7 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
+    conditional_get,
     problems,
     with_etag,
     with_version_etag,
@@ -122,7 +123,8 @@ def upsert_establishment_by_code(
 
 
 @router.get("/establishments/{establishment_id}", operation_id="getEstablishment",
-            summary="Get an establishment", response_model=EstablishmentRead, responses=READ)
+            summary="Get an establishment", response_model=EstablishmentRead, responses=READ,
+            openapi_extra=conditional_get())
 async def get_establishment(establishment_id: uuid.UUID, session: SessionDep,
                             principal: PrincipalDep, request: Request, response: Response) -> Any:
     establishment = await run_db(session, service.get_establishment, session, principal,
@@ -171,7 +173,8 @@ def create_region(body: RegionCreate, session: SessionDep, principal: PrincipalD
 
 
 @router.get("/regions/{region_id}", operation_id="getRegion", summary="Get a region",
-            response_model=RegionRead, responses=READ)
+            response_model=RegionRead, responses=READ,
+            openapi_extra=conditional_get())
 def get_region(region_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                request: Request, response: Response) -> Any:
     region = service.get_region(session, principal, region_id)
@@ -207,7 +210,8 @@ def create_authority(body: AuthorityCreate, session: SessionDep, principal: Prin
 
 
 @router.get("/authorities/{authority_id}", operation_id="getAuthority",
-            summary="Get a local authority", response_model=AuthorityRead, responses=READ)
+            summary="Get a local authority", response_model=AuthorityRead, responses=READ,
+            openapi_extra=conditional_get())
 def get_authority(authority_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                   request: Request, response: Response) -> Any:
     authority = service.get_authority(session, principal, authority_id)
@@ -251,7 +255,8 @@ def create_cluster(body: ClusterCreate, session: SessionDep, principal: Principa
 
 
 @router.get("/clusters/{cluster_id}", operation_id="getCluster", summary="Get a cluster",
-            response_model=ClusterRead, responses=READ)
+            response_model=ClusterRead, responses=READ,
+            openapi_extra=conditional_get())
 def get_cluster(cluster_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                 request: Request, response: Response) -> Any:
     cluster = service.get_cluster(session, principal, cluster_id)

@@ -14,6 +14,7 @@ from app.core.http import (
     OptionalIfMatchDep,
     Page,
     PaginatorDep,
+    conditional_get,
     problems,
     with_etag,
     with_version_etag,
@@ -85,7 +86,8 @@ def create_plan(body: PlanCreate, session: SessionDep, principal: PrincipalDep,
 
 
 @router.get("/improvement-plans/{plan_id}", operation_id="getImprovementPlan",
-            summary="Get an improvement plan", response_model=PlanRead, responses=READ)
+            summary="Get an improvement plan", response_model=PlanRead, responses=READ,
+            openapi_extra=conditional_get())
 def get_plan(plan_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, request: Request,
              response: Response) -> Any:
     plan = plans.read(session, principal, plans.load(session, principal, plan_id))
@@ -139,7 +141,8 @@ def create_priority(plan_id: uuid.UUID, body: PriorityCreate, session: SessionDe
 
 @router.get("/improvement-plans/{plan_id}/priorities/{priority_id}",
             operation_id="getPlanPriority", summary="Get a priority",
-            response_model=PriorityRead, responses=READ)
+            response_model=PriorityRead, responses=READ,
+            openapi_extra=conditional_get())
 def get_priority(plan_id: uuid.UUID, priority_id: uuid.UUID, session: SessionDep,
                  principal: PrincipalDep, request: Request, response: Response) -> Any:
     priority = plans.get_priority(session, principal, plan_id, priority_id)
@@ -206,7 +209,8 @@ def create_report(body: ReportCreate, session: SessionDep, principal: PrincipalD
 
 @router.get("/quality-reports/{report_id}", operation_id="getQualityReport",
             summary="Get a standards and quality report", response_model=ReportRead,
-            responses=READ)
+            responses=READ,
+            openapi_extra=conditional_get())
 def get_report(report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                request: Request, response: Response) -> Any:
     report = reports.read(session, principal, reports.load(session, principal, report_id))
@@ -267,7 +271,8 @@ for _action in TRANSITIONS:
 @router.get("/authorities/{authority_id}/calendar/{school_session}",
             operation_id="getPlanningCalendar",
             summary="When plans and reports are due in a session", response_model=CalendarRead,
-            responses=READ)
+            responses=READ,
+            openapi_extra=conditional_get())
 def get_calendar(authority_id: uuid.UUID, school_session: SchoolSession, session: SessionDep,
                  principal: PrincipalDep, request: Request, response: Response) -> Any:
     found = calendar.get_calendar(session, principal, authority_id, school_session)
