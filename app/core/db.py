@@ -31,6 +31,11 @@ def make_engine(settings: Settings) -> Engine:
     connect_args: dict[str, Any] = {
         "connect_timeout": max(1, int(settings.db_pool_timeout_seconds)),
         "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
+        # A link that silently drops packets (a partition, not a reset) would otherwise hold a
+        # pooled connection in TCP retransmission for ~15 minutes: probe idle connections, and
+        # give up on unacknowledged data after the statement timeout (plus a margin).
+        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+        "tcp_user_timeout": settings.db_statement_timeout_ms + 5000,
     }
     return create_engine(
         url,
