@@ -7,18 +7,15 @@ database (the rest of the suite covers PostgreSQL)."""
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from app.core.security import generate_private_pem
+from scripts.servers import uvicorn_server
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFICER_EMAIL = "officer@northlan.example.scot"
@@ -32,12 +29,6 @@ class LiveServer:
     password: str
     client_id: str
     client_secret: str
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
@@ -63,33 +54,6 @@ def live_server(workdir: Path) -> Iterator[LiveServer]:
                    "--authority-code", "S12000050")
     client = dict(line.split("=", 1) for line in printed.splitlines() if "=" in line)
 
-    port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
-         str(port), "--no-access-log", "--log-level", "warning"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_ready(server, base_url)
+    with uvicorn_server("app.main:app", env, ready_path="/readyz") as base_url:
         yield LiveServer(base_url, OFFICER_EMAIL, OFFICER_PASSWORD,
                          client["client_id"], client["client_secret"])
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _wait_until_ready(server: subprocess.Popen[bytes], base_url: str) -> None:
-    for _attempt in range(300):  # bounded: at most about a minute
-        try:
-            if httpx.get(base_url + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None:
-            break
-        time.sleep(0.2)
-    raise RuntimeError("the live server did not become ready")
