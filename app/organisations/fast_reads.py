@@ -24,8 +24,8 @@ from app.core.errors import ProblemError
 from app.core.http import etag_for
 from app.core.security import InvalidToken, verify_access_token
 from app.identity.deps import principal_for_claims
+from app.organisations import establishment_reads as reads
 from app.organisations import establishment_rows as rows_json
-from app.organisations import service
 
 TEMPLATE = "/establishments/{establishment_id}"
 # What the metrics label the answer with: the route's template, as FastAPI's route would be.
@@ -71,7 +71,7 @@ class EstablishmentReads:
         with Session(reader(state.engine), expire_on_commit=False) as session:
             try:
                 principal = principal_for_claims(session, claims)
-                document: dict[str, Any] = service.get_establishment(session, principal, school_id)
+                document: dict[str, Any] = reads.get_establishment(session, principal, school_id)
                 # Counted last: a request passed on to the route is counted there, once.
                 state.principal_limits.hit(state.settings, principal)
             except ProblemError:

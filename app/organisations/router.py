@@ -21,6 +21,7 @@ from app.core.http import (
 )
 from app.core.schemas import Instant, QueryText, Rag, SupportLevel
 from app.identity.deps import PrincipalDep, protected_router
+from app.organisations import establishment_reads as reads
 from app.organisations import establishment_rows as rows_json
 from app.organisations import service
 from app.organisations.schemas import (
@@ -83,7 +84,7 @@ async def list_establishments(
     support_level: Annotated[SupportLevel | None, Query(description="Current support level")] = None,
 ) -> Page[EstablishmentRead]:
     items, next_cursor = await run_db(session, partial(
-        service.list_establishments, session, principal, paginator, limit=limit, cursor=cursor,
+        reads.list_establishments, session, principal, paginator, limit=limit, cursor=cursor,
         authority_id=authority_id, cluster_id=cluster_id, sector=sector, status=status,
         gaelic_medium=gaelic_medium, link_officer_id=link_officer_id, q=q,
         updated_since=updated_since, rag=rag, support_level=support_level))
@@ -127,7 +128,7 @@ def upsert_establishment_by_code(
             openapi_extra=conditional_get())
 async def get_establishment(establishment_id: uuid.UUID, session: SessionDep,
                             principal: PrincipalDep, request: Request, response: Response) -> Any:
-    establishment = await run_db(session, service.get_establishment, session, principal,
+    establishment = await run_db(session, reads.get_establishment, session, principal,
                                  establishment_id)
     answer = with_etag(request, response, establishment, establishment["version"])
     return json_response(answer, response)

@@ -2,23 +2,19 @@
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import replace
-from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
-from app.core.errors import Conflict, NotFound, RuleViolation
-from app.core.http import IfMatch, Paginator, keyset_page
+from app.core.errors import Conflict, RuleViolation
+from app.core.http import IfMatch, Paginator
 from app.core.types import utcnow
 from app.frameworks.service import framework_exists
 from app.identity.models import HeadteacherEstablishment, User
 from app.identity.policy import load_visible, require, visible
 from app.identity.principal import Principal, Role
 from app.integration.service import record_change, snapshot
-from app.organisations import establishment_rows as rows_json
 from app.organisations.models import Authority, Cluster, Establishment, Region
 from app.organisations.schemas import (
     AuthorityCreate,
@@ -287,92 +283,6 @@ def _establishment_reads(session: Session, rows: list[Establishment]) -> list[Es
 
 def _establishment_read(session: Session, row: Establishment) -> EstablishmentRead:
     return _establishment_reads(session, [row])[0]
-
-
-_schools = Establishment.__table__  # type: ignore[attr-defined]
-_links = HeadteacherEstablishment.__table__  # type: ignore[attr-defined]
-_people = User.__table__  # type: ignore[attr-defined]
-# The hottest read: the school and its (current) headteachers in one Core query, one row per
-# headteacher, untyped columns (see establishment_rows), no ORM objects.
-_SCHOOL_WITH_HEADS = select(
-    *rows_json.SCHOOL_COLUMNS, rows_json.untyped(_links.c.user_id, "headteacher_id")
-).select_from(
-    _schools.outerjoin(
-        _links.join(_people, and_(_people.c.id == _links.c.user_id, _people.c.deleted_at.is_(None))),
-        _links.c.establishment_id == _schools.c.id)
-).order_by(_links.c.user_id)
-
-
-_SCHOOL_ORDER = (col(Establishment.name), col(Establishment.id))
-
-
-def list_establishments(session: Session, principal: Principal, paginator: Paginator, *,
-                        limit: int, cursor: str | None, authority_id: uuid.UUID | None = None,
-                        cluster_id: uuid.UUID | None = None, sector: str | None = None,
-                        status: str | None = None, gaelic_medium: bool | None = None,
-                        link_officer_id: uuid.UUID | None = None, q: str | None = None,
-                        updated_since: datetime | None = None, rag: str | None = None,
-                        support_level: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of schools as JSON-ready documents in EstablishmentRead's shape."""
-    query = _school_page_query(replace(principal, jti=""), bool(cursor), authority_id,
-                               cluster_id, sector, status, gaelic_medium, link_officer_id, q,
-                               updated_since, rag, support_level)
-    rows, next_cursor = paginator.prepared_page(session, query, _SCHOOL_ORDER,
-                                                scope="establishments", limit=limit, cursor=cursor)
-    return rows_json.school_documents(session.connection(), rows), next_cursor
-
-
-@lru_cache(maxsize=512)
-def _school_page_query(principal: Principal, after: bool, authority_id: uuid.UUID | None,
-                       cluster_id: uuid.UUID | None, sector: str | None, status: str | None,
-                       gaelic_medium: bool | None, link_officer_id: uuid.UUID | None,
-                       q: str | None, updated_since: datetime | None, rag: str | None,
-                       support_level: str | None) -> Select[Any]:
-    """Built once per caller and filters (like _visible_school_query): building and keying
-    the statement cost half as much again as running it."""
-    stmt = select(*rows_json.SCHOOL_COLUMNS).where(visible(principal, Establishment))
-    if rag is not None or support_level is not None:
-        from app.assurance.support import establishments_with
-
-        stmt = stmt.where(col(Establishment.id).in_(
-            establishments_with(principal, rag, support_level)))
-    filters = {
-        col(Establishment.authority_id): authority_id, col(Establishment.cluster_id): cluster_id,
-        col(Establishment.sector): sector, col(Establishment.status): status,
-        col(Establishment.gaelic_medium): gaelic_medium, col(Establishment.link_officer_id): link_officer_id,
-    }
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if q:
-        needle = q.lower()
-        stmt = stmt.where(
-            func.lower(col(Establishment.name)).contains(needle, autoescape=True)
-            | col(Establishment.code).startswith(q, autoescape=True)
-        )
-    if updated_since is not None:
-        stmt = stmt.where(col(Establishment.updated_at) >= updated_since)
-    return keyset_page(stmt, _SCHOOL_ORDER, after=after)
-
-
-@lru_cache(maxsize=1024)
-def _visible_school_query(principal: Principal) -> Select[Any]:
-    """The query for one school as this caller may see it, built once per caller: building it
-    and deriving its cache key cost several times what SQLite takes to answer it."""
-    return _SCHOOL_WITH_HEADS.where(_schools.c.id == bindparam("school_id"),
-                                    visible(principal, Establishment))
-
-
-def get_establishment(session: Session, principal: Principal,
-                      establishment_id: uuid.UUID) -> dict[str, Any]:
-    """One school as a JSON-ready document in EstablishmentRead's shape."""
-    query = _visible_school_query(replace(principal, jti=""))  # one entry per caller, not token
-    connection = session.connection()
-    rows = connection.execute(query, {"school_id": establishment_id}).all()
-    if not rows:
-        raise NotFound(f"No establishment with id {establishment_id}.")
-    heads = [r.headteacher_id for r in rows if r.headteacher_id is not None]
-    return rows_json.school_document(rows[0], heads, rows_json.codec_for(connection))
 
 
 def _check_links(session: Session, authority_id: uuid.UUID, values: dict[str, Any]) -> None:
