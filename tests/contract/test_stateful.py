@@ -25,7 +25,7 @@ from tests.factories import Factory
 # delete chains, within the contract suite's time budget.
 SCENARIOS = 40
 STEPS = 6
-STATEFUL_ROLES = ("admin", "authority_admin")
+STATEFUL_ROLES = tuple(role.name for role in ROLES)  # every caller, as the single calls
 
 
 def _creates(schema: Any) -> list[Any]:
