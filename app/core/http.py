@@ -162,6 +162,14 @@ def _tags(header: str) -> list[str]:
     return [t.strip().removeprefix("W/") for t in header.split(",") if t.strip()]
 
 
+def held(if_none_match: str | None, tag: str) -> bool:
+    """Whether an If-None-Match header names this ETag (or any, `*`): answer 304 then."""
+    if if_none_match is None:
+        return False
+    tags = _tags(if_none_match)
+    return tag in tags or "*" in tags
+
+
 @dataclass(frozen=True)
 class IfMatch:
     """The If-Match a client sent; services call it with the version they hold."""
@@ -215,8 +223,7 @@ def with_version_etag(response: Response, body: Any) -> Any:
 def with_etag(request: Request, response: Response, body: Any, version: int) -> Any:
     """Set the ETag; answer 304 when the client already holds this version."""
     tag = etag_for(version)
-    inm = request.headers.get("if-none-match")
-    if inm is not None and (tag in _tags(inm) or "*" in _tags(inm)):
+    if held(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers={"ETag": tag})
     response.headers["ETag"] = tag
     return body
@@ -254,8 +261,7 @@ def conditional_response(request: Request, body: bytes, media_type: str) -> Resp
     """The representation with its content ETag, or 304 when the client already holds it.
     Varies on Accept: the JSON and CSV of one resource are different representations."""
     headers = {"ETag": content_etag(body), "Vary": "Accept"}
-    inm = request.headers.get("if-none-match")
-    if inm is not None and (headers["ETag"] in _tags(inm) or "*" in _tags(inm)):
+    if held(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     return Response(content=body, media_type=media_type, headers=headers)
 

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.db import reader
 from app.core.errors import ProblemError
-from app.core.http import etag_for
+from app.core.http import etag_for, held
 from app.core.security import InvalidToken, verify_access_token
 from app.identity.deps import principal_for_claims
 from app.organisations import establishment_reads as reads
@@ -80,15 +80,9 @@ class EstablishmentReads:
                 session.rollback()
         tag = etag_for(document["version"])
         etag = (b"etag", tag.encode())
-        if _holds(headers.get("if-none-match"), tag):
+        if held(headers.get("if-none-match"), tag):
             return 304, [etag], b""
         body = rows_json.to_json(document)
         return 200, [(b"content-type", b"application/json"),
                      (b"content-length", str(len(body)).encode()), etag], body
 
-
-def _holds(if_none_match: str | None, tag: str) -> bool:
-    if if_none_match is None:
-        return False
-    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-    return tag in tags or "*" in tags

@@ -30,7 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from app.core.errors import Conflict, Forbidden
 from app.core.schemas import Name
-from app.identity.principal import Role
+from app.identity.policy import allowed
 from app.integration.import_rows import (
     ImportContext,
     ImportKindSpec,
@@ -224,7 +224,9 @@ def apply(ctx: ImportContext, row: RegistrationRow, batch: Batch) -> Outcome | S
         outcome = _write(ctx, row, batch, places, registration, wanted, attended)
     except Forbidden:
         _undo(ctx, batch, places, key, found, confirmed)
-        if ctx.principal.role == Role.headteacher:
+        # Allowed to book staff, but not to manage the event: so it named someone else's school.
+        if (allowed(ctx.principal, "clpl_event.book_staff", places.event)
+                and not allowed(ctx.principal, "clpl_event.manage", places.event)):
             raise RowFailure("establishment_code", "you book your own schools' staff only: name "
                                                    "one of your schools") from None
         raise RowFailure("event_id" if row.event_id else "event",
