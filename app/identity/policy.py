@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, bindparam, false, select, true
 from sqlmodel import Session, col
 
 from app.assurance.models import SupportStatus, Visit, VseCycle
@@ -539,5 +539,9 @@ def require(principal: Principal, action: str, record: Any = None) -> None:
         raise Forbidden(f"{who} may not {what} here.")
 
 
+# The authorities a regional lead (or a client bound to a region) reads.
+AUTHORITIES_OF_REGION = select(col(Authority.id)).where(col(Authority.region_id) == bindparam("region_id"))
+
+
 def authority_ids_of_region(session: Session, region_id: uuid.UUID) -> frozenset[uuid.UUID]:
-    return frozenset(session.scalars(select(col(Authority.id)).where(col(Authority.region_id) == region_id)))
+    return frozenset(session.scalars(AUTHORITIES_OF_REGION, {"region_id": region_id}))

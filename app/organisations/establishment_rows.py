@@ -33,10 +33,10 @@ def untyped(column: Any, name: str | None = None) -> ColumnElement[Any]:
 
 
 # Unpacked by position below (a Row's attribute lookup costs more than the conversions).
-_FIELDS = ("id", "version", "created_at", "updated_at", "code", "name", "sector", "authority_id",
+FIELDS = ("id", "version", "created_at", "updated_at", "code", "name", "sector", "authority_id",
            "cluster_id", "area", "roll", "simd_q1_percent", "gaelic_medium", "status",
            "link_officer_id")
-SCHOOL_COLUMNS = [untyped(_schools.c[name]) for name in _FIELDS]
+SCHOOL_COLUMNS = [untyped(_schools.c[name]) for name in FIELDS]
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,14 @@ _NATIVE = _Codec(uuid=_as_is, instant=_utc, percent=_float)
 
 
 def codec_for(connection: Connection) -> _Codec:
-    return _CODECS.get(connection.dialect.name, _NATIVE)
+    return codec_named(connection.dialect.name)
 
 
-def school_document(row: Row[Any], head_ids: list[Any], codec: _Codec) -> dict[str, Any]:
+def codec_named(dialect_name: str) -> _Codec:
+    return _CODECS.get(dialect_name, _NATIVE)
+
+
+def school_document(row: Sequence[Any], head_ids: list[Any], codec: _Codec) -> dict[str, Any]:
     """One school (a row of SCHOOL_COLUMNS first) in EstablishmentRead's shape and order."""
     document = _converted(tuple(row[:15]), codec)
     return {**document, "headteacher_ids": [codec.uuid(h) for h in head_ids]}

@@ -1,0 +1,128 @@
+"""The fast read path's database work (fast_reads.py), through the SQLite driver itself: the
+caller behind a verified token, one school, a page of schools.
+
+The statements are the route's own (deps.USER_ROWS, the policy's visibility through
+establishment_reads), compiled once per caller by core/driver_sql; the documents come from
+establishment_rows, as on the route. What is derived from the database's answer (the
+Principal, the caller's statements) is memoised on that whole answer, so that a change to the
+account, its schools or a revocation is a new entry, never a stale one."""
+
+import uuid
+from collections.abc import Sequence
+from functools import cached_property, lru_cache
+from sqlite3 import Connection
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+
+from app.core.driver_sql import DriverStatement, driver_statement
+from app.core.errors import Unauthorized
+from app.core.http import AFTER, PAGE_SIZE, Paginator
+from app.identity.deps import USER_ROWS, user_principal_from_rows
+from app.identity.policy import AUTHORITIES_OF_REGION
+from app.identity.principal import Principal, Role
+from app.organisations import establishment_reads as reads
+from app.organisations import establishment_rows as rows_json
+
+_ANY_ID = uuid.UUID(int=0)
+_CODEC = rows_json.codec_named("sqlite")
+_HEADTEACHER = len(rows_json.SCHOOL_COLUMNS)  # the column after a school's own
+_ORDER = [rows_json.FIELDS.index(column.key) for column in reads.SCHOOL_ORDER]  # type: ignore[union-attr]
+
+
+class Caller:
+    """A signed-in user as the database describes them now, with their statements."""
+
+    def __init__(self, principal: Principal, dialect: Dialect) -> None:
+        self.principal, self._dialect = principal, dialect
+
+    @cached_property
+    def school(self) -> DriverStatement:
+        return driver_statement(reads.visible_school_query(self.principal), self._dialect,
+                                {"school_id": _ANY_ID})
+
+    def page(self, after: bool) -> DriverStatement:
+        return self._pages[after]
+
+    @cached_property
+    def _pages(self) -> dict[bool, DriverStatement]:
+        samples: dict[str, Any] = {PAGE_SIZE: 1}
+        pages = {}
+        for after in (False, True):
+            query = reads.with_headteachers(reads.school_page_query(self.principal, after=after))
+            pages[after] = driver_statement(query, self._dialect, samples)
+            samples = {**samples, f"{AFTER}0": "", f"{AFTER}1": _ANY_ID}
+        return pages
+
+
+@lru_cache(maxsize=4)
+def _statements(dialect: Dialect) -> tuple[DriverStatement, DriverStatement]:
+    return (driver_statement(USER_ROWS, dialect, {"jti": "", "user_id": _ANY_ID}),
+            driver_statement(AUTHORITIES_OF_REGION, dialect, {"region_id": _ANY_ID}))
+
+
+def caller(connection: Connection, dialect: Dialect, user_id: uuid.UUID, jti: str) -> Caller | None:
+    """The user behind a verified token, or None where the route must answer (a 401)."""
+    users, regions = _statements(dialect)
+    rows = tuple(connection.execute(users.sql, users.arguments(
+        {"jti": jti, "user_id": user_id})).fetchall())
+    region: tuple[Any, ...] = ()
+    if rows and rows[0][1] == Role.regional_lead and rows[0][3] is not None:
+        region = tuple(connection.execute(regions.sql, regions.arguments(
+            {"region_id": uuid.UUID(rows[0][3])})).fetchall())
+    return _caller(dialect, user_id, rows, region)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    return None if value is None else uuid.UUID(value)
+
+
+@lru_cache(maxsize=1024)
+def _caller(dialect: Dialect, user_id: uuid.UUID, rows: tuple[tuple[Any, ...], ...],
+            region: tuple[tuple[str], ...]) -> Caller | None:
+    typed = [(email, role, _uuid(authority), _uuid(region_id), admin, active, deleted, revoked,
+              _uuid(school), _uuid(school_authority))
+             for (email, role, authority, region_id, admin, active, deleted, revoked, school,
+                  school_authority) in rows]
+    reach = frozenset(uuid.UUID(r[0]) for r in region)
+    try:
+        principal = user_principal_from_rows(user_id, "", typed, lambda _: reach)
+    except Unauthorized:
+        return None
+    return Caller(principal, dialect)
+
+
+def school(connection: Connection, who: Caller, school_id: uuid.UUID) -> dict[str, Any] | None:
+    """One school as the route's document, or None if it is absent or out of the caller's reach."""
+    statement = who.school
+    rows = connection.execute(statement.sql, statement.arguments({"school_id": school_id})).fetchall()
+    if not rows:
+        return None
+    return rows_json.school_document(rows[0], _heads(rows), _CODEC)
+
+
+def page(connection: Connection, who: Caller, paginator: Paginator, limit: int,
+         cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of schools and the next page's cursor, as the route's list (BadRequest for a
+    cursor this service did not issue for it)."""
+    values: dict[str, Any] = {PAGE_SIZE: limit + 1}
+    if cursor:
+        decoded = paginator.decode(reads.PAGE_SCOPE, cursor, reads.SCHOOL_ORDER)
+        values.update({f"{AFTER}{i}": value for i, value in enumerate(decoded)})
+    statement = who.page(bool(cursor))
+    schools: list[list[tuple[Any, ...]]] = []
+    for row in connection.execute(statement.sql, statement.arguments(values)):
+        if schools and schools[-1][0][0] == row[0]:
+            schools[-1].append(row)
+        else:
+            schools.append([row])
+    next_cursor = None
+    if len(schools) > limit:
+        last = schools[limit - 1][0]
+        next_cursor = paginator.encode(reads.PAGE_SCOPE, [last[i] for i in _ORDER])
+        del schools[limit:]
+    return [rows_json.school_document(rows[0], _heads(rows), _CODEC) for rows in schools], next_cursor
+
+
+def _heads(rows: Sequence[tuple[Any, ...]]) -> list[Any]:
+    return [r[_HEADTEACHER] for r in rows if r[_HEADTEACHER] is not None]
