@@ -102,26 +102,28 @@ def school(connection: Connection, who: Caller, school_id: uuid.UUID) -> dict[st
 
 
 def page(connection: Connection, who: Caller, paginator: Paginator, limit: int,
-         cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of schools and the next page's cursor, as the route's list (BadRequest for a
-    cursor this service did not issue for it)."""
+         cursor: str | None) -> bytes:
+    """A page of schools with the next page's cursor, as the route's list writes it
+    (BadRequest for a cursor this service did not issue for this list)."""
     values: dict[str, Any] = {PAGE_SIZE: limit + 1}
     if cursor:
         decoded = paginator.decode(reads.PAGE_SCOPE, cursor, reads.SCHOOL_ORDER)
         values.update({f"{AFTER}{i}": value for i, value in enumerate(decoded)})
     statement = who.page(bool(cursor))
-    schools: list[list[tuple[Any, ...]]] = []
+    schools: list[tuple[Any, ...]] = []  # each school's own columns, then its headteachers
     for row in connection.execute(statement.sql, statement.arguments(values)):
-        if schools and schools[-1][0][0] == row[0]:
-            schools[-1].append(row)
-        else:
-            schools.append([row])
+        school, head = row[:_HEADTEACHER], row[_HEADTEACHER]
+        if not schools or schools[-1][0] != school:
+            schools.append((school,))
+        if head is not None:
+            schools[-1] += (head,)
     next_cursor = None
     if len(schools) > limit:
         last = schools[limit - 1][0]
         next_cursor = paginator.encode(reads.PAGE_SCOPE, [last[i] for i in _ORDER])
         del schools[limit:]
-    return [rows_json.school_document(rows[0], _heads(rows), _CODEC) for rows in schools], next_cursor
+    return rows_json.page_json(
+        (rows_json.school_json(s[0], s[1:], _CODEC) for s in schools), next_cursor)
 
 
 def _heads(rows: Sequence[tuple[Any, ...]]) -> list[Any]:

@@ -22,16 +22,22 @@ from app.organisations.models import Establishment
 _schools = Establishment.__table__  # type: ignore[attr-defined]
 _links = HeadteacherEstablishment.__table__  # type: ignore[attr-defined]
 _people = User.__table__  # type: ignore[attr-defined]
-# The hottest read: the school and its (current) headteachers in one Core query, one row per
+
+
+def _heads_of(schools: Any, school_id: Any) -> Any:
+    """Schools and their headteachers by two flat outer joins, the account marking whether a
+    headteacher is current (a removed account's link gives a NULL id, which readers skip). As
+    one nested join, SQLite built the whole table of headteachers on every read."""
+    return schools.outerjoin(_links, _links.c.establishment_id == school_id).outerjoin(
+        _people, and_(_people.c.id == _links.c.user_id, _people.c.deleted_at.is_(None)))
+
+
+# The hottest read: the school and its headteachers in one Core query, one row per
 # headteacher, untyped columns (see establishment_rows), no ORM objects.
-_CURRENT_HEADS = _links.join(
-    _people, and_(_people.c.id == _links.c.user_id, _people.c.deleted_at.is_(None)))
-_HEADTEACHER_ID = rows_json.untyped(_links.c.user_id, "headteacher_id")
+_HEADTEACHER_ID = rows_json.untyped(_people.c.id, "headteacher_id")
 _SCHOOL_WITH_HEADS = select(*rows_json.SCHOOL_COLUMNS, _HEADTEACHER_ID).select_from(
-    _schools.outerjoin(_CURRENT_HEADS, _links.c.establishment_id == _schools.c.id)
-).order_by(_links.c.user_id)
-
-
+    _heads_of(_schools, _schools.c.id)
+).order_by(_HEADTEACHER_ID)
 SCHOOL_ORDER = (col(Establishment.name), col(Establishment.id))
 PAGE_SCOPE = "establishments"  # what a cursor of this list is signed for
 
@@ -90,8 +96,8 @@ def with_headteachers(page: Select[Any]) -> Select[Any]:
     row per headteacher, in the page's order: for the fast read path (fast_reads.py)."""
     schools = page.subquery("page")
     return select(*schools.c, _HEADTEACHER_ID).select_from(
-        schools.outerjoin(_CURRENT_HEADS, _links.c.establishment_id == schools.c.id)
-    ).order_by(schools.c.name, schools.c.id, _links.c.user_id)
+        _heads_of(schools, schools.c.id)
+    ).order_by(schools.c.name, schools.c.id, _HEADTEACHER_ID)
 
 
 def school_page_query(principal: Principal, *, after: bool) -> Select[Any]:

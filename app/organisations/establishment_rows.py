@@ -143,6 +143,18 @@ def school_documents(connection: Connection, rows: Iterable[Row[Any]]) -> list[d
     return [school_document(r, heads.get(r[0], []), codec) for r in rows]
 
 
+@lru_cache(maxsize=8192)
+def school_json(row: tuple[Any, ...], head_ids: tuple[Any, ...], codec: _Codec) -> bytes:
+    """school_document as JSON, memoised on the raw row and headteachers (as _converted is): a
+    page of schools read before is a lookup per school, not a conversion and a write."""
+    return to_json(school_document(row, list(head_ids), codec))
+
+
+def page_json(schools: Iterable[bytes], next_cursor: str | None) -> bytes:
+    """The bytes to_json writes for {"items": [...], "next_cursor": ...}, from each school's."""
+    return b'{"items":[%b],"next_cursor":%b}' % (b",".join(schools), to_json(next_cursor))
+
+
 def to_json(document: Any) -> bytes:
     """The bytes pydantic would write for the same values (UTC as `Z`)."""
     return orjson.dumps(document, option=orjson.OPT_UTC_Z)

@@ -17,7 +17,6 @@ import re
 import sqlite3
 import uuid
 from types import SimpleNamespace
-from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
@@ -93,13 +92,13 @@ class EstablishmentReads:
             who = driver_reads.caller(connection, engine.dialect, user_id, str(claims["jti"]))
             if who is None:
                 return None
+            document, body = None, b""
             if school_id is not None:
-                document: Any = driver_reads.school(connection, who, school_id)
+                document = driver_reads.school(connection, who, school_id)
+                if document is None:
+                    return None
             elif page is not None:
-                items, next_cursor = driver_reads.page(connection, who, state.paginator, *page)
-                document = {"items": items, "next_cursor": next_cursor}
-            if document is None:
-                return None
+                body = driver_reads.page(connection, who, state.paginator, *page)
             # Counted last: a request passed on to the route is counted there, once.
             state.principal_limits.hit(state.settings, who.principal)
         except (ProblemError, sqlite3.Error):
@@ -108,12 +107,12 @@ class EstablishmentReads:
             pooled.close()
         scope["route"] = route
         etag: list[tuple[bytes, bytes]] = []
-        if school_id is not None:
+        if document is not None:
             tag = etag_for(document["version"])
             etag.append((b"etag", tag.encode()))
             if held(headers.get("if-none-match"), tag):
                 return 304, etag, b""
-        body = rows_json.to_json(document)
+            body = rows_json.to_json(document)
         return 200, [(b"content-type", b"application/json"),
                      (b"content-length", str(len(body)).encode()), *etag], body
 
