@@ -5,7 +5,8 @@ application (no server, no sockets), beside a bare FastAPI endpoint.
 
 For finding where the time goes (run it, change one layer, run it again) where
 scripts/bench_speed.py, through uvicorn and wrk, gives the figures that count. Each figure is
-the best of seven batches, so that a busy machine disturbs it less; the access log is off."""
+the best of seven batches in CPU time, so that a busy machine disturbs it less. The access log
+is written as JSON, as bench_speed's server writes it, to /dev/null."""
 
 import argparse
 import asyncio
@@ -51,16 +52,20 @@ async def call(app: Any, scope: dict[str, Any]) -> int:
     return status
 
 
-async def microseconds(app: Any, scope: dict[str, Any], calls: int) -> float:
-    if (status := await call(app, scope)) != 200:
-        raise RuntimeError(f"{scope['path']} answered {status}")
-    best = float("inf")
+async def microseconds(targets: dict[str, tuple[Any, dict[str, Any], int]]) -> dict[str, float]:
+    """Per target, the best batch's CPU time per call; the targets take turns batch by batch,
+    so that a slow spell of the machine touches them alike."""
+    best = dict.fromkeys(targets, float("inf"))
+    for name, (app, scope, _) in targets.items():
+        if (status := await call(app, scope)) != 200:
+            raise RuntimeError(f"{name} answered {status}")
     for _ in range(BATCHES):
-        started = time.perf_counter()
-        for _ in range(calls // BATCHES):
-            await call(app, scope)
-        best = min(best, (time.perf_counter() - started) / (calls // BATCHES))
-    return best * 1e6
+        for name, (app, scope, calls) in targets.items():
+            started = time.process_time()
+            for _ in range(calls // BATCHES):
+                await call(app, scope)
+            best[name] = min(best[name], (time.process_time() - started) / (calls // BATCHES))
+    return {name: seconds * 1e6 for name, seconds in best.items()}
 
 
 def main() -> None:
@@ -72,11 +77,11 @@ def main() -> None:
     prepare_database(env)
     token = token_for(env, OFFICER)
     school = establishment_id(env)
-    os.environ.update({k: v for k, v in env.items() if k.startswith("SIH_")})
+    os.environ.update({k: v for k, v in env.items() if k.startswith("SIH_")}, SIH_LOG_JSON="true")
     from app.main import create_app
 
     app = create_app()
-    logging.getLogger("app.access").setLevel(logging.WARNING)
+    logging.getLogger().handlers[0].setStream(open(os.devnull, "w"))  # noqa: SIM115
     targets = {
         "bare": (bare_app, scope_for("/bare"), args.calls),
         "getEstablishment": (app, scope_for(f"/api/v1/establishments/{school}", token=token),
@@ -84,8 +89,8 @@ def main() -> None:
         "listEstablishments?limit=100": (
             app, scope_for("/api/v1/establishments", b"limit=100", token), args.calls // 4),
     }
-    for name, (target, scope, calls) in targets.items():
-        print(f"{name:30} {asyncio.run(microseconds(target, scope, calls)):8.1f} us")
+    for name, figure in asyncio.run(microseconds(targets)).items():
+        print(f"{name:30} {figure:8.1f} us")
     app.state.engine.dispose()
     shutil.rmtree(workdir, ignore_errors=True)
 

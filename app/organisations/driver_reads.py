@@ -7,13 +7,15 @@ establishment_rows, as on the route. What is derived from the database's answer 
 Principal, the caller's statements) is memoised on that whole answer, so that a change to the
 account, its schools or a revocation is a new entry, never a stale one."""
 
+import threading
 import uuid
-from collections.abc import Sequence
+import weakref
 from functools import cached_property, lru_cache
 from sqlite3 import Connection
 from typing import Any
 
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.pool import QueuePool
 
 from app.core.driver_sql import DriverStatement, driver_statement
 from app.core.errors import Unauthorized
@@ -28,6 +30,26 @@ _ANY_ID = uuid.UUID(int=0)
 _CODEC = rows_json.codec_named("sqlite")
 _HEADTEACHER = len(rows_json.SCHOOL_COLUMNS)  # the column after a school's own
 _ORDER = [rows_json.FIELDS.index(column.key) for column in reads.SCHOOL_ORDER]  # type: ignore[union-attr]
+
+
+_readers: "weakref.WeakKeyDictionary[Engine, threading.local]" = weakref.WeakKeyDictionary()
+
+
+def connection(engine: Engine) -> Connection | None:
+    """This thread's own driver connection to the engine's database, taken from its pool once
+    and kept (a checkout and return per request cost as much as the caller query). It never
+    opens a transaction, so each statement reads the latest commit (WAL: without waiting for
+    a writer). None unless the pool is a QueuePool: the other pools hand one connection to all,
+    which a reader outside their control must not share."""
+    if not isinstance(engine.pool, QueuePool):
+        return None
+    local = _readers.get(engine) or _readers.setdefault(engine, threading.local())
+    reader: Connection | None = getattr(local, "reader", None)
+    if reader is None:
+        pooled = engine.raw_connection()
+        reader = local.reader = pooled.driver_connection
+        pooled.detach()  # the pool's to open anew; this one closes with its thread's locals
+    return reader
 
 
 class Caller:
@@ -92,13 +114,16 @@ def _caller(dialect: Dialect, user_id: uuid.UUID, rows: tuple[tuple[Any, ...], .
     return Caller(principal, dialect)
 
 
-def school(connection: Connection, who: Caller, school_id: uuid.UUID) -> dict[str, Any] | None:
-    """One school as the route's document, or None if it is absent or out of the caller's reach."""
+def school(connection: Connection, who: Caller, school_id: uuid.UUID) -> tuple[int, bytes] | None:
+    """One school's version and document as the route writes it, or None if it is absent or
+    out of the caller's reach."""
     statement = who.school
     rows = connection.execute(statement.sql, statement.arguments({"school_id": school_id})).fetchall()
     if not rows:
         return None
-    return rows_json.school_document(rows[0], _heads(rows), _CODEC)
+    own = rows[0][:_HEADTEACHER]
+    heads = tuple(r[_HEADTEACHER] for r in rows if r[_HEADTEACHER] is not None)
+    return own[1], rows_json.school_json(own, heads, _CODEC)
 
 
 def page(connection: Connection, who: Caller, paginator: Paginator, limit: int,
@@ -110,21 +135,21 @@ def page(connection: Connection, who: Caller, paginator: Paginator, limit: int,
         decoded = paginator.decode(reads.PAGE_SCOPE, cursor, reads.SCHOOL_ORDER)
         values.update({f"{AFTER}{i}": value for i, value in enumerate(decoded)})
     statement = who.page(bool(cursor))
-    schools: list[tuple[Any, ...]] = []  # each school's own columns, then its headteachers
+    found: dict[Any, list[Any]] = {}  # per school: its own columns, then its headteachers
     for row in connection.execute(statement.sql, statement.arguments(values)):
-        school, head = row[:_HEADTEACHER], row[_HEADTEACHER]
-        if not schools or schools[-1][0] != school:
-            schools.append((school,))
-        if head is not None:
-            schools[-1] += (head,)
+        school = found.get(row[0])
+        if school is None:
+            school = found[row[0]] = [row[:_HEADTEACHER]]
+        if row[_HEADTEACHER] is not None:
+            school.append(row[_HEADTEACHER])
+    # The route's order (SQLite's BINARY collation orders text as Python does).
+    schools = sorted(found.values(), key=lambda s: [s[0][i] for i in _ORDER])
     next_cursor = None
     if len(schools) > limit:
         last = schools[limit - 1][0]
         next_cursor = paginator.encode(reads.PAGE_SCOPE, [last[i] for i in _ORDER])
         del schools[limit:]
     return rows_json.page_json(
-        (rows_json.school_json(s[0], s[1:], _CODEC) for s in schools), next_cursor)
+        (rows_json.school_json(s[0], tuple(sorted(s[1:])), _CODEC) for s in schools), next_cursor)
 
 
-def _heads(rows: Sequence[tuple[Any, ...]]) -> list[Any]:
-    return [r[_HEADTEACHER] for r in rows if r[_HEADTEACHER] is not None]
