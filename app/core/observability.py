@@ -7,8 +7,10 @@ import re
 import sys
 import time
 import uuid
+from functools import lru_cache
 from typing import Any
 
+import orjson
 from prometheus_client import Counter, Gauge, Histogram
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
@@ -56,11 +58,15 @@ _DOCS_CSP = (
 
 
 class JsonFormatter(logging.Formatter):
-    _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+    """One JSON object per line. Every request writes one (the access log), so it is written
+    by orjson, with the time string made once per second."""
+
+    _STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+    _stamp: tuple[int, str] = (-1, "")
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -69,7 +75,18 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in self._STANDARD})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        try:
+            return orjson.dumps(entry, default=str).decode()
+        except orjson.JSONEncodeError:  # what orjson refuses (an integer beyond 64 bits)
+            return json.dumps(entry, default=str)
+
+    def _time(self, created: float) -> str:
+        second, stamp = self._stamp
+        if int(created) != second:
+            second = int(created)
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z", self.converter(second))
+            self._stamp = (second, stamp)
+        return stamp
 
 
 def configure_logging(level: str, as_json: bool) -> None:
@@ -81,6 +98,10 @@ def configure_logging(level: str, as_json: bool) -> None:
     root.setLevel(level.upper())
     # uvicorn's access log prints query strings; ours below does not, and carries the id.
     logging.getLogger("uvicorn.access").disabled = True
+    # What no line of ours shows (thread, process, calling frame), not worked out per record:
+    # the logging HOWTO's "Optimization" settings.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
+    logging._srcfile = None
 
 
 def route_template(scope: Scope) -> str:
@@ -112,12 +133,13 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        incoming = next((v for k, v in scope["headers"] if k == b"x-request-id"), b"").decode("latin-1")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else str(uuid.uuid4())
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
         path: str = scope["path"]
+        documentation = path.startswith("/docs")
 
         responded = False
 
@@ -125,17 +147,12 @@ class RequestContextMiddleware:
             nonlocal status, responded
             if message["type"] == "http.response.start":
                 status, responded = message["status"], True
-                headers = [
-                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"server"
-                ]
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                if b"server" in names:
+                    headers = [(k, v) for k, v in headers if k.lower() != b"server"]
                 headers.append((b"x-request-id", request_id.encode()))
-                present = {k.lower() for k, _ in headers}
-                for name, value in SECURITY_HEADERS:
-                    if name == b"content-security-policy" and path.startswith("/docs"):
-                        value = _DOCS_CSP
-                    if name == b"cache-control" and name in present:
-                        continue
-                    headers.append((name, value))
+                headers += _security_headers(documentation, b"cache-control" in names)
                 message["headers"] = headers
             await send(message)
 
@@ -150,12 +167,38 @@ class RequestContextMiddleware:
             await unexpected_error_response(Request(scope), exc)(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - started
-            route_path = route_template(scope)
-            REQUESTS.labels(scope["method"], route_path, str(status)).inc()
-            LATENCY.labels(scope["method"], route_path, str(status)).observe(elapsed)
+            method = scope["method"]
+            count, latency = _series(method, route_template(scope), status)
+            count.inc()
+            latency.observe(elapsed)
             self.log.info(
                 "request",
-                extra={"method": scope["method"], "path": path, "status": status,
+                extra={"method": method, "path": path, "status": status,
                        "duration_ms": round(elapsed * 1000, 1)},
             )
             request_id_var.reset(token)
+
+
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_SERIES: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _series(method: str, route: str, status: int) -> tuple[Any, Any]:
+    """The request counter and latency histogram of one method, route and status, looked up
+    once (labels() takes a lock and builds the key every time). Any other method a client
+    sends is "other": it must not make a series per invented name."""
+    key = (method if method in _METHODS else "other", route, status)
+    found = _SERIES.get(key)
+    if found is None:
+        labels = (key[0], route, str(status))
+        found = _SERIES[key] = (REQUESTS.labels(*labels), LATENCY.labels(*labels))
+    return found
+
+
+@lru_cache(maxsize=4)
+def _security_headers(documentation: bool, has_cache_control: bool) -> list[tuple[bytes, bytes]]:
+    """What SECURITY_HEADERS add to an answer: the docs page needs its own CSP, and an answer
+    that sets its own Cache-Control keeps it."""
+    return [(name, _DOCS_CSP if documentation and name == b"content-security-policy" else value)
+            for name, value in SECURITY_HEADERS
+            if not (has_cache_control and name == b"cache-control")]

@@ -14,6 +14,7 @@ from functools import cached_property, lru_cache
 from sqlite3 import Connection
 from typing import Any
 
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import QueuePool
 
@@ -21,11 +22,15 @@ from app.core.driver_sql import DriverStatement, driver_statement
 from app.core.errors import Unauthorized
 from app.core.http import AFTER, PAGE_SIZE, Paginator
 from app.identity.deps import USER_ROWS, user_principal_from_rows
+from app.identity.models import HeadteacherEstablishment, User
 from app.identity.policy import AUTHORITIES_OF_REGION
 from app.identity.principal import Principal, Role
 from app.organisations import establishment_reads as reads
 from app.organisations import establishment_rows as rows_json
 
+_links = HeadteacherEstablishment.__table__  # type: ignore[attr-defined]
+_people = User.__table__  # type: ignore[attr-defined]
+untyped = rows_json.untyped
 _ANY_ID = uuid.UUID(int=0)
 _CODEC = rows_json.codec_named("sqlite")
 _HEADTEACHER = len(rows_json.SCHOOL_COLUMNS)  # the column after a school's own
@@ -56,11 +61,11 @@ class Caller:
     """A signed-in user as the database describes them now, with their statements."""
 
     def __init__(self, principal: Principal, dialect: Dialect) -> None:
-        self.principal, self._dialect = principal, dialect
+        self.principal, self.dialect = principal, dialect
 
     @cached_property
     def school(self) -> DriverStatement:
-        return driver_statement(reads.visible_school_query(self.principal), self._dialect,
+        return driver_statement(reads.visible_school_query(self.principal), self.dialect,
                                 {"school_id": _ANY_ID})
 
     def page(self, after: bool) -> DriverStatement:
@@ -71,21 +76,22 @@ class Caller:
         samples: dict[str, Any] = {PAGE_SIZE: 1}
         pages = {}
         for after in (False, True):
-            query = reads.with_headteachers(reads.school_page_query(self.principal, after=after))
-            pages[after] = driver_statement(query, self._dialect, samples)
+            query = reads.school_page_query(self.principal, after=after)
+            pages[after] = driver_statement(query, self.dialect, samples)
             samples = {**samples, f"{AFTER}0": "", f"{AFTER}1": _ANY_ID}
         return pages
 
 
 @lru_cache(maxsize=4)
-def _statements(dialect: Dialect) -> tuple[DriverStatement, DriverStatement]:
+def _statements(dialect: Dialect) -> tuple[DriverStatement, DriverStatement, DriverStatement]:
     return (driver_statement(USER_ROWS, dialect, {"jti": "", "user_id": _ANY_ID}),
-            driver_statement(AUTHORITIES_OF_REGION, dialect, {"region_id": _ANY_ID}))
+            driver_statement(AUTHORITIES_OF_REGION, dialect, {"region_id": _ANY_ID}),
+            driver_statement(_HEADTEACHERS, dialect, {"school_ids": "[]"}))
 
 
 def caller(connection: Connection, dialect: Dialect, user_id: uuid.UUID, jti: str) -> Caller | None:
     """The user behind a verified token, or None where the route must answer (a 401)."""
-    users, regions = _statements(dialect)
+    users, regions, _ = _statements(dialect)
     rows = tuple(connection.execute(users.sql, users.arguments(
         {"jti": jti, "user_id": user_id})).fetchall())
     region: tuple[Any, ...] = ()
@@ -93,6 +99,27 @@ def caller(connection: Connection, dialect: Dialect, user_id: uuid.UUID, jti: st
         region = tuple(connection.execute(regions.sql, regions.arguments(
             {"region_id": uuid.UUID(rows[0][3])})).fetchall())
     return _caller(dialect, user_id, rows, region)
+
+
+# A page's current headteachers in one statement whatever the page's size: the ids go as one
+# JSON array, so the statement is prepared once (an IN list of 100 is a new statement).
+_HEADTEACHERS = select(untyped(_links.c.establishment_id), untyped(_people.c.id)).join(
+    _people, and_(_people.c.id == _links.c.user_id, _people.c.deleted_at.is_(None))
+).where(_links.c.establishment_id.in_(
+    select(func.json_each(bindparam("school_ids")).table_valued("value").c.value))
+).order_by(_people.c.id)
+
+
+def headteachers(connection: Connection, dialect: Dialect,
+                 school_ids: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each school's current headteachers (the driver's ids), in the route's order."""
+    found: dict[str, tuple[str, ...]] = {}
+    if school_ids:
+        statement = _statements(dialect)[2]
+        arguments = statement.arguments({"school_ids": rows_json.to_json(school_ids).decode()})
+        for school_id, user_id in connection.execute(statement.sql, arguments):
+            found[school_id] = (*found.get(school_id, ()), user_id)
+    return found
 
 
 def _uuid(value: str | None) -> uuid.UUID | None:
@@ -135,21 +162,14 @@ def page(connection: Connection, who: Caller, paginator: Paginator, limit: int,
         decoded = paginator.decode(reads.PAGE_SCOPE, cursor, reads.SCHOOL_ORDER)
         values.update({f"{AFTER}{i}": value for i, value in enumerate(decoded)})
     statement = who.page(bool(cursor))
-    found: dict[Any, list[Any]] = {}  # per school: its own columns, then its headteachers
-    for row in connection.execute(statement.sql, statement.arguments(values)):
-        school = found.get(row[0])
-        if school is None:
-            school = found[row[0]] = [row[:_HEADTEACHER]]
-        if row[_HEADTEACHER] is not None:
-            school.append(row[_HEADTEACHER])
-    # The route's order (SQLite's BINARY collation orders text as Python does).
-    schools = sorted(found.values(), key=lambda s: [s[0][i] for i in _ORDER])
+    schools = connection.execute(statement.sql, statement.arguments(values)).fetchall()
     next_cursor = None
     if len(schools) > limit:
-        last = schools[limit - 1][0]
+        last = schools[limit - 1]
         next_cursor = paginator.encode(reads.PAGE_SCOPE, [last[i] for i in _ORDER])
         del schools[limit:]
+    heads = headteachers(connection, who.dialect, [s[0] for s in schools])
     return rows_json.page_json(
-        (rows_json.school_json(s[0], tuple(sorted(s[1:])), _CODEC) for s in schools), next_cursor)
+        (rows_json.school_json(s, heads.get(s[0], ()), _CODEC) for s in schools), next_cursor)
 
 

@@ -24,19 +24,15 @@ _links = HeadteacherEstablishment.__table__  # type: ignore[attr-defined]
 _people = User.__table__  # type: ignore[attr-defined]
 
 
-def _heads_of(schools: Any, school_id: Any) -> Any:
-    """Schools and their headteachers by two flat outer joins, the account marking whether a
-    headteacher is current (a removed account's link gives a NULL id, which readers skip). As
-    one nested join, SQLite built the whole table of headteachers on every read."""
-    return schools.outerjoin(_links, _links.c.establishment_id == school_id).outerjoin(
-        _people, and_(_people.c.id == _links.c.user_id, _people.c.deleted_at.is_(None)))
-
-
 # The hottest read: the school and its headteachers in one Core query, one row per
-# headteacher, untyped columns (see establishment_rows), no ORM objects.
+# headteacher, untyped columns (see establishment_rows), no ORM objects. Two flat outer joins,
+# the account marking whether a headteacher is current (a removed account's link gives a NULL
+# id, which readers skip): as one nested join, SQLite built the whole table of headteachers
+# on every read.
 _HEADTEACHER_ID = rows_json.untyped(_people.c.id, "headteacher_id")
 _SCHOOL_WITH_HEADS = select(*rows_json.SCHOOL_COLUMNS, _HEADTEACHER_ID).select_from(
-    _heads_of(_schools, _schools.c.id)
+    _schools.outerjoin(_links, _links.c.establishment_id == _schools.c.id).outerjoin(
+        _people, and_(_people.c.id == _links.c.user_id, _people.c.deleted_at.is_(None)))
 ).order_by(_HEADTEACHER_ID)
 SCHOOL_ORDER = (col(Establishment.name), col(Establishment.id))
 PAGE_SCOPE = "establishments"  # what a cursor of this list is signed for
@@ -89,14 +85,6 @@ def _school_page_query(principal: Principal, after: bool, authority_id: uuid.UUI
     if updated_since is not None:
         stmt = stmt.where(col(Establishment.updated_at) >= updated_since)
     return keyset_page(stmt, SCHOOL_ORDER, after=after)
-
-
-def with_headteachers(page: Select[Any]) -> Select[Any]:
-    """A page of schools (SCHOOL_COLUMNS) and their current headteachers in one statement, one
-    row per headteacher, in no set order: the reader puts them in the page's order (sorting
-    the rows here made SQLite copy the whole page once more). For driver_reads.page."""
-    schools = page.subquery("page")
-    return select(*schools.c, _HEADTEACHER_ID).select_from(_heads_of(schools, schools.c.id))
 
 
 def school_page_query(principal: Principal, *, after: bool) -> Select[Any]:

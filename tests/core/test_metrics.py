@@ -51,6 +51,18 @@ def test_unmatched_paths_share_one_series(api):
     assert after[key] - before.get(key, 0.0) == 2
 
 
+def test_invented_methods_share_one_series(api):
+    before = _samples(api)
+    for method in ("FOO", "BAR"):
+        assert api.request(method, "/api/v1/establishments").status_code in (401, 405)
+    after = _samples(api)
+    invented = [labels for name, labels in after if name == "sih_http_requests_total"
+                and dict(labels)["method"] in ("FOO", "BAR")]
+    grown = sum(after[key] - before.get(key, 0.0) for key in after
+                if key[0] == "sih_http_requests_total" and dict(key[1])["method"] == "other")
+    assert not invented and grown == 2
+
+
 def test_pool_gauges_describe_this_process_pool(api, engine):
     samples = _samples(api)
     assert samples[("sih_db_pool_size", ())] == engine.pool.size()
