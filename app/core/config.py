@@ -48,8 +48,8 @@ class Settings(BaseSettings):
     # or empty for none. Counted per process unless the storage is shared (redis://...).
     rate_limit_per_principal: str = "1200/minute"
     rate_limit_storage_uri: str = "memory://"
-    # GET /establishments/{id} on SQLite answered ahead of FastAPI's routing when it is
-    # ordinary (organisations/fast_reads.py); off, every request takes the route.
+    # GET /establishments/{id} and the plain list on SQLite answered ahead of FastAPI's routing
+    # when ordinary (organisations/fast_reads.py); off, every request takes the route.
     fast_reads: bool = True
 
     cors_origins: list[str] = []
