@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session
 from typer.testing import CliRunner
@@ -135,6 +135,8 @@ def arrange_engine(engine: Engine) -> Iterator[Engine]:
         yield engine
         return
     plain = create_engine(engine.url, connect_args={"check_same_thread": False, "timeout": 30})
+    # Foreign keys hold for the tests' writes too (SQLite enforces them per connection).
+    event.listen(plain, "connect", lambda dbapi, _: dbapi.execute("PRAGMA foreign_keys=ON"))
     yield plain
     plain.dispose()
 

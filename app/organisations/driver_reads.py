@@ -27,6 +27,7 @@ from app.identity.policy import AUTHORITIES_OF_REGION
 from app.identity.principal import Principal, Role
 from app.organisations import establishment_reads as reads
 from app.organisations import establishment_rows as rows_json
+from app.organisations.models import Establishment
 
 _links = HeadteacherEstablishment.__table__  # type: ignore[attr-defined]
 _people = User.__table__  # type: ignore[attr-defined]
@@ -34,7 +35,14 @@ untyped = rows_json.untyped
 _ANY_ID = uuid.UUID(int=0)
 _CODEC = rows_json.codec_named("sqlite")
 _HEADTEACHER = len(rows_json.SCHOOL_COLUMNS)  # the column after a school's own
-_ORDER = [rows_json.FIELDS.index(column.key) for column in reads.SCHOOL_ORDER]  # type: ignore[union-attr]
+_schools = Establishment.__table__  # type: ignore[attr-defined]
+_OFFICER = rows_json.FIELDS.index("link_officer_id")
+# What a page reads of each school: what keys its document (see _DOCUMENTS), and its name for
+# the next page's cursor.
+_PAGE_COLUMNS = [untyped(_schools.c[name]) for name in ("id", "version", "link_officer_id", "name")]
+# Whole schools by id, for the documents a page does not have yet (ids as for _HEADTEACHERS).
+_WHOLE_SCHOOLS = select(*rows_json.SCHOOL_COLUMNS).where(
+    _schools.c.id.in_(select(func.json_each(bindparam("school_ids")).table_valued("value").c.value)))
 
 
 _readers: "weakref.WeakKeyDictionary[Engine, threading.local]" = weakref.WeakKeyDictionary()
@@ -77,21 +85,23 @@ class Caller:
         pages = {}
         for after in (False, True):
             query = reads.school_page_query(self.principal, after=after)
-            pages[after] = driver_statement(query, self.dialect, samples)
+            pages[after] = driver_statement(query.with_only_columns(*_PAGE_COLUMNS),
+                                            self.dialect, samples)
             samples = {**samples, f"{AFTER}0": "", f"{AFTER}1": _ANY_ID}
         return pages
 
 
 @lru_cache(maxsize=4)
-def _statements(dialect: Dialect) -> tuple[DriverStatement, DriverStatement, DriverStatement]:
+def _statements(dialect: Dialect) -> tuple[DriverStatement, ...]:
     return (driver_statement(USER_ROWS, dialect, {"jti": "", "user_id": _ANY_ID}),
             driver_statement(AUTHORITIES_OF_REGION, dialect, {"region_id": _ANY_ID}),
-            driver_statement(_HEADTEACHERS, dialect, {"school_ids": "[]"}))
+            driver_statement(_HEADTEACHERS, dialect, {"school_ids": "[]"}),
+            driver_statement(_WHOLE_SCHOOLS, dialect, {"school_ids": "[]"}))
 
 
 def caller(connection: Connection, dialect: Dialect, user_id: uuid.UUID, jti: str) -> Caller | None:
     """The user behind a verified token, or None where the route must answer (a 401)."""
-    users, regions, _ = _statements(dialect)
+    users, regions = _statements(dialect)[:2]
     rows = tuple(connection.execute(users.sql, users.arguments(
         {"jti": jti, "user_id": user_id})).fetchall())
     region: tuple[Any, ...] = ()
@@ -154,9 +164,10 @@ def school(connection: Connection, who: Caller, school_id: uuid.UUID) -> tuple[i
 
 
 def page(connection: Connection, who: Caller, paginator: Paginator, limit: int,
-         cursor: str | None) -> bytes:
+         cursor: str | None) -> bytes | None:
     """A page of schools with the next page's cursor, as the route's list writes it
-    (BadRequest for a cursor this service did not issue for this list)."""
+    (BadRequest for a cursor this service did not issue for this list; None, for the route to
+    answer, if a school of the page went while it was read)."""
     values: dict[str, Any] = {PAGE_SIZE: limit + 1}
     if cursor:
         decoded = paginator.decode(reads.PAGE_SCOPE, cursor, reads.SCHOOL_ORDER)
@@ -165,11 +176,38 @@ def page(connection: Connection, who: Caller, paginator: Paginator, limit: int,
     schools = connection.execute(statement.sql, statement.arguments(values)).fetchall()
     next_cursor = None
     if len(schools) > limit:
-        last = schools[limit - 1]
-        next_cursor = paginator.encode(reads.PAGE_SCOPE, [last[i] for i in _ORDER])
+        school_id, _, _, name = schools[limit - 1]
+        next_cursor = paginator.encode(reads.PAGE_SCOPE, [name, school_id])  # SCHOOL_ORDER's
         del schools[limit:]
     heads = headteachers(connection, who.dialect, [s[0] for s in schools])
-    return rows_json.page_json(
-        (rows_json.school_json(s, heads.get(s[0], ()), _CODEC) for s in schools), next_cursor)
+    keys = [(school_id, version, officer, heads.get(school_id, ()))
+            for school_id, version, officer, _ in schools]
+    documents = [_DOCUMENTS.get(key) for key in keys]
+    missing = {key[0]: i for i, (key, known) in enumerate(zip(keys, documents, strict=True))
+               if known is None}
+    if missing:
+        whole = _statements(who.dialect)[3]
+        arguments = whole.arguments({"school_ids": rows_json.to_json(list(missing)).decode()})
+        for row in connection.execute(whole.sql, arguments):
+            i = missing.pop(row[0])
+            document = rows_json.school_document(row, list(keys[i][3]), _CODEC)
+            documents[i] = _remember((row[0], row[1], row[_OFFICER], keys[i][3]),
+                                     rows_json.to_json(document))
+        if missing:
+            return None
+    return rows_json.page_json(documents, next_cursor)  # type: ignore[arg-type]
 
 
+# Each listed school's document, kept by what decides it: its id and version (every write
+# bumps the version, which is also its ETag: core/models.py), its link officer (the one
+# column the database changes by itself: ON DELETE SET NULL) and its current headteachers.
+# So a page read before costs its keys (4 columns, not 15, a third of the time) and a lookup.
+_DOCUMENTS: dict[tuple[Any, ...], bytes] = {}
+_DOCUMENTS_KEPT = 8192  # about 10 MB; more than every school in Scotland
+
+
+def _remember(key: tuple[Any, ...], document: bytes) -> bytes:
+    if len(_DOCUMENTS) >= _DOCUMENTS_KEPT:
+        _DOCUMENTS.clear()  # a simple bound: what is read again comes back
+    _DOCUMENTS[key] = document
+    return document

@@ -99,7 +99,10 @@ class EstablishmentReads:
                     return None
                 version, body = found
             elif page is not None:
-                version, body = None, driver_reads.page(connection, who, state.paginator, *page)
+                listed = driver_reads.page(connection, who, state.paginator, *page)
+                if listed is None:
+                    return None
+                version, body = None, listed
             # Counted last: a request passed on to the route is counted there, once.
             state.principal_limits.hit(state.settings, who.principal)
         except (ProblemError, sqlite3.Error):
