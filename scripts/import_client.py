@@ -39,8 +39,13 @@ app = typer.Typer(help="Import files into the School Improvement Hub.", no_args_
 
 
 class Kind(StrEnum):
+    """The server's import kinds (app/integration/import_schemas.ImportKind; a test keeps the
+    two the same, but this script stands alone, for council machines)."""
+
     establishments = "establishments"
     users = "users"
+    clpl_registrations = "clpl-registrations"
+    critical_indicator_values = "critical-indicator-values"
 
 
 class Failure(Exception):

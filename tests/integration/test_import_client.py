@@ -53,6 +53,12 @@ def _file(tmp_path: Path, body: bytes, name: str = "schools.csv") -> Path:
     return path
 
 
+def test_it_offers_every_kind_the_server_imports():
+    from app.integration.import_schemas import ImportKind
+
+    assert {k.value for k in client_script.Kind} == {k.value for k in ImportKind}
+
+
 def test_a_clean_file_imports_and_exits_0(api, mis, tmp_path: Path, db: Session):
     client, output = _client(api, mis)
     code = client.run("establishments", _file(tmp_path, csv_rows(school(1), school(2))),
