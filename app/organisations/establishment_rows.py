@@ -146,7 +146,7 @@ def school_documents(connection: Connection, rows: Iterable[Row[Any]]) -> list[d
 @lru_cache(maxsize=8192)
 def school_json(row: tuple[Any, ...], head_ids: tuple[Any, ...], codec: _Codec) -> bytes:
     """school_document as JSON, memoised on the raw row and headteachers (as _converted is): a
-    page of schools read before is a lookup per school, not a conversion and a write."""
+    school read before is a lookup, not a conversion and a write (the fast read path)."""
     return to_json(school_document(row, list(head_ids), codec))
 
 
