@@ -14,7 +14,7 @@ from functools import cached_property, lru_cache
 from sqlite3 import Connection
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.pool import QueuePool
 
@@ -24,7 +24,7 @@ from app.core.http import AFTER, PAGE_SIZE, Paginator
 from app.identity.deps import USER_ROWS, user_principal_from_rows
 from app.identity.models import HeadteacherEstablishment, User
 from app.identity.policy import AUTHORITIES_OF_REGION
-from app.identity.principal import Principal, Role
+from app.identity.principal import Principal
 from app.organisations import establishment_reads as reads
 from app.organisations import establishment_rows as rows_json
 from app.organisations.models import Establishment
@@ -40,9 +40,11 @@ _OFFICER = rows_json.FIELDS.index("link_officer_id")
 # What a page reads of each school: what keys its document (see _DOCUMENTS), and its name for
 # the next page's cursor.
 _PAGE_COLUMNS = [untyped(_schools.c[name]) for name in ("id", "version", "link_officer_id", "name")]
-# Whole schools by id, for the documents a page does not have yet (ids as for _HEADTEACHERS).
-_WHOLE_SCHOOLS = select(*rows_json.SCHOOL_COLUMNS).where(
-    _schools.c.id.in_(select(func.json_each(bindparam("school_ids")).table_valued("value").c.value)))
+# The page's school ids as one JSON array: one prepared statement whatever the page's size (an
+# IN list of 100 is a new statement each time).
+_PAGE_IDS = select(func.json_each(bindparam("school_ids")).table_valued("value").c.value)
+# Whole schools by id, for the documents a page does not have yet.
+_WHOLE_SCHOOLS = select(*rows_json.SCHOOL_COLUMNS).where(_schools.c.id.in_(_PAGE_IDS))
 
 
 _readers: "weakref.WeakKeyDictionary[Engine, threading.local]" = weakref.WeakKeyDictionary()
@@ -105,19 +107,16 @@ def caller(connection: Connection, dialect: Dialect, user_id: uuid.UUID, jti: st
     rows = tuple(connection.execute(users.sql, users.arguments(
         {"jti": jti, "user_id": user_id})).fetchall())
     region: tuple[Any, ...] = ()
-    if rows and rows[0][1] == Role.regional_lead and rows[0][3] is not None:
+    if rows and rows[0][3] is not None:  # a region: whether it widens reach is the policy's
         region = tuple(connection.execute(regions.sql, regions.arguments(
             {"region_id": uuid.UUID(rows[0][3])})).fetchall())
     return _caller(dialect, user_id, rows, region)
 
 
-# A page's current headteachers in one statement whatever the page's size: the ids go as one
-# JSON array, so the statement is prepared once (an IN list of 100 is a new statement).
+# A page's current headteachers in one statement (the ids as for _WHOLE_SCHOOLS).
 _HEADTEACHERS = select(untyped(_links.c.establishment_id), untyped(_people.c.id)).join(
-    _people, and_(_people.c.id == _links.c.user_id, _people.c.deleted_at.is_(None))
-).where(_links.c.establishment_id.in_(
-    select(func.json_each(bindparam("school_ids")).table_valued("value").c.value))
-).order_by(_people.c.id)
+    _people, rows_json.CURRENT_HEAD
+).where(_links.c.establishment_id.in_(_PAGE_IDS)).order_by(_people.c.id)
 
 
 def headteachers(connection: Connection, dialect: Dialect,

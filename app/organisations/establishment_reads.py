@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlmodel import Session, col
 
 from app.core.errors import NotFound
@@ -32,7 +32,7 @@ _people = User.__table__  # type: ignore[attr-defined]
 _HEADTEACHER_ID = rows_json.untyped(_people.c.id, "headteacher_id")
 _SCHOOL_WITH_HEADS = select(*rows_json.SCHOOL_COLUMNS, _HEADTEACHER_ID).select_from(
     _schools.outerjoin(_links, _links.c.establishment_id == _schools.c.id).outerjoin(
-        _people, and_(_people.c.id == _links.c.user_id, _people.c.deleted_at.is_(None)))
+        _people, rows_json.CURRENT_HEAD)
 ).order_by(_HEADTEACHER_ID)
 SCHOOL_ORDER = (col(Establishment.name), col(Establishment.id))
 PAGE_SCOPE = "establishments"  # what a cursor of this list is signed for

@@ -117,11 +117,13 @@ def _converted(row: tuple[Any, ...], codec: _Codec) -> dict[str, Any]:
     }
 
 
+# A headteacher link whose account is current (removed accounts keep their links).
+CURRENT_HEAD = and_(_people.c.id == _links.c.user_id, _people.c.deleted_at.is_(None))
 _SCHOOL_OF_LINK = type_coerce(_links.c.establishment_id, NullType())
 # Built once: a fresh IN (...) per page cost more to compile and key than SQLite takes to run it.
 _HEADTEACHERS = (
     select(_SCHOOL_OF_LINK, untyped(_links.c.user_id))
-    .join(_people, and_(_people.c.id == _links.c.user_id, _people.c.deleted_at.is_(None)))
+    .join(_people, CURRENT_HEAD)
     .where(_SCHOOL_OF_LINK.in_(bindparam("school_ids", expanding=True)))
     .order_by(_links.c.user_id)
 )
