@@ -196,8 +196,8 @@ def import_file(
 ) -> None:
     """Import a CSV (.csv) or JSON lines (.jsonl, .ndjson) file on this server, as the system:
     the same rules, report and all-or-nothing as POST /imports/{kind}, without a network."""
-    from app.integration.import_kinds import KINDS
-    from app.integration.import_service import ImportRejectedError, run_import
+    from app.integration.imports.kinds import KINDS
+    from app.integration.imports.service import ImportRejectedError, run_import
 
     if kind not in KINDS:
         console.print(f"[red]No import kind {kind!r}[/]: use one of {', '.join(sorted(KINDS))}.")

@@ -177,9 +177,9 @@ VSE_THEMES = [["Curriculum design", "Tracking and monitoring"], ["Learner voice"
 def _demo_vse(session: Session, system: Principal, authority: Authority) -> int:
     """VSE cycles in every state, with teams, grades and themes. The demo headteacher's school
     has a reported one, so that headteacher sees a VSE too."""
-    from app.assurance import vse
-    from app.assurance.models import VseCycle
-    from app.assurance.vse_schemas import TeamMember, ValidatedEvaluation, VseCreate, VseUpdate
+    from app.assurance.vse import service as vse
+    from app.assurance.vse.models import VseCycle
+    from app.assurance.vse.schemas import TeamMember, ValidatedEvaluation, VseCreate, VseUpdate
 
     if session.scalars(select(col(VseCycle.id)).where(
             col(VseCycle.authority_id) == authority.id)).first():
@@ -266,9 +266,11 @@ def _demo_trios(session: Session, system: Principal, authority: Authority) -> in
     (as if all opted in), the demo headteacher's school among them. All have their meetings
     planned; the first has had its autumn meetings and a peer review."""
     from app.identity.models import HeadteacherEstablishment
-    from app.learning import trio_meetings, trio_proposals, trios
-    from app.learning.trio_models import Trio, TrioMeeting
-    from app.learning.trio_schemas import (
+    from app.learning.trios import meetings as trio_meetings
+    from app.learning.trios import proposals as trio_proposals
+    from app.learning.trios import service as trios
+    from app.learning.trios.models import Trio, TrioMeeting
+    from app.learning.trios.schemas import (
         AttendanceEntry,
         MeetingUpdate,
         MemberIn,
@@ -334,9 +336,10 @@ def _demo_clpl(session: Session, system: Principal, authority: Authority) -> int
     relative to now, so past events can be attended and future ones booked."""
     from datetime import UTC, datetime, timedelta
 
-    from app.learning import clpl, clpl_registrations
-    from app.learning.clpl_models import ClplEvent
-    from app.learning.clpl_schemas import (
+    from app.learning.clpl import registrations as clpl_registrations
+    from app.learning.clpl import service as clpl
+    from app.learning.clpl.models import ClplEvent
+    from app.learning.clpl.schemas import (
         ClplAttendance,
         ClplEvaluationCreate,
         ClplEventCreate,

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from app import ops
 from app.assurance.router import router as assurance_router
-from app.assurance.vse_router import router as vse_router
+from app.assurance.vse.router import router as vse_router
 from app.core.config import Settings, get_settings
 from app.core.cors import ProblemCORSMiddleware
 from app.core.db import make_engine
@@ -26,11 +26,11 @@ from app.identity.request_limits import PrincipalLimits
 from app.identity.router import auth_router
 from app.identity.router import router as identity_router
 from app.insight.router import router as insight_router
-from app.integration.import_jobs import forget_dead_spools
-from app.integration.import_router import router as import_router
+from app.integration.imports.jobs import forget_dead_spools
+from app.integration.imports.router import router as import_router
 from app.integration.router import router as integration_router
-from app.learning.clpl_router import router as clpl_router
-from app.learning.trio_router import router as trio_router
+from app.learning.clpl.router import router as clpl_router
+from app.learning.trios.router import router as trio_router
 from app.organisations.fast_reads import EstablishmentReads
 from app.organisations.router import router as organisations_router
 from app.planning.router import router as planning_router

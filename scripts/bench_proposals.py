@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.learning.proposals import Candidate, propose
+from app.learning.trios.proposal_groups import Candidate, propose
 
 
 def synthetic(n: int, areas: int, seed: int = 2025) -> list[Candidate]:

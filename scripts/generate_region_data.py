@@ -28,11 +28,12 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from app.assurance.models import SupportStatus, Visit, VseCycle, VseEvaluation, VseTheme
+from app.assurance.models import SupportStatus, Visit
+from app.assurance.vse.models import VseCycle, VseEvaluation, VseTheme
 from app.core.db import MIGRATIONS_DIR
 from app.identity.models import User
-from app.learning.clpl_models import ClplEvaluation, ClplEvent, ClplRegistration
-from app.learning.trio_models import Trio, TrioMember
+from app.learning.clpl.models import ClplEvaluation, ClplEvent, ClplRegistration
+from app.learning.trios.models import Trio, TrioMember
 from app.organisations.models import Authority, Establishment, Region
 from app.planning.models import ImprovementPlan, PlanningCalendar, QualityReport, ReportEvaluation
 

@@ -39,7 +39,7 @@ app = typer.Typer(help="Import files into the School Improvement Hub.", no_args_
 
 
 class Kind(StrEnum):
-    """The server's import kinds (app/integration/import_schemas.ImportKind; a test keeps the
+    """The server's import kinds (app/integration/imports/schemas.ImportKind; a test keeps the
     two the same, but this script stands alone, for council machines)."""
 
     establishments = "establishments"

@@ -4,7 +4,7 @@ plans and reports in every state. Loading it twice adds nothing."""
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.assurance.models import VseCycle
+from app.assurance.vse.models import VseCycle
 from app.cli import SYSTEM
 from app.demo import seed_demo
 from app.identity.models import User
@@ -43,7 +43,7 @@ def test_demo_assurance_has_statuses_drafts_and_shared_visits(engine, db: Sessio
 
 
 def test_demo_clpl_has_waiting_lists_attendance_and_evaluations(engine, db: Session) -> None:
-    from app.learning.clpl_models import ClplEvaluation, ClplEvent, ClplRegistration
+    from app.learning.clpl.models import ClplEvaluation, ClplEvent, ClplRegistration
 
     with Session(engine, expire_on_commit=False) as session:
         counts = seed_demo(session, SYSTEM)

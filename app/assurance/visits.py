@@ -19,6 +19,7 @@ from app.assurance.schemas import (
     VisitRead,
     VisitUpdate,
 )
+from app.audit.service import record_change, snapshot
 from app.core.errors import Conflict, NotFound, ProblemError, RuleViolation
 from app.core.http import IfMatch, Paginator
 from app.core.models import apply_changes
@@ -26,7 +27,6 @@ from app.core.schemas import session_of
 from app.identity.models import User
 from app.identity.policy import allowed, load_visible, require, visible
 from app.identity.principal import Principal, Role
-from app.integration.service import record_change, snapshot
 from app.organisations.models import Establishment
 from app.planning.common import check_indicators, scale_of
 

@@ -8,12 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.audit.service import record_change
 from app.core.errors import Conflict, NotFound
 from app.frameworks.models import Framework, FrameworkIndicator, NifEntry
 from app.frameworks.schemas import FrameworkCreate, FrameworkRead, NifRead
 from app.identity.policy import require
 from app.identity.principal import Principal
-from app.integration.service import record_change
 
 
 def _read(session: Session, framework: Framework) -> FrameworkRead:

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
+from app.audit.service import record_change, snapshot
 from app.core.errors import Conflict, RuleViolation
 from app.core.http import IfMatch, Paginator
 from app.core.security import digest, hash_password, new_secret, unusable_password_hash
@@ -23,7 +24,6 @@ from app.identity.schemas import (
     UserUpdate,
 )
 from app.identity.tokens import revoke_all_for_user
-from app.integration.service import record_change, snapshot
 from app.organisations.models import Authority, Establishment, Region
 
 

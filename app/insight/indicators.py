@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
+from app.audit.service import record_change, snapshot
 from app.core.errors import Conflict, NotFound, RuleViolation
 from app.core.http import IfMatch, Paginator
 from app.core.models import apply_changes
@@ -24,7 +25,6 @@ from app.insight.schemas import (
     CriticalIndicatorValuePut,
     CriticalIndicatorValueRead,
 )
-from app.integration.service import record_change, snapshot
 from app.organisations.models import Authority, Region
 
 

@@ -19,7 +19,7 @@ from sqlmodel import Field
 
 from app.assurance.models import SupportStatus
 from app.core.models import Versioned
-from app.learning.clpl_models import ClplRegistration
+from app.learning.clpl.models import ClplRegistration
 
 
 class CriticalIndicator(Versioned, table=True):

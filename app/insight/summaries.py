@@ -35,11 +35,12 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, literal, literal_column, null, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from app.assurance.models import SupportStatus, Visit, VseCycle, VseEvaluation, VseTheme
+from app.assurance.models import SupportStatus, Visit
+from app.assurance.vse.models import VseCycle, VseEvaluation, VseTheme
 from app.core.schemas import session_bounds
 from app.frameworks.models import Framework
-from app.learning.clpl_models import ClplEvaluation, ClplEvent, ClplRegistration
-from app.learning.trio_models import Trio, TrioMember
+from app.learning.clpl.models import ClplEvaluation, ClplEvent, ClplRegistration
+from app.learning.trios.models import Trio, TrioMember
 from app.organisations.models import Authority, Establishment
 from app.planning.models import ImprovementPlan, PlanningCalendar, QualityReport, ReportEvaluation
 

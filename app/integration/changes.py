@@ -4,11 +4,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.audit.models import ChangeRecord
 from app.core.errors import BadRequest
 from app.core.http import Paginator
 from app.identity.policy import feed_kinds, feed_rows, require
 from app.identity.principal import Principal
-from app.integration.models import ChangeRecord
 
 SCOPE = "changes"
 

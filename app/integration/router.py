@@ -10,7 +10,7 @@ from app.core.http import Cursor, Limit, Page, PaginatorDep, problems
 from app.core.schemas import Instant
 from app.identity.deps import PrincipalDep, protected_router
 from app.identity.policy import require
-from app.integration import changes, service
+from app.integration import audit_log, changes
 from app.integration.schemas import AuditEventRead, ChangeFeed, ChangeRead
 
 router = protected_router(tags=["integration"])
@@ -27,7 +27,7 @@ def list_audit_events(session: SessionDep, principal: PrincipalDep, paginator: P
                       action: Text = None, since: Instant | None = None,
                       until: Instant | None = None) -> Page[AuditEventRead]:
     require(principal, "audit.read")
-    rows, next_cursor = service.list_audit_events(
+    rows, next_cursor = audit_log.list_audit_events(
         session, principal, paginator, limit=limit, cursor=cursor, resource_type=resource_type,
         resource_id=resource_id, actor_id=actor_id, action=action, since=since, until=until)
     return Page(items=[AuditEventRead.model_validate(r) for r in rows], next_cursor=next_cursor)

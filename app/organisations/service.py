@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
+from app.audit.service import record_change, snapshot
 from app.core.errors import Conflict, RuleViolation
 from app.core.http import IfMatch, Paginator
 from app.core.types import utcnow
@@ -14,7 +15,6 @@ from app.frameworks.service import framework_exists
 from app.identity.models import HeadteacherEstablishment, User
 from app.identity.policy import load_visible, require, visible
 from app.identity.principal import Principal, Role
-from app.integration.service import record_change, snapshot
 from app.organisations.models import Authority, Cluster, Establishment, Region
 from app.organisations.schemas import (
     AuthorityCreate,

@@ -7,13 +7,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.audit.service import record_change, snapshot
 from app.core.errors import Conflict, NotFound
 from app.core.http import IfMatch, Paginator
 from app.core.models import apply_changes
 from app.frameworks.service import nif_titles
 from app.identity.policy import load_visible, require
 from app.identity.principal import Principal
-from app.integration.service import record_change, snapshot
 from app.organisations.models import Establishment
 from app.planning import workflow
 from app.planning.common import (

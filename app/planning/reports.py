@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app.audit.service import record_change, snapshot
 from app.core.errors import Conflict
 from app.core.http import IfMatch, Paginator
 from app.core.models import apply_changes
@@ -14,7 +15,6 @@ from app.core.types import utcnow
 from app.frameworks.service import Scale
 from app.identity.policy import load_visible, require
 from app.identity.principal import Principal
-from app.integration.service import record_change, snapshot
 from app.organisations.models import Establishment
 from app.planning import workflow
 from app.planning.common import (

@@ -80,7 +80,7 @@ def stored_vse(make: Factory, school: School, status: str, **fields: Any) -> Any
     """A VSE straight into the database, in any state a test needs."""
     from datetime import date
 
-    from app.assurance.models import VseCycle
+    from app.assurance.vse.models import VseCycle
 
     values = {"session": "2025-26", "trigger": "authority_directed", "framework_code": "HGIOS4",
               "indicator_codes": ["1.3"], "visit_start": date(2025, 11, 3),

@@ -5,7 +5,7 @@ import uuid
 
 from sqlmodel import select
 
-from app.assurance.models import VseTheme
+from app.assurance.vse.models import VseTheme
 from tests.assurance.conftest import GRADES, VSE_CYCLES, create_vse, patch_vse, vse_body
 
 

@@ -5,8 +5,8 @@ import uuid
 
 from sqlmodel import select
 
-from app.assurance.models import VseEvaluation, VseTeamMember, VseTheme
-from app.integration.models import AuditEvent
+from app.assurance.vse.models import VseEvaluation, VseTeamMember, VseTheme
+from app.audit.models import AuditEvent
 from tests.assurance.conftest import (
     GRADES,
     VSE_CYCLES,

@@ -72,7 +72,7 @@ def test_request_id_is_on_error_answers_too(api):
 
 
 def test_request_id_is_written_to_the_audit_log(api, make: Factory, db):
-    from app.integration.models import AuditEvent
+    from app.audit.models import AuditEvent
 
     answer = api.post("/api/v1/regions", json={"code": "traced-region", "name": "Traced"},
                       headers=make.headers(make.admin(), **{"X-Request-ID": "audit-trace-1"}))

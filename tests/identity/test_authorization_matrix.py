@@ -411,7 +411,8 @@ def _planning_world(make: Factory, db: Session, w: World) -> None:
 def _assurance_world(db: Session, w: World) -> None:
     """A current support status, a final visit shared with the school by another officer, and
     a VSE cycle in each state that a move starts from."""
-    from app.assurance.models import SupportStatus, Visit, VseCycle, VseEvaluation
+    from app.assurance.models import SupportStatus, Visit
+    from app.assurance.vse.models import VseCycle, VseEvaluation
 
     school, authority = w["establishment"], w["authority"]
     db.add(SupportStatus(establishment_id=school.id, authority_id=authority.id, sequence=1,
@@ -437,7 +438,7 @@ def _trio_world(make: Factory, db: Session, w: World) -> None:
     """The school in a trio with two schools of its area from other clusters, this session's
     meetings planned (the second one held in the school) and a peer review; the same three in
     an unplanned trio next session."""
-    from app.learning.trio_models import Trio, TrioMeeting, TrioMember, TrioPeerReview
+    from app.learning.trios.models import Trio, TrioMeeting, TrioMember, TrioPeerReview
 
     school, authority = w["establishment"], w["authority"]
     others = [make.establishment(authority, cluster_id=make.cluster(
@@ -467,7 +468,7 @@ def _clpl_world(db: Session, w: World) -> None:
     of them attended), and an authority event without registrations."""
     from datetime import UTC, datetime, timedelta
 
-    from app.learning.clpl_models import ClplEvent, ClplRegistration
+    from app.learning.clpl.models import ClplEvent, ClplRegistration
 
     start = datetime.now(UTC) - timedelta(days=1)
     w["clpl_event"], w["clpl_empty_event"] = (ClplEvent(

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from app.integration.models import AuditEvent
+from app.audit.models import AuditEvent
 from tests.core.problems import assert_problem
 from tests.insight.conftest import Callers
 from tests.insight.world import World

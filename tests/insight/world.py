@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.assurance.models import SupportStatus, Visit, VseCycle, VseEvaluation, VseTheme
-from app.learning.clpl_models import ClplEvaluation, ClplEvent, ClplRegistration
-from app.learning.trio_models import Trio, TrioMember
+from app.assurance.models import SupportStatus, Visit
+from app.assurance.vse.models import VseCycle, VseEvaluation, VseTheme
+from app.learning.clpl.models import ClplEvaluation, ClplEvent, ClplRegistration
+from app.learning.trios.models import Trio, TrioMember
 from app.planning.models import ImprovementPlan, PlanningCalendar, QualityReport, ReportEvaluation
 from tests.factories import Factory
 

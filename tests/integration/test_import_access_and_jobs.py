@@ -7,9 +7,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.audit.models import AuditEvent
 from app.core.config import Settings
-from app.integration.import_models import ImportJob
-from app.integration.models import AuditEvent
+from app.integration.imports.models import ImportJob
 from app.main import create_app
 from app.organisations.models import Cluster, Establishment
 from tests.core.problems import assert_problem
@@ -209,7 +209,7 @@ def test_job_files_left_by_a_dead_process_are_deleted_at_start(settings, tmp_pat
 
     from fastapi.testclient import TestClient
 
-    from app.integration.import_jobs import STALE_AFTER
+    from app.integration.imports.jobs import STALE_AFTER
     from app.main import create_app
 
     dead, live = tmp_path / "sih-import-dead.part", tmp_path / "sih-import-live.part"

@@ -5,7 +5,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.integration.models import AuditEvent
+from app.audit.models import AuditEvent
 from app.organisations.models import Establishment
 from tests.integration.import_support import count, csv_rows, establishments, school
 

@@ -54,7 +54,7 @@ def _file(tmp_path: Path, body: bytes, name: str = "schools.csv") -> Path:
 
 
 def test_it_offers_every_kind_the_server_imports():
-    from app.integration.import_schemas import ImportKind
+    from app.integration.imports.schemas import ImportKind
 
     assert {k.value for k in client_script.Kind} == {k.value for k in ImportKind}
 

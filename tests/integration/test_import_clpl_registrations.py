@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.integration.models import AuditEvent
-from app.learning.clpl_models import ClplRegistration
+from app.audit.models import AuditEvent
+from app.learning.clpl.models import ClplRegistration
 from tests.core.problems import assert_problem
 from tests.core.session_hooks import db_releases_around_requests  # noqa: F401 - autouse fixture
 from tests.factories import Factory
@@ -207,7 +207,7 @@ def test_json_lines_and_a_semicolon_csv_with_bom_by_title_and_uk_date(api, world
 
 
 def test_events_are_held_across_batches(api, world: World, monkeypatch):  # noqa: F811
-    from app.integration import import_service
+    from app.integration.imports import service as import_service
 
     monkeypatch.setattr(import_service, "BATCH_SIZE", 2)
     event = create_event(api, world, capacity=2, starts_at=at(-1), ends_at=at(-1, 2))

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from app.audit.models import AuditEvent
 from app.insight.models import CriticalIndicatorValue
-from app.integration.models import AuditEvent
 from tests.core.problems import assert_problem
 from tests.core.session_hooks import db_releases_around_requests  # noqa: F401 - autouse fixture
 from tests.factories import Factory

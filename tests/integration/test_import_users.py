@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.audit.models import AuditEvent
 from app.identity.models import HeadteacherEstablishment, User
-from app.integration.models import AuditEvent
 from tests.core.problems import assert_problem
 from tests.core.session_hooks import db_releases_around_requests  # noqa: F401 - autouse fixture
 from tests.factories import Factory

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.integration import import_service
-from app.integration.import_kinds import KINDS
-from app.integration.models import AuditEvent, ChangeRecord
+from app.audit.models import AuditEvent, ChangeRecord
+from app.integration.imports import service as import_service
+from app.integration.imports.kinds import KINDS
 from app.organisations.models import Cluster, Establishment
 from tests.core.problems import assert_problem
 from tests.core.session_hooks import db_releases_around_requests  # noqa: F401 - autouse fixture

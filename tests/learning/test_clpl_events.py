@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from app.integration.models import AuditEvent
+from app.audit.models import AuditEvent
 from tests.core.session_hooks import db_releases_around_requests  # noqa: F401 - autouse fixture
 from tests.learning.clpl_world import (
     EVENTS,

@@ -5,9 +5,9 @@ import uuid
 import pytest
 from sqlmodel import col, select
 
+from app.audit.models import AuditEvent, ChangeRecord
 from app.core.idempotency import IdempotencyRecord
-from app.integration.models import AuditEvent, ChangeRecord
-from app.learning.clpl_models import ClplEvaluation, ClplRegistration
+from app.learning.clpl.models import ClplEvaluation, ClplRegistration
 from tests.core.session_hooks import db_releases_around_requests  # noqa: F401 - autouse fixture
 from tests.learning.clpl_world import (
     EVENTS,

@@ -3,7 +3,7 @@ book their own staff; one active registration per person and event."""
 
 from sqlmodel import select
 
-from app.integration.models import AuditEvent
+from app.audit.models import AuditEvent
 from tests.core.session_hooks import db_releases_around_requests  # noqa: F401 - autouse fixture
 from tests.learning.clpl_world import (
     EVENTS,

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from app.learning.proposals import Candidate, Profiles, group_sizes, grouping_score, propose
+from app.learning.trios.proposal_groups import Candidate, Profiles, group_sizes, grouping_score, propose
 
 
 def _schools(n: int, areas: int, clusters_per_area: int, seed: int) -> list[Candidate]:

@@ -3,7 +3,7 @@ none; lists are filtered and paginated; every write is audited and in the change
 
 from sqlmodel import select
 
-from app.integration.models import AuditEvent, ChangeRecord
+from app.audit.models import AuditEvent, ChangeRecord
 from tests.core.problems import assert_problem
 from tests.learning.trio_world import (  # noqa: F401 - fixtures
     TRIOS,

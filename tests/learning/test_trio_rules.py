@@ -4,7 +4,7 @@ size or one trio per session."""
 
 from sqlmodel import select
 
-from app.integration.models import AuditEvent
+from app.audit.models import AuditEvent
 from tests.core.problems import assert_problem
 from tests.learning.trio_world import (  # noqa: F401 - fixtures
     TRIOS,

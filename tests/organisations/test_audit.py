@@ -4,7 +4,7 @@ transaction; a refused write leaves nothing, neither the change nor an audit rec
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.integration.models import AuditEvent, ChangeRecord
+from app.audit.models import AuditEvent, ChangeRecord
 from app.organisations.models import Cluster, Establishment
 from tests.core.problems import assert_problem
 from tests.factories import Factory

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.integration.models import AuditEvent
+from app.audit.models import AuditEvent
 from app.organisations.models import Establishment
 from tests.core.problems import assert_problem
 from tests.factories import Factory

@@ -169,7 +169,7 @@ def test_concurrent_edits_with_the_same_etag_one_wins_one_412(api, school, plann
 def test_transitions_and_edits_are_audited(api, school, db):
     from sqlmodel import select
 
-    from app.integration.models import AuditEvent
+    from app.audit.models import AuditEvent
 
     plan = _create(api, school)
     api.post(f"{PLANS}/{plan['id']}/priorities", json=PRIORITY, headers=school.head)

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import func, select
 
 from app.assurance.models import Visit
-from app.integration.models import ChangeRecord
+from app.audit.models import ChangeRecord
 from tests.reliability.servers import Server
 
 

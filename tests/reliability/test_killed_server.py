@@ -16,8 +16,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from app.assurance.models import Visit
-from app.integration.import_service import BATCH_SIZE
-from app.integration.models import AuditEvent, ChangeRecord
+from app.audit.models import AuditEvent, ChangeRecord
+from app.integration.imports.service import BATCH_SIZE
 from app.organisations.models import Establishment
 from tests.integration.import_support import CSV, csv_rows, school
 from tests.reliability.servers import Server, backends, wait_for

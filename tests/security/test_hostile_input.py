@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.integration.models import AuditEvent
+from app.audit.models import AuditEvent
 from app.main import app as default_app
 from app.organisations.models import Establishment
 from tests.factories import Factory

@@ -13,10 +13,10 @@ from app.core.errors import RuleViolation
 from app.frameworks.service import Scale, scale_for
 from app.identity.policy import require, visible
 from app.identity.principal import Principal
-from app.learning import proposals
-from app.learning.trio_models import TrioMember, TrioScope
-from app.learning.trio_rules import headteachers_of
-from app.learning.trio_schemas import (
+from app.learning.trios import proposal_groups as proposals
+from app.learning.trios.models import TrioMember, TrioScope
+from app.learning.trios.rules import headteachers_of
+from app.learning.trios.schemas import (
     Pairing,
     ProposalRead,
     ProposalRequest,

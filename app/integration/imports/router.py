@@ -10,8 +10,9 @@ from app.core.db import SessionDep
 from app.core.errors import Problem
 from app.core.http import body_chunks, problems
 from app.identity.deps import PrincipalDep, get_principal
-from app.integration import import_jobs, import_service
-from app.integration.import_schemas import ImportJobRead, ImportKind, ImportRejected, ImportReport
+from app.integration.imports import jobs as import_jobs
+from app.integration.imports import service as import_service
+from app.integration.imports.schemas import ImportJobRead, ImportKind, ImportRejected, ImportReport
 
 # Not protected_router: its bodies are JSON, these are files.
 router = APIRouter(prefix="/imports", tags=["integration"], dependencies=[Depends(get_principal)],

@@ -1,20 +1,31 @@
-"""The audit log and change feed, written in the same transaction as the change itself."""
+"""The audit log and change feed, written in the same transaction as the change itself.
+
+A leaf: every domain records its writes here, and it imports nothing but core."""
 
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import event, insert, select, text
-from sqlmodel import Session, SQLModel, col
+from sqlalchemy import event, insert, text
+from sqlmodel import Session, SQLModel
 
-from app.core.http import Paginator
+from app.audit.models import AuditEvent, ChangeRecord
 from app.core.observability import request_id_var
 from app.core.types import utcnow
-from app.identity.policy import visible
-from app.identity.principal import Principal
-from app.integration.models import AuditEvent, ChangeRecord
+
+
+class Actor(Protocol):
+    """Who made a change: a Principal, as far as the audit log needs to know it (the log is
+    a leaf below identity, so it names the shape, not the class)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def label(self) -> str: ...
+
 
 # Never copied into the audit log.
 SECRET_FIELDS = {"password_hash", "secret_hash", "token_hash"}
@@ -28,7 +39,7 @@ def snapshot(record: SQLModel | None) -> dict[str, Any] | None:
 
 def record_change(
     session: Session,
-    principal: Principal | None,
+    principal: Actor | None,
     action: str,
     record: SQLModel,
     *,
@@ -126,36 +137,3 @@ def _hold_feed_order(session: Session) -> None:
 def _feed_lock_released(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # the database transaction ended: so did its lock
         session.info.pop("feed_lock", None)
-
-
-def list_audit_events(
-    session: Session,
-    principal: Principal,
-    paginator: Paginator,
-    *,
-    limit: int,
-    cursor: str | None,
-    resource_type: str | None = None,
-    resource_id: str | None = None,
-    actor_id: uuid.UUID | None = None,
-    action: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> tuple[list[AuditEvent], str | None]:
-    stmt = select(AuditEvent).where(visible(principal, AuditEvent))
-    filters = {
-        col(AuditEvent.resource_type): resource_type,
-        col(AuditEvent.resource_id): resource_id,
-        col(AuditEvent.actor_id): actor_id,
-        col(AuditEvent.action): action,
-    }
-    for column, value in filters.items():
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if since is not None:
-        stmt = stmt.where(col(AuditEvent.occurred_at) >= since)
-    if until is not None:
-        stmt = stmt.where(col(AuditEvent.occurred_at) < until)
-    return paginator.page(
-        session, stmt, [col(AuditEvent.id)], scope="audit-events", limit=limit, cursor=cursor
-    )

@@ -28,7 +28,7 @@ from app.insight.indicators import (
 )
 from app.insight.models import CriticalIndicator
 from app.insight.schemas import Figure
-from app.integration.import_rows import (
+from app.integration.imports.rows import (
     ImportContext,
     ImportKindSpec,
     Outcome,

@@ -18,26 +18,26 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app.audit.service import (
+    changes_in_bulk,
+    collected_changes,
+    forget_changes_since,
+    write_collected_changes,
+)
 from app.core.errors import ProblemError
 from app.core.http import streamed_media_type
 from app.identity.policy import importer, require
 from app.identity.principal import Principal
-from app.integration.import_kinds import KINDS
-from app.integration.import_reader import (
+from app.integration.imports.kinds import KINDS
+from app.integration.imports.reader import (
     MEDIA_TYPES,
     CsvSource,
     FileProblem,
     JsonLinesSource,
     open_source,
 )
-from app.integration.import_rows import ImportContext, ImportKindSpec, Outcome, RowFailure, Skipped
-from app.integration.import_schemas import ImportIssue, ImportReport
-from app.integration.service import (
-    changes_in_bulk,
-    collected_changes,
-    forget_changes_since,
-    write_collected_changes,
-)
+from app.integration.imports.rows import ImportContext, ImportKindSpec, Outcome, RowFailure, Skipped
+from app.integration.imports.schemas import ImportIssue, ImportReport
 
 BATCH_SIZE = 500
 MAX_ISSUES = 1000

@@ -20,8 +20,10 @@ from app.core.http import (
 )
 from app.core.schemas import Instant, QueryText, SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
-from app.learning import trio_meetings, trio_proposals, trios
-from app.learning.trio_schemas import (
+from app.learning.trios import meetings as trio_meetings
+from app.learning.trios import proposals as trio_proposals
+from app.learning.trios import service as trios
+from app.learning.trios.schemas import (
     MeetingCreate,
     MeetingKind,
     MeetingRead,

@@ -31,7 +31,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from app.core.errors import Conflict, Forbidden
 from app.core.schemas import Name
 from app.identity.policy import allowed
-from app.integration.import_rows import (
+from app.integration.imports.rows import (
     ImportContext,
     ImportKindSpec,
     Outcome,
@@ -41,7 +41,7 @@ from app.integration.import_rows import (
     text_code,
     yes_no,
 )
-from app.learning.clpl_registrations import (
+from app.learning.clpl.registrations import (
     Places,
     attend,
     book,
@@ -50,7 +50,7 @@ from app.learning.clpl_registrations import (
     registrations_of,
     withdraw,
 )
-from app.learning.clpl_schemas import Email, Participant
+from app.learning.clpl.schemas import Email, Participant
 from app.organisations.schemas import EstablishmentCode
 from app.organisations.service import establishments_by_code
 

@@ -13,9 +13,9 @@ from app.core.errors import RuleViolation
 from app.frameworks.service import Scale, scale_for
 from app.identity.models import HeadteacherEstablishment, User
 from app.identity.principal import Role
-from app.learning.proposals import area_key
-from app.learning.trio_models import TrioMember
-from app.learning.trio_schemas import OVERRIDABLE, SIZES, MemberIn, Override, TrioKind, TrioRule
+from app.learning.trios.models import TrioMember
+from app.learning.trios.proposal_groups import area_key
+from app.learning.trios.schemas import OVERRIDABLE, SIZES, MemberIn, Override, TrioKind, TrioRule
 from app.organisations.models import Authority, Cluster, Establishment
 
 

@@ -17,15 +17,16 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, bindparam, false, select, true
 from sqlmodel import Session, col
 
-from app.assurance.models import SupportStatus, Visit, VseCycle
+from app.assurance.models import SupportStatus, Visit
+from app.assurance.vse.models import VseCycle
+from app.audit.models import AuditEvent
 from app.core.errors import Forbidden, NotFound
 from app.frameworks.models import Framework
 from app.identity.models import IntegrationClient, User
 from app.identity.principal import CLIENT_ROLE, Principal, Role, Scope
-from app.integration.import_models import ImportJob
-from app.integration.models import AuditEvent
-from app.learning.clpl_models import ClplEvaluation, ClplEvent, ClplRegistration
-from app.learning.trio_models import Trio, TrioMeeting, TrioMember, TrioPeerReview, TrioScope
+from app.integration.imports.models import ImportJob
+from app.learning.clpl.models import ClplEvaluation, ClplEvent, ClplRegistration
+from app.learning.trios.models import Trio, TrioMeeting, TrioMember, TrioPeerReview, TrioScope
 from app.organisations.models import Authority, Cluster, Establishment, Region
 from app.planning.models import ImprovementPlan, QualityReport
 

@@ -5,8 +5,8 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 
-from app.assurance import vse
-from app.assurance.vse_schemas import Day, VseCreate, VseRead, VseStatus, VseTrigger, VseUpdate
+from app.assurance.vse import service as vse
+from app.assurance.vse.schemas import Day, VseCreate, VseRead, VseStatus, VseTrigger, VseUpdate
 from app.core.db import SessionDep
 from app.core.http import (
     Cursor,

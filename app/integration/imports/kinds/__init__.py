@@ -6,13 +6,13 @@
 
 A new kind is one module here and its SPEC in the tuple below (and in ImportKind)."""
 
-from app.integration.import_kinds import (
+from app.integration.imports.kinds import (
     clpl_registrations,
     critical_indicator_values,
     establishments,
     users,
 )
-from app.integration.import_rows import ImportKindSpec
+from app.integration.imports.rows import ImportKindSpec
 
 KINDS: dict[str, ImportKindSpec] = {spec.name: spec for spec in (
     establishments.SPEC, users.SPEC, clpl_registrations.SPEC, critical_indicator_values.SPEC)}

@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.assurance.models import VseCycle, VseEvaluation, VseTeamMember, VseTheme
-from app.assurance.vse_schemas import TeamMember, ValidatedEvaluation, VseCreate, VseRead, VseUpdate
+from app.assurance.vse.models import VseCycle, VseEvaluation, VseTeamMember, VseTheme
+from app.assurance.vse.schemas import TeamMember, ValidatedEvaluation, VseCreate, VseRead, VseUpdate
+from app.audit.service import record_change, snapshot
 from app.core.errors import Conflict, RuleViolation
 from app.core.http import IfMatch, Paginator
 from app.core.models import apply_changes
@@ -22,7 +23,6 @@ from app.frameworks.service import Scale, scale_for
 from app.identity.models import User
 from app.identity.policy import allowed, load_visible, require, visible
 from app.identity.principal import Principal
-from app.integration.service import record_change, snapshot
 from app.organisations.models import Establishment
 from app.planning.common import check_indicators, rule, school
 

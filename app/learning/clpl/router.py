@@ -20,8 +20,9 @@ from app.core.http import (
 )
 from app.core.schemas import QueryText
 from app.identity.deps import PrincipalDep, protected_router
-from app.learning import clpl, clpl_registrations
-from app.learning.clpl_schemas import (
+from app.learning.clpl import registrations as clpl_registrations
+from app.learning.clpl import service as clpl
+from app.learning.clpl.schemas import (
     ClplAttendance,
     ClplAudience,
     ClplEvaluationCreate,

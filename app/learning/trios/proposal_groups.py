@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.learning.proposal_search import Area, solve
+from app.learning.trios.proposal_search import Area, solve
 
 
 @dataclass(frozen=True)

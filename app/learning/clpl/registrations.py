@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import case, delete, func, update
 from sqlmodel import Session, col, select
 
+from app.audit.service import record_change
 from app.core.errors import Conflict, NotFound
 from app.core.http import IfMatch, Paginator
 from app.core.idempotency import CLAIM_FOR, IdempotencyRecord
@@ -20,10 +21,9 @@ from app.core.models import apply_changes
 from app.core.types import utcnow
 from app.identity.policy import allowed, load_visible, require, visible
 from app.identity.principal import Principal
-from app.integration.service import record_change
-from app.learning import clpl
-from app.learning.clpl_models import ACTIVE, ClplEvaluation, ClplEvent, ClplRegistration
-from app.learning.clpl_schemas import (
+from app.learning.clpl import service as clpl
+from app.learning.clpl.models import ACTIVE, ClplEvaluation, ClplEvent, ClplRegistration
+from app.learning.clpl.schemas import (
     ClplAttendance,
     ClplEvaluationCreate,
     ClplEvaluationRead,

@@ -26,7 +26,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from app.core.errors import Forbidden
 from app.core.schemas import Name, ShortText
-from app.integration.import_rows import (
+from app.integration.imports.rows import (
     ImportContext,
     ImportKindSpec,
     Outcome,

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.audit.service import record_change, snapshot
 from app.core.errors import Conflict, NotFound, RuleViolation
 from app.core.http import IfMatch, Paginator
 from app.core.models import apply_changes
@@ -15,10 +16,9 @@ from app.core.schemas import session_bounds
 from app.frameworks.service import scale_for
 from app.identity.policy import load_visible, require
 from app.identity.principal import Principal
-from app.integration.service import record_change, snapshot
-from app.learning import trios
-from app.learning.trio_models import Trio, TrioMeeting, TrioMember, TrioPeerReview
-from app.learning.trio_schemas import (
+from app.learning.trios import service as trios
+from app.learning.trios.models import Trio, TrioMeeting, TrioMember, TrioPeerReview
+from app.learning.trios.schemas import (
     MeetingCreate,
     MeetingKind,
     MeetingRead,

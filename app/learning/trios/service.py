@@ -11,14 +11,14 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app.audit.service import record_change, snapshot
 from app.core.http import IfMatch, Paginator
 from app.core.models import apply_changes
 from app.core.types import utcnow
 from app.identity.policy import load_visible, require, visible
 from app.identity.principal import Principal
-from app.integration.service import record_change, snapshot
-from app.learning.trio_models import Trio, TrioMeeting, TrioMember, TrioPeerReview, TrioScope
-from app.learning.trio_rules import (
+from app.learning.trios.models import Trio, TrioMeeting, TrioMember, TrioPeerReview, TrioScope
+from app.learning.trios.rules import (
     Proposed,
     area_of,
     check,
@@ -26,7 +26,7 @@ from app.learning.trio_rules import (
     default_area,
     no_visible_member,
 )
-from app.learning.trio_schemas import (
+from app.learning.trios.schemas import (
     MemberIn,
     Override,
     TrioCreate,

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import case, delete, func
 from sqlmodel import Session, col, select
 
+from app.audit.service import record_change, snapshot
 from app.core.errors import Conflict, RuleViolation
 from app.core.http import IfMatch, Paginator
 from app.core.models import apply_changes
@@ -19,15 +20,14 @@ from app.core.types import utcnow
 from app.frameworks.service import nif_titles, scale_for
 from app.identity.policy import allowed, load_visible, require, visible
 from app.identity.principal import Principal
-from app.integration.service import record_change, snapshot
-from app.learning.clpl_models import (
+from app.learning.clpl.models import (
     ACTIVE,
     ClplEvaluation,
     ClplEvent,
     ClplEventAudience,
     ClplRegistration,
 )
-from app.learning.clpl_schemas import (
+from app.learning.clpl.schemas import (
     ClplEventCreate,
     ClplEventRead,
     ClplEventSummary,

@@ -1,6 +1,6 @@
 """What an import kind is made of, and the converters its row schema uses.
 
-A kind is one small module (see import_kinds/) that registers an `ImportKindSpec`:
+A kind is one small module (see kinds/) that registers an `ImportKindSpec`:
 - a row schema: a pydantic model that reads one record's cells, whether text from a CSV or
   typed values from JSON lines, using the same field types as the API's own contract;
 - the columns it accepts (header names, including those of the public files councils hold);

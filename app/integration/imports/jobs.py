@@ -27,10 +27,10 @@ from app.core.http import streamed_media_type
 from app.core.types import utcnow
 from app.identity.policy import load_visible, require
 from app.identity.principal import Principal
-from app.integration.import_models import ImportJob
-from app.integration.import_reader import MEDIA_TYPES
-from app.integration.import_schemas import ImportJobRead, ImportJobStatus
-from app.integration.import_service import ImportRejectedError, preflight, run_import
+from app.integration.imports.models import ImportJob
+from app.integration.imports.reader import MEDIA_TYPES
+from app.integration.imports.schemas import ImportJobRead, ImportJobStatus
+from app.integration.imports.service import ImportRejectedError, preflight, run_import
 
 log = logging.getLogger("app.imports")
 STALE_AFTER = timedelta(hours=1)

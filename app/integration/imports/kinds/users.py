@@ -16,7 +16,7 @@ from app.core.schemas import Name
 from app.identity.principal import Role
 from app.identity.schemas import Email
 from app.identity.service import users_by_email, write_user
-from app.integration.import_rows import (
+from app.integration.imports.rows import (
     ImportContext,
     ImportKindSpec,
     Outcome,

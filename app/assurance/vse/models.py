@@ -1,0 +1,64 @@
+"""Storage for validated self-evaluation: cycles, their teams, grades and themes."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlmodel import Field, SQLModel
+
+from app.core.models import Versioned
+from app.core.types import UTCDateTime
+
+
+class VseCycle(Versioned, table=True):
+    """A validated self-evaluation of one school on chosen quality indicators."""
+
+    __tablename__ = "vse_cycle"
+    establishment_id: uuid.UUID = Field(foreign_key="establishment.id", index=True)
+    authority_id: uuid.UUID = Field(foreign_key="authority.id", index=True)
+    session: str = Field(sa_type=String(7), index=True)
+    trigger: str = Field(sa_type=String(24))
+    framework_code: str = Field(sa_type=String(32))
+    indicator_codes: list[str] = Field(default_factory=list, sa_type=JSON)
+    team: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    planning_date: date | None = None
+    visit_start: date | None = Field(default=None, index=True)
+    visit_end: date | None = None
+    status: str = Field(default="proposed", sa_type=String(16), index=True)
+    summary: str = Field(default="", sa_type=Text)
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class VseTeamMember(SQLModel, table=True):
+    """Team members who are users, as rows, so `officer_id` filters are plain SQL."""
+
+    __tablename__ = "vse_team_member"
+    vse_id: uuid.UUID = Field(sa_column=Column(
+        Uuid, ForeignKey("vse_cycle.id", ondelete="CASCADE"), primary_key=True))
+    user_id: uuid.UUID = Field(sa_column=Column(
+        Uuid, ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True, index=True))
+
+
+class VseEvaluation(SQLModel, table=True):
+    """A validated grade per quality indicator: rows, so summaries aggregate in SQL."""
+
+    __tablename__ = "vse_evaluation"
+    __table_args__ = (UniqueConstraint("vse_id", "indicator_code", name="uq_vse_indicator"),)
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    vse_id: uuid.UUID = Field(sa_column=Column(
+        Uuid, ForeignKey("vse_cycle.id", ondelete="CASCADE"), index=True, nullable=False))
+    position: int = 0
+    indicator_code: str = Field(sa_type=String(16), index=True)
+    grade: int
+    strengths: str = Field(default="", sa_type=Text)
+    next_steps: str = Field(default="", sa_type=Text)
+
+
+class VseTheme(SQLModel, table=True):
+    """Normalised themes, as rows, so the authority can rank them across all VSEs."""
+
+    __tablename__ = "vse_theme"
+    vse_id: uuid.UUID = Field(sa_column=Column(
+        Uuid, ForeignKey("vse_cycle.id", ondelete="CASCADE"), primary_key=True))
+    theme: str = Field(sa_type=String(100), primary_key=True, index=True)
