@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.core.http import IfMatch
+from app.core.conditional import IfMatch
 from app.identity import service as identity
 from app.identity.models import User
 from app.identity.principal import Principal, Role

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from app.core.db import database_ready
-from app.core.http import problems
+from app.core.errors import problems
 from app.core.observability import record_pool
 
 router = APIRouter(tags=["operations"])

@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 from app.assurance.models import SupportStatus
 from app.assurance.schemas import SupportStatusPut, SupportStatusRead
 from app.audit.service import record_change, snapshot
+from app.core.conditional import IfMatch
 from app.core.errors import NotFound
-from app.core.http import IfMatch
 from app.identity.policy import allowed, load_visible, require, visible
 from app.identity.principal import Principal
 from app.organisations.models import Establishment

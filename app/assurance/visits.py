@@ -20,9 +20,10 @@ from app.assurance.schemas import (
     VisitUpdate,
 )
 from app.audit.service import record_change, snapshot
-from app.core.errors import Conflict, NotFound, ProblemError, RuleViolation
-from app.core.http import IfMatch, Paginator
+from app.core.conditional import IfMatch
+from app.core.errors import Conflict, NotFound, ProblemError, rule
 from app.core.models import apply_changes
+from app.core.pagination import Paginator
 from app.core.schemas import session_of
 from app.identity.models import User
 from app.identity.policy import allowed, load_visible, require, visible
@@ -33,10 +34,6 @@ from app.planning.common import check_indicators, scale_of
 # What a client writes: compared as a whole to tell "unchanged" from a real edit.
 CONTENT = ("visit_date", "kind", "indicator_codes", "notes", "strengths", "next_steps",
            "agreed_actions", "shared_with_school", "status", "client_recorded_at")
-
-
-def _rule(loc: str, msg: str) -> RuleViolation:
-    return RuleViolation(msg, errors=[{"loc": ["body", loc], "msg": msg, "type": "rule"}])
 
 
 def read(visit: Visit) -> VisitRead:
@@ -79,19 +76,19 @@ def _values(session: Session, principal: Principal, data: VisitFields) -> dict[s
     try:
         establishment = load_visible(session, principal, Establishment, data.establishment_id)
     except NotFound as exc:
-        raise _rule("establishment_id", "No establishment with that id that you can see.") from exc
+        raise rule("establishment_id", "No establishment with that id that you can see.") from exc
     require(principal, "visit.create", establishment)
     officer_id = data.officer_id or (
         principal.id if allowed(principal, "visit.record_own", establishment) else None)
     if officer_id is None:
-        raise _rule("officer_id", "Name the officer who made the visit.")
+        raise rule("officer_id", "Name the officer who made the visit.")
     if officer_id != principal.id:
         officer = session.get(User, officer_id)
         if (officer is None or officer.role != Role.officer or officer.deleted_at is not None
                 or officer.authority_id != establishment.authority_id):
-            raise _rule("officer_id", "The officer must be an officer of the school's authority.")
+            raise rule("officer_id", "The officer must be an officer of the school's authority.")
         if not allowed(principal, "visit.record_for_another", establishment):
-            raise _rule("officer_id", "Record your own visits; an authority admin may record "
+            raise rule("officer_id", "Record your own visits; an authority admin may record "
                                       "another officer's.")
     check_indicators(scale_of(session, establishment), data.indicator_codes, ["indicator_codes"])
     values = data.model_dump(mode="json", exclude={"id", "establishment_id", "officer_id"})
@@ -121,7 +118,7 @@ def create_visit(session: Session, principal: Principal, data: VisitCreate,
 def _replace(session: Session, principal: Principal, visit: Visit, values: dict[str, Any]) -> bool:
     require(principal, "visit.edit", visit)
     if values["establishment_id"] != visit.establishment_id:
-        raise _rule("establishment_id", "A visit stays with its school; record a new visit.")
+        raise rule("establishment_id", "A visit stays with its school; record a new visit.")
     before = snapshot(visit)
     if not apply_changes(visit, values):
         return False
@@ -216,7 +213,7 @@ def _sync_item(session: Session, principal: Principal, device_id: str,
         delete_visit(session, principal, item.id, IfMatch(None, required=False))
         return SyncItemResult(id=item.id, outcome=SyncOutcome.applied)
     if item.visit is None:
-        raise _rule("visit", "Send the visit, or deleted: true.")
+        raise rule("visit", "Send the visit, or deleted: true.")
     data = item.visit.model_copy(update={"device_id": item.visit.device_id or device_id})
     if existing is None:
         created = create_visit(session, principal, VisitCreate(**data.model_dump()), item.id)

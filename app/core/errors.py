@@ -1,6 +1,8 @@
-"""RFC 9457 problem+json: the error types every domain raises and their handlers."""
+"""RFC 9457 problem+json: the error types every domain raises, their declarations in the
+OpenAPI document (`problems`) and their handlers."""
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -127,6 +129,13 @@ class RuleViolation(ProblemError):
     status, title, slug = 422, "Validation failed", "validation"
 
 
+def rule(loc: str | Sequence[str | int], msg: str, kind: str = "rule") -> RuleViolation:
+    """A 422 for one rule broken by the request body: `loc` is the field (or the path to it),
+    `kind` the error's `type` (`rule`, or `rule.<name>` where clients tell rules apart)."""
+    path = [loc] if isinstance(loc, str) else list(loc)
+    return RuleViolation(msg, errors=[{"loc": ["body", *path], "msg": msg, "type": kind}])
+
+
 class PreconditionRequired(ProblemError):
     status, title, slug = 428, "Precondition required", "if-match-required"
 
@@ -142,6 +151,29 @@ class TooManyRequests(ProblemError):
 
 class ServiceUnavailable(ProblemError):
     status, title, slug = 503, "Service unavailable", "unavailable"
+
+
+# OpenAPI declarations ------------------------------------------------------------------
+
+_DESCRIPTIONS = {
+    400: "Malformed request (bad JSON, bad cursor)",
+    401: "No or invalid access token",
+    403: "Authenticated, but not allowed to do this",
+    404: "Not found, or not visible to the caller",
+    409: "Conflicts with the current state",
+    412: "If-Match does not match the current version",
+    413: "Request body too large",
+    415: "Wrong content type",
+    422: "Valid JSON that breaks a rule",
+    428: "If-Match is required",
+    429: "Rate limited",
+    503: "Database unavailable",
+}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Declare error answers; every one is problem+json (see main.custom_openapi)."""
+    return {code: {"model": Problem, "description": _DESCRIPTIONS[code]} for code in codes}
 
 
 def problem_response(

@@ -28,8 +28,6 @@ class Versioned(SQLModel):
 
 def apply_changes(record: SQLModel, changes: dict[str, Any]) -> bool:
     """Set only what differs, so an unchanged write leaves `version` (and the ETag) alone."""
-    from app.core.types import utcnow
-
     changed = False
     for name, value in changes.items():
         if getattr(record, name) != value:

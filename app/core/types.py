@@ -20,7 +20,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     @property
     def python_type(self) -> type[datetime]:
-        # TypeDecorator says `object`; cursors (core.http.Paginator) decode by this type.
+        # TypeDecorator says `object`; cursors (core.pagination.Paginator) decode by this type.
         return datetime
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:

@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import Path, Response, status
 
+from app.core.conditional import with_version_etag
 from app.core.db import SessionDep
-from app.core.http import problems, with_version_etag
+from app.core.errors import problems
 from app.frameworks import service
 from app.frameworks.schemas import FrameworkCode, FrameworkCreate, FrameworkRead, NifRead
 from app.identity.deps import PrincipalDep, protected_router

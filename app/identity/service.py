@@ -7,8 +7,9 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
 from app.audit.service import record_change, snapshot
-from app.core.errors import Conflict, RuleViolation
-from app.core.http import IfMatch, Paginator
+from app.core.conditional import IfMatch
+from app.core.errors import Conflict, rule
+from app.core.pagination import Paginator
 from app.core.security import digest, hash_password, new_secret, unusable_password_hash
 from app.core.types import utcnow
 from app.identity.models import HeadteacherEstablishment, IntegrationClient, User
@@ -25,10 +26,6 @@ from app.identity.schemas import (
 )
 from app.identity.tokens import revoke_all_for_user
 from app.organisations.models import Authority, Establishment, Region
-
-
-def _rule(loc: str, msg: str) -> RuleViolation:
-    return RuleViolation(msg, errors=[{"loc": ["body", loc], "msg": msg, "type": "rule"}])
 
 
 def _establishment_ids(session: Session, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
@@ -73,32 +70,32 @@ def _bind(session: Session, values: dict[str, Any], establishment_ids: list[uuid
     headteachers establishments (whose authority becomes theirs), admins nothing."""
     role = values["role"]
     if role != Role.officer and values.get("is_authority_admin"):
-        raise _rule("is_authority_admin", "Only officers can be authority admins.")
+        raise rule("is_authority_admin", "Only officers can be authority admins.")
     if role == Role.officer:
         if values.get("authority_id") is None or session.get(Authority, values["authority_id"]) is None:
-            raise _rule("authority_id", "An officer needs an existing authority_id.")
+            raise rule("authority_id", "An officer needs an existing authority_id.")
         values["region_id"] = None
     elif role == Role.regional_lead:
         if values.get("region_id") is None or session.get(Region, values["region_id"]) is None:
-            raise _rule("region_id", "A regional lead needs an existing region_id.")
+            raise rule("region_id", "A regional lead needs an existing region_id.")
         values["authority_id"] = None
     elif role == Role.headteacher:
         if not establishment_ids:
-            raise _rule("establishment_ids", "A headteacher leads at least one establishment.")
+            raise rule("establishment_ids", "A headteacher leads at least one establishment.")
         authorities = set(session.scalars(
             select(col(Establishment.authority_id)).where(col(Establishment.id).in_(establishment_ids))
         ))
         found = session.scalar(select(func.count()).where(col(Establishment.id).in_(establishment_ids)))
         if found != len(set(establishment_ids)):
-            raise _rule("establishment_ids", "Some establishment_ids do not exist.")
+            raise rule("establishment_ids", "Some establishment_ids do not exist.")
         if len(authorities) != 1:
-            raise _rule("establishment_ids", "A headteacher's establishments share one authority.")
+            raise rule("establishment_ids", "A headteacher's establishments share one authority.")
         values["authority_id"] = authorities.pop()
         values["region_id"] = None
     else:
         values["authority_id"] = values["region_id"] = None
     if role != Role.headteacher and establishment_ids:
-        raise _rule("establishment_ids", "Only headteachers lead establishments.")
+        raise rule("establishment_ids", "Only headteachers lead establishments.")
 
 
 def _set_establishments(session: Session, user: User, establishment_ids: list[uuid.UUID]) -> None:
@@ -281,11 +278,11 @@ def get_client(session: Session, principal: Principal, client_id: uuid.UUID) -> 
 
 def create_client(session: Session, principal: Principal, data: ClientCreate) -> ClientCreated:
     if (data.authority_id is None) == (data.region_id is None):
-        raise _rule("authority_id", "Bind the client to exactly one authority or one region.")
+        raise rule("authority_id", "Bind the client to exactly one authority or one region.")
     if data.authority_id is not None and session.get(Authority, data.authority_id) is None:
-        raise _rule("authority_id", f"No authority with id {data.authority_id}.")
+        raise rule("authority_id", f"No authority with id {data.authority_id}.")
     if data.region_id is not None and session.get(Region, data.region_id) is None:
-        raise _rule("region_id", f"No region with id {data.region_id}.")
+        raise rule("region_id", f"No region with id {data.region_id}.")
     secret = "cs_" + new_secret()
     client = IntegrationClient(
         name=data.name, scopes=sorted({str(s) for s in data.scopes}), secret_hash=digest(secret),

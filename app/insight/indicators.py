@@ -10,9 +10,10 @@ from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
 from app.audit.service import record_change, snapshot
-from app.core.errors import Conflict, NotFound, RuleViolation
-from app.core.http import IfMatch, Paginator
+from app.core.conditional import IfMatch
+from app.core.errors import Conflict, NotFound, rule
 from app.core.models import apply_changes
+from app.core.pagination import Paginator
 from app.frameworks.models import FrameworkIndicator
 from app.identity.policy import AggregateScope, aggregates_visible, require
 from app.identity.principal import Principal
@@ -26,10 +27,6 @@ from app.insight.schemas import (
     CriticalIndicatorValueRead,
 )
 from app.organisations.models import Authority, Region
-
-
-def rule(loc: list[str | int], msg: str) -> RuleViolation:
-    return RuleViolation(msg, errors=[{"loc": ["body", *loc], "msg": msg, "type": "rule"}])
 
 
 def read(indicator: CriticalIndicator) -> CriticalIndicatorRead:

@@ -5,21 +5,17 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 
-from app.core.db import SessionDep
-from app.core.http import (
-    CSV_MEDIA_TYPE,
-    Cursor,
+from app.core.conditional import (
     IfMatchDep,
-    Limit,
-    Page,
-    PaginatorDep,
     conditional_get,
     conditional_response,
-    prefers_csv,
-    problems,
     with_etag,
     with_version_etag,
 )
+from app.core.db import SessionDep
+from app.core.errors import problems
+from app.core.media_types import CSV_MEDIA_TYPE, prefers_csv
+from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.core.schemas import SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
 from app.insight import indicators, service

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
-from app.core.http import Paginator
+from app.core.pagination import Paginator
 from app.identity.policy import visible
 from app.identity.principal import Principal
 

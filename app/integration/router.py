@@ -6,7 +6,8 @@ from typing import Annotated
 from fastapi import Query
 
 from app.core.db import SessionDep
-from app.core.http import Cursor, Limit, Page, PaginatorDep, problems
+from app.core.errors import problems
+from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.core.schemas import Instant
 from app.identity.deps import PrincipalDep, protected_router
 from app.identity.policy import require

@@ -5,13 +5,13 @@ import uuid
 from sqlmodel import Session, select
 
 from app.audit.service import record_change, snapshot
-from app.core.errors import NotFound
-from app.core.http import IfMatch
+from app.core.conditional import IfMatch
+from app.core.errors import NotFound, rule
 from app.core.models import apply_changes
 from app.identity.policy import load_visible, require
 from app.identity.principal import Principal
 from app.organisations.models import Authority
-from app.planning.common import check_in_session, rule
+from app.planning.common import check_in_session
 from app.planning.models import PlanningCalendar
 from app.planning.schemas import CalendarPut, CalendarRead
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.core.errors import RuleViolation
+from app.core.errors import rule
 from app.core.schemas import session_bounds
 from app.core.types import utcnow
 from app.frameworks.service import Scale, scale_for
@@ -16,10 +16,6 @@ from app.identity.principal import Principal
 from app.organisations.models import Authority, Establishment
 from app.planning import workflow
 from app.planning.models import PlanningCalendar
-
-
-def rule(loc: list[str | int], msg: str) -> RuleViolation:
-    return RuleViolation(msg, errors=[{"loc": ["body", *loc], "msg": msg, "type": "rule"}])
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.audit.service import record_change, snapshot
-from app.core.errors import Conflict, NotFound
-from app.core.http import IfMatch, Paginator
+from app.core.conditional import IfMatch
+from app.core.errors import Conflict, NotFound, rule
 from app.core.models import apply_changes
+from app.core.pagination import Paginator
 from app.frameworks.service import nif_titles
 from app.identity.policy import load_visible, require
 from app.identity.principal import Principal
@@ -21,7 +22,6 @@ from app.planning.common import (
     check_in_session,
     check_indicators,
     documents_query,
-    rule,
     scale_of,
     school,
     workflow_fields,

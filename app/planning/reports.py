@@ -8,9 +8,10 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.audit.service import record_change, snapshot
-from app.core.errors import Conflict
-from app.core.http import IfMatch, Paginator
+from app.core.conditional import IfMatch
+from app.core.errors import Conflict, rule
 from app.core.models import apply_changes
+from app.core.pagination import Paginator
 from app.core.types import utcnow
 from app.frameworks.service import Scale
 from app.identity.policy import load_visible, require
@@ -21,7 +22,6 @@ from app.planning.common import (
     DocumentFilters,
     check_indicators,
     documents_query,
-    rule,
     school,
     workflow_fields,
 )

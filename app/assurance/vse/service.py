@@ -15,16 +15,17 @@ from sqlmodel import Session, col, select
 from app.assurance.vse.models import VseCycle, VseEvaluation, VseTeamMember, VseTheme
 from app.assurance.vse.schemas import TeamMember, ValidatedEvaluation, VseCreate, VseRead, VseUpdate
 from app.audit.service import record_change, snapshot
-from app.core.errors import Conflict, RuleViolation
-from app.core.http import IfMatch, Paginator
+from app.core.conditional import IfMatch
+from app.core.errors import Conflict, RuleViolation, rule
 from app.core.models import apply_changes
+from app.core.pagination import Paginator
 from app.core.types import utcnow
 from app.frameworks.service import Scale, scale_for
 from app.identity.models import User
 from app.identity.policy import allowed, load_visible, require, visible
 from app.identity.principal import Principal
 from app.organisations.models import Establishment
-from app.planning.common import check_indicators, rule, school
+from app.planning.common import check_indicators, school
 
 # action -> (statuses it may start from, status it leads to); every move is "vse.manage".
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {

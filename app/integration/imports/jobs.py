@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.core.http import streamed_media_type
+from app.core.media_types import streamed_media_type
 from app.core.types import utcnow
 from app.identity.policy import load_visible, require
 from app.identity.principal import Principal

@@ -7,8 +7,8 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from app.core.db import SessionDep
-from app.core.errors import Problem
-from app.core.http import body_chunks, problems
+from app.core.errors import Problem, problems
+from app.core.request_body import body_chunks
 from app.identity.deps import PrincipalDep, get_principal
 from app.integration.imports import jobs as import_jobs
 from app.integration.imports import service as import_service

@@ -25,7 +25,7 @@ from app.audit.service import (
     write_collected_changes,
 )
 from app.core.errors import ProblemError
-from app.core.http import streamed_media_type
+from app.core.media_types import streamed_media_type
 from app.identity.policy import importer, require
 from app.identity.principal import Principal
 from app.integration.imports.kinds import KINDS

@@ -14,10 +14,11 @@ from sqlalchemy import case, delete, func, update
 from sqlmodel import Session, col, select
 
 from app.audit.service import record_change
+from app.core.conditional import IfMatch
 from app.core.errors import Conflict, NotFound
-from app.core.http import IfMatch, Paginator
 from app.core.idempotency import CLAIM_FOR, IdempotencyRecord
 from app.core.models import apply_changes
+from app.core.pagination import Paginator
 from app.core.types import utcnow
 from app.identity.policy import allowed, load_visible, require, visible
 from app.identity.principal import Principal

@@ -13,9 +13,10 @@ from sqlalchemy import case, delete, func
 from sqlmodel import Session, col, select
 
 from app.audit.service import record_change, snapshot
-from app.core.errors import Conflict, RuleViolation
-from app.core.http import IfMatch, Paginator
+from app.core.conditional import IfMatch
+from app.core.errors import Conflict, RuleViolation, rule
 from app.core.models import apply_changes
+from app.core.pagination import Paginator
 from app.core.types import utcnow
 from app.frameworks.service import nif_titles, scale_for
 from app.identity.policy import allowed, load_visible, require, visible
@@ -42,10 +43,6 @@ DIMENSIONS = ("knowledge", "understanding", "confidence")
 # A participant's name and email live in their registration row only: never copied into the
 # audit log or the change feed, so that erasure leaves no copy behind.
 REDACTED = {"participant_name": "[not logged]", "participant_email": "[not logged]"}
-
-
-def rule(loc: list[str | int], msg: str) -> RuleViolation:
-    return RuleViolation(msg, errors=[{"loc": ["body", *loc], "msg": msg, "type": "rule"}])
 
 
 # Reading ------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.audit.service import record_change, snapshot
-from app.core.errors import Conflict, NotFound, RuleViolation
-from app.core.http import IfMatch, Paginator
+from app.core.conditional import IfMatch
+from app.core.errors import Conflict, NotFound, rule
 from app.core.models import apply_changes
+from app.core.pagination import Paginator
 from app.core.schemas import session_bounds
 from app.frameworks.service import scale_for
 from app.identity.policy import load_visible, require
@@ -35,10 +36,6 @@ PLAN = ((9, MeetingKind.central), (11, MeetingKind.trio), (1, MeetingKind.centra
 MEETING_WEEKDAY = 2  # Wednesday
 
 
-def _rule(loc: list[str | int], msg: str, rule: str = "rule") -> RuleViolation:
-    return RuleViolation(msg, errors=[{"loc": ["body", *loc], "msg": msg, "type": rule}])
-
-
 def _second_weekday(year: int, month: int) -> date:
     first = date(year, month, 1)
     return first + timedelta(days=(MEETING_WEEKDAY - first.weekday()) % 7 + 7)
@@ -59,8 +56,8 @@ def _member_ids(session: Session, trio: Trio) -> list[uuid.UUID]:
 def _check_date(trio: Trio, day: date, loc: list[str | int]) -> None:
     first, last = session_bounds(trio.session)
     if not first <= day <= last:
-        raise _rule(loc, f"{day} is outside session {trio.session} ({first} to {last}).",
-                    "rule.in_session")
+        raise rule(loc, f"{day} is outside session {trio.session} ({first} to {last}).",
+                   "rule.in_session")
 
 
 def _read_meeting(meeting: TrioMeeting) -> MeetingRead:
@@ -124,11 +121,11 @@ def plan_meetings(session: Session, principal: Principal, trio_id: uuid.UUID) ->
 
 def _check_host(members: list[uuid.UUID], kind: str, host: uuid.UUID | None) -> None:
     if kind == MeetingKind.central and host is not None:
-        raise _rule(["host_establishment_id"], "Central meetings are the authority's; they have "
-                    "no host school.", "rule.host")
+        raise rule(["host_establishment_id"], "Central meetings are the authority's; they have "
+                   "no host school.", "rule.host")
     if kind == MeetingKind.trio and host not in members:
-        raise _rule(["host_establishment_id"], "A trio meeting is held in one of the member "
-                    "schools: name it.", "rule.host")
+        raise rule(["host_establishment_id"], "A trio meeting is held in one of the member "
+                   "schools: name it.", "rule.host")
 
 
 def create_meeting(session: Session, principal: Principal, trio_id: uuid.UUID,
@@ -180,11 +177,11 @@ def _attendance(members: list[uuid.UUID], data: MeetingUpdate) -> dict[str, str]
     for i, entry in enumerate(data.attendance or []):
         loc: list[str | int] = ["attendance", i, "establishment_id"]
         if entry.establishment_id not in members:
-            raise _rule(loc, f"Establishment {entry.establishment_id} is not a member of the trio.",
-                        "rule.member")
+            raise rule(loc, f"Establishment {entry.establishment_id} is not a member of the trio.",
+                       "rule.member")
         if str(entry.establishment_id) in attendance:
-            raise _rule(loc, f"Establishment {entry.establishment_id} is listed twice.",
-                        "rule.member")
+            raise rule(loc, f"Establishment {entry.establishment_id} is listed twice.",
+                       "rule.member")
         attendance[str(entry.establishment_id)] = entry.status.value
     # In member order, so that the same attendance reads (and compares) the same.
     return {str(m): attendance[str(m)] for m in members if str(m) in attendance}
@@ -216,16 +213,16 @@ def record_peer_review(session: Session, principal: Principal, trio_id: uuid.UUI
     trio = trios.load(session, principal, trio_id)
     require(principal, "trio_peer_review.record", trios.scope_of(session, trio))
     if data.visited_establishment_id not in _member_ids(session, trio):
-        raise _rule(["visited_establishment_id"], "The visited school must be a member of the "
-                    "trio.", "rule.member")
+        raise rule(["visited_establishment_id"], "The visited school must be a member of the "
+                   "trio.", "rule.member")
     _check_date(trio, data.date, ["date"])
     school = session.get(Establishment, data.visited_establishment_id)
     assert school is not None  # a member
     authority = session.get(Authority, school.authority_id)
     scale = scale_for(session, school.sector, authority.framework_code if authority else None)
     if data.indicator_code not in scale.indicator_codes:
-        raise _rule(["indicator_code"], f"{data.indicator_code} is not a quality indicator of "
-                    f"{scale.code}.", "rule.focus_indicators")
+        raise rule(["indicator_code"], f"{data.indicator_code} is not a quality indicator of "
+                   f"{scale.code}.", "rule.focus_indicators")
     review = TrioPeerReview(
         trio_id=trio.id, authority_id=trio.authority_id,
         visited_establishment_id=data.visited_establishment_id, review_date=data.date,

@@ -9,13 +9,13 @@ import uuid
 
 from sqlmodel import Session, col, select
 
-from app.core.errors import RuleViolation
+from app.core.errors import rule
 from app.frameworks.service import Scale, scale_for
 from app.identity.policy import require, visible
 from app.identity.principal import Principal
 from app.learning.trios import proposal_groups as proposals
 from app.learning.trios.models import TrioMember, TrioScope
-from app.learning.trios.rules import headteachers_of
+from app.learning.trios.rules import active_headteachers_of
 from app.learning.trios.schemas import (
     Pairing,
     ProposalRead,
@@ -31,9 +31,7 @@ from app.organisations.models import Authority, Cluster, Establishment
 def propose_trios(session: Session, principal: Principal, data: ProposalRequest) -> ProposalRead:
     authority = session.get(Authority, data.authority_id)
     if authority is None:
-        msg = f"No authority with id {data.authority_id}."
-        raise RuleViolation(msg, errors=[{"loc": ["body", "authority_id"], "msg": msg,
-                                          "type": "rule.known_authority"}])
+        raise rule("authority_id", f"No authority with id {data.authority_id}.", "rule.known_authority")
     require(principal, "trio.propose", TrioScope(authority.id))
     ids = sorted(set(data.establishment_ids))
     schools = {e.id: e for e in session.exec(select(Establishment).where(
@@ -87,7 +85,7 @@ def propose_trios(session: Session, principal: Principal, data: ProposalRequest)
             simd_q1_percent=float(school.simd_q1_percent)
             if school.simd_q1_percent is not None else None))
     result = proposals.propose(candidates)
-    heads = headteachers_of(session, [uuid.UUID(c.id) for g in result.groups for c in g.members])
+    heads = active_headteachers_of(session, [uuid.UUID(c.id) for g in result.groups for c in g.members])
     groups = [_group(g, codes, heads) for g in result.groups]
     unplaced += [UnplacedSchool(establishment_id=uuid.UUID(u.candidate.id),
                                 reason=UnplacedReason(u.reason), detail=u.detail)

@@ -5,19 +5,10 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 
+from app.core.conditional import IfMatchDep, OptionalIfMatchDep, conditional_get, with_etag, with_version_etag
 from app.core.db import SessionDep
-from app.core.http import (
-    Cursor,
-    IfMatchDep,
-    Limit,
-    OptionalIfMatchDep,
-    Page,
-    PaginatorDep,
-    conditional_get,
-    problems,
-    with_etag,
-    with_version_etag,
-)
+from app.core.errors import problems
+from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.core.schemas import Instant, QueryText, SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
 from app.learning.trios import meetings as trio_meetings

@@ -9,10 +9,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.core.errors import RuleViolation
+from app.core.errors import RuleViolation, rule
 from app.frameworks.service import Scale, scale_for
-from app.identity.models import HeadteacherEstablishment, User
-from app.identity.principal import Role
+from app.identity.headteachers import active_headteachers, by_school
 from app.learning.trios.models import TrioMember
 from app.learning.trios.proposal_groups import area_key
 from app.learning.trios.schemas import OVERRIDABLE, SIZES, MemberIn, Override, TrioKind, TrioRule
@@ -141,25 +140,14 @@ def _check_one_per_session(session: Session, p: Proposed, trio_id: uuid.UUID | N
             for i, m in enumerate(p.members) if i in _known(p) and m.establishment_id in taken]
 
 
-def headteachers_of(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
-    """The active headteachers of each establishment."""
-    found: dict[uuid.UUID, list[uuid.UUID]] = {}
-    if not ids:
-        return found
-    rows = session.exec(
-        select(HeadteacherEstablishment.establishment_id, User.id)
-        .join(User, col(User.id) == HeadteacherEstablishment.user_id)
-        .where(col(HeadteacherEstablishment.establishment_id).in_(ids),
-               User.role == Role.headteacher, col(User.active), col(User.deleted_at).is_(None))
-        .order_by(col(User.id)))
-    for establishment_id, user_id in rows:
-        found.setdefault(establishment_id, []).append(user_id)
-    return found
+def active_headteachers_of(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Each school's active headteachers: those a trio may name (identity.headteachers)."""
+    return by_school(session.execute(active_headteachers(ids))) if ids else {}
 
 
 def _check_headteachers(session: Session, p: Proposed) -> list[Violation]:
     """Each named headteacher leads that school; an unnamed one is the school's only one."""
-    heads = headteachers_of(session, [m.establishment_id for m in p.members])
+    heads = active_headteachers_of(session, [m.establishment_id for m in p.members])
     found = []
     for i in _known(p):
         member = p.members[i]
@@ -199,8 +187,7 @@ def _check_overrides(overrides: list[Override]) -> None:
         if override.rule not in OVERRIDABLE:
             msg = (f"The {override.rule.value} rule cannot be overridden; only "
                    f"{' and '.join(sorted(r.value for r in OVERRIDABLE))} can.")
-            raise RuleViolation(msg, errors=[{"loc": ["body", "overrides", i, "rule"], "msg": msg,
-                                              "type": f"rule.{override.rule.value}"}])
+            raise rule(["overrides", i, "rule"], msg, f"rule.{override.rule.value}")
 
 
 def check(session: Session, p: Proposed, overrides: list[Override],
@@ -245,9 +232,7 @@ def default_area(p: Proposed) -> str | None:
 
 def no_visible_member(authority_id: uuid.UUID | None, members: list[MemberIn]) -> None:
     if authority_id is not None:
-        msg = f"No authority with id {authority_id}."
-        raise RuleViolation(msg, errors=[{"loc": ["body", "authority_id"], "msg": msg,
-                                          "type": "rule.known_authority"}])
+        raise rule("authority_id", f"No authority with id {authority_id}.", "rule.known_authority")
     msg = "known_establishment: none of the members is an establishment you can see."
     raise RuleViolation(msg, errors=[{"loc": ["body", "members", i, "establishment_id"], "msg": msg,
                                       "type": "rule.known_establishment"}

@@ -12,8 +12,9 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.audit.service import record_change, snapshot
-from app.core.http import IfMatch, Paginator
+from app.core.conditional import IfMatch
 from app.core.models import apply_changes
+from app.core.pagination import Paginator
 from app.core.types import utcnow
 from app.identity.policy import load_visible, require, visible
 from app.identity.principal import Principal

@@ -1,0 +1,87 @@
+"""Quality assurance: a school's support status, support-and-challenge visits and validated
+self-evaluation (VSE). A school's link officer (or an authority admin) agrees its support and
+directs and runs its VSE; the authority's officers record visits; headteachers see their own
+school's support, the final visits shared with it and its reported VSE. Regional leads see
+none of it (aggregates only); clients with visits:write record and edit visits."""
+
+from sqlalchemy import ColumnElement, false, true
+from sqlmodel import col
+
+from app.assurance.models import SupportStatus, Visit
+from app.assurance.vse.models import VseCycle
+from app.identity.policy.primitives import (
+    Clause,
+    Rule,
+    client_has,
+    leads_school,
+    links_school,
+    school_documents,
+)
+from app.identity.principal import Principal, Role, Scope
+from app.organisations.models import Establishment
+
+
+def _visits(p: Principal) -> ColumnElement[bool]:
+    """Drafts are their author's own; final visits are the authority's; headteachers see final
+    visits shared with their school; regional leads never see visits (see "visit.list").
+    Whoever may record and edit a visit for another officer (an authority admin, a visits:write
+    client) sees the drafts it may edit, or a draft it just recorded would be a 404 to it."""
+    if p.is_admin:
+        return true()
+    if p.role == Role.officer and p.authority_id is not None:
+        if p.administers(p.authority_id):
+            return col(Visit.authority_id) == p.authority_id
+        return (col(Visit.authority_id) == p.authority_id) & (
+            (col(Visit.status) == "final") | (col(Visit.officer_id) == p.id))
+    if p.role == Role.headteacher and p.establishment_ids:
+        return (col(Visit.establishment_id).in_(p.establishment_ids)
+                & (col(Visit.status) == "final") & col(Visit.shared_with_school))
+    if client_has(p, Scope.visits_write) and p.authority_ids:
+        return col(Visit.authority_id).in_(p.authority_ids)
+    return false()
+
+
+def _vse_cycles(p: Principal) -> ColumnElement[bool]:
+    """Headteachers read their school's VSE once it is reported; findings stay in the authority."""
+    if p.role == Role.headteacher and p.establishment_ids:
+        return (col(VseCycle.establishment_id).in_(p.establishment_ids)
+                & col(VseCycle.status).in_(("reported", "closed")))
+    return school_documents(VseCycle)(p)
+
+
+def _records_visit(p: Principal, establishment: Establishment) -> bool:
+    return p.is_admin or (
+        p.role == Role.officer and establishment.authority_id == p.authority_id) or (
+        client_has(p, Scope.visits_write) and establishment.authority_id in p.authority_ids)
+
+
+def _edits_visit(p: Principal, visit: Visit) -> bool:
+    return (p.administers(visit.authority_id)
+            or (p.role == Role.officer and visit.officer_id == p.id)
+            or (client_has(p, Scope.visits_write) and visit.authority_id in p.authority_ids))
+
+
+VISIBILITY: dict[type, Clause] = {
+    SupportStatus: school_documents(SupportStatus),
+    Visit: _visits,
+    VseCycle: _vse_cycles,
+}
+RULES: dict[str, Rule] = {
+    # Records passed: the establishment, or the visit being changed.
+    "support_status.read": lambda p, e: p.is_admin or leads_school(p, e) or (
+        p.role == Role.officer and e.authority_id == p.authority_id),
+    "support_status.set": lambda p, e: links_school(p, e),
+    "visit.list": lambda p, _r: p.role in (Role.admin, Role.officer, Role.headteacher)
+    or client_has(p, Scope.visits_write),
+    "visit.create": _records_visit,
+    # Who the visit is by: an officer records their own; admins, authority admins and
+    # visits:write clients may name another officer of the school's authority.
+    "visit.record_own": lambda p, _e: p.role == Role.officer,
+    "visit.record_for_another": lambda p, e: p.role != Role.officer or p.administers(e.authority_id),
+    "visit.sync": lambda p, _r: p.role in (Role.admin, Role.officer)
+    or client_has(p, Scope.visits_write),
+    "visit.edit": _edits_visit,
+    "vse.direct": lambda p, e: links_school(p, e),
+    "vse.request": lambda p, e: leads_school(p, e) or links_school(p, e),
+    "vse.manage": lambda p, e: links_school(p, e),
+}

@@ -1,0 +1,57 @@
+"""Integration reads: the audit log and the change feed.
+
+The audit log is the admin's, and each authority admin's for their own authority. The change
+feed is for callers that follow an authority (headteachers see single schools only, so an
+authority-wide feed is not theirs): which kinds each caller may follow, and its rows kept to
+the caller's authorities."""
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, true
+from sqlmodel import col
+
+from app.audit.models import AuditEvent
+from app.identity.policy import clpl, insight, trios
+from app.identity.policy.primitives import Clause, Rule, client_has
+from app.identity.principal import Principal, Role, Scope
+
+
+def _audit(principal: Principal) -> ColumnElement[bool]:
+    if principal.is_admin:
+        return true()
+    if principal.administers(principal.authority_id):
+        return col(AuditEvent.authority_id) == principal.authority_id
+    return false()
+
+
+VISIBILITY: dict[type, Clause] = {
+    AuditEvent: _audit,
+}
+RULES: dict[str, Rule] = {
+    "audit.read": lambda p, _r: p.administers(p.authority_id),
+    # Headteachers see single schools only, so an authority-wide feed is not theirs.
+    "changes.read": lambda p, _r: p.role in (Role.admin, Role.officer, Role.regional_lead)
+    or client_has(p, Scope.changes_read),
+}
+
+
+# The change feed: which kinds each caller may follow (rows are then kept to its authorities).
+ORGANISATION_KINDS = frozenset({"region", "authority", "cluster", "establishment", "framework"})
+SCHOOL_KINDS = frozenset({"improvement_plan", "plan_priority", "priority_progress",
+                          "quality_report", "planning_calendar", "support_status"})
+
+
+def feed_rows(p: Principal, authority_column: Any) -> ColumnElement[bool]:
+    """Feed rows of the caller's authorities, and reference data that belongs to none."""
+    if p.is_admin:
+        return true()
+    return col(authority_column).in_(p.authority_ids) | col(authority_column).is_(None)
+
+
+def feed_kinds(p: Principal) -> frozenset[str]:
+    if p.is_admin:
+        return ORGANISATION_KINDS | SCHOOL_KINDS | trios.KINDS | clpl.KINDS | insight.KINDS | {
+            "user", "client", "visit", "vse_cycle"}
+    if p.role == Role.officer:
+        return ORGANISATION_KINDS | SCHOOL_KINDS | trios.KINDS
+    return ORGANISATION_KINDS
