@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from sqlalchemy import event, insert, text
+from sqlalchemy import insert
 from sqlmodel import Session, SQLModel
 
 from app.audit.models import AuditEvent, ChangeRecord
@@ -70,7 +70,6 @@ def record_change(
         "version": None if deleted else getattr(record, "version", None),
         "authority_id": authority_id, "data": after,
     }
-    _hold_feed_order(session)
     buffer: list[tuple[dict[str, Any], dict[str, Any]]] | None = session.info.get(_BUFFER)
     if buffer is not None:
         buffer.append((audit, change))
@@ -118,22 +117,3 @@ def write_collected_changes(session: Session) -> None:
     session.execute(insert(ChangeRecord), [change for _, change in buffer])
     buffer.clear()
 
-
-FEED_LOCK = 0x5E0_F33D  # any constant: one advisory lock orders every writer of the feed
-
-
-def _hold_feed_order(session: Session) -> None:
-    """Change numbers must follow commit order, or a reader could pass a number whose
-    transaction commits later and miss it. On PostgreSQL every transaction that writes the
-    feed takes one transaction-scoped advisory lock first, held until it commits; SQLite
-    already has a single writer (BEGIN IMMEDIATE)."""
-    if session.info.get("feed_lock") or session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK})
-    session.info["feed_lock"] = True
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _feed_lock_released(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:  # the database transaction ended: so did its lock
-        session.info.pop("feed_lock", None)
