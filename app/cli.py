@@ -196,6 +196,7 @@ def import_file(
 ) -> None:
     """Import a CSV (.csv) or JSON lines (.jsonl, .ndjson) file on this server, as the system:
     the same rules, report and all-or-nothing as POST /imports/{kind}, without a network."""
+    from app.insight import import_kind  # noqa: F401 - registers its kind
     from app.integration.imports.kinds import KINDS
     from app.integration.imports.service import ImportRejectedError, run_import
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Text, Uuid
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, Uuid
 from sqlmodel import Field, SQLModel
 
 from app.core.models import Versioned
@@ -50,3 +50,11 @@ class Visit(Versioned, table=True):
     status: str = Field(default="draft", sa_type=String(8), index=True)
     client_recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     device_id: str | None = Field(default=None, sa_type=String(100))
+
+
+# Needed by insight's summaries (which write no row here). Without it, a database without
+# statistics joins each school to its current status through the low-selectivity `is_current`
+# index: one school's status in O(schools), not O(1).
+_support_status: Table = SupportStatus.__table__  # type: ignore[attr-defined]
+Index("ix_support_status_establishment_current", _support_status.c.establishment_id,
+      _support_status.c.is_current)

@@ -8,18 +8,14 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
-    Index,
     String,
-    Table,
     Text,
     UniqueConstraint,
     Uuid,
 )
 from sqlmodel import Field
 
-from app.assurance.models import SupportStatus
 from app.core.models import Versioned
-from app.learning.clpl.models import ClplRegistration
 
 
 class CriticalIndicator(Versioned, table=True):
@@ -61,21 +57,3 @@ class CriticalIndicatorValue(Versioned, table=True):
     value: float | None = Field(default=None, sa_type=Float)
     target: float | None = Field(default=None, sa_type=Float)
     note: str = Field(default="", sa_type=String(200))
-
-
-# Indexes the summaries need on tables insight reads (it writes no row of them). Without the
-# first, a database without statistics joins each school to its current status through the
-# low-selectivity `is_current` index: one school's status in O(schools), not O(1).
-_support_status: Table = SupportStatus.__table__  # type: ignore[attr-defined]
-Index("ix_support_status_establishment_current", _support_status.c.establishment_id,
-      _support_status.c.is_current)
-# Distinct CLPL participants: confirmed places in email order, covering what is counted, so
-# the database groups places by person reading this index instead of sorting them.
-_registration: Table = ClplRegistration.__table__  # type: ignore[attr-defined]
-Index("ix_clpl_registration_people", _registration.c.status, _registration.c.participant_email,
-      _registration.c.event_id, _registration.c.authority_id, _registration.c.attended)
-# Each authority's places: from its events to their confirmed places, without reading rows.
-# (It also serves "places of this event with this status", which SQLite would otherwise answer
-# through the status index alone, reading every place with that status.)
-Index("ix_clpl_registration_event_status", _registration.c.event_id, _registration.c.status,
-      _registration.c.attended)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
+    Table,
     Text,
     UniqueConstraint,
     Uuid,
@@ -115,3 +116,16 @@ class ClplEvaluation(SQLModel, table=True):
     submitted_by: uuid.UUID | None = None
     submitted_by_label: str = Field(default="", sa_type=String(254))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# Needed by insight's summaries (which write no row here).
+# Distinct CLPL participants: confirmed places in email order, covering what is counted, so
+# the database groups places by person reading this index instead of sorting them.
+_registration: Table = ClplRegistration.__table__  # type: ignore[attr-defined]
+Index("ix_clpl_registration_people", _registration.c.status, _registration.c.participant_email,
+      _registration.c.event_id, _registration.c.authority_id, _registration.c.attended)
+# Each authority's places: from its events to their confirmed places, without reading rows.
+# (It also serves "places of this event with this status", which SQLite would otherwise answer
+# through the status index alone, reading every place with that status.)
+Index("ix_clpl_registration_event_status", _registration.c.event_id, _registration.c.status,
+      _registration.c.attended)

@@ -1,18 +1,14 @@
-"""The import kinds: each a module registering its row schema, lookup and apply function.
+"""The import kinds the integration keeps: each a module registering its row schema, lookup
+and apply function (see registry.py).
 
 - `establishments` (organisations), `users` (identity);
-- `clpl-registrations` (learning): bookings onto CLPL events, with cancellations and attendance;
-- `critical-indicator-values` (insight): a region's or an authority's figures per session.
+- `clpl-registrations` (learning): bookings onto CLPL events, with cancellations and attendance.
 
-A new kind is one module here and its SPEC in the tuple below (and in ImportKind)."""
+`critical-indicator-values` registers itself from insight (app/insight/import_kind.py), which
+the app's wiring imports. A new kind is one module that calls `register` (and a member of
+ImportKind)."""
 
-from app.integration.imports.kinds import (
-    clpl_registrations,
-    critical_indicator_values,
-    establishments,
-    users,
-)
-from app.integration.imports.rows import ImportKindSpec
+from app.integration.imports.kinds import clpl_registrations, establishments, users
+from app.integration.imports.registry import KINDS
 
-KINDS: dict[str, ImportKindSpec] = {spec.name: spec for spec in (
-    establishments.SPEC, users.SPEC, clpl_registrations.SPEC, critical_indicator_values.SPEC)}
+__all__ = ["KINDS", "clpl_registrations", "establishments", "users"]

@@ -31,6 +31,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from app.core.errors import Conflict, Forbidden
 from app.core.schemas import Name
 from app.identity.policy import allowed
+from app.integration.imports.registry import register
 from app.integration.imports.rows import (
     ImportContext,
     ImportKindSpec,
@@ -288,9 +289,9 @@ COLUMNS = {
     **dict.fromkeys(("attended", "attendance"), "attended"),
 }
 
-SPEC = ImportKindSpec(
+SPEC = register(ImportKindSpec(
     name="clpl-registrations", row=RegistrationRow, columns=COLUMNS,
     required=("participant_email",), key="email", lookup=Batch, apply=apply,
     fields_of={"establishment_id": "establishment_code", "name": "participant_name",
                "email": "participant_email", "role": "role"},
-)
+))

@@ -26,6 +26,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from app.core.errors import Forbidden
 from app.core.schemas import Name, ShortText
+from app.integration.imports.registry import register
 from app.integration.imports.rows import (
     ImportContext,
     ImportKindSpec,
@@ -256,11 +257,11 @@ COLUMNS = {
     **dict.fromkeys(("schuid",), "department"),
 }
 
-SPEC = ImportKindSpec(
+SPEC = register(ImportKindSpec(
     name="establishments", row=EstablishmentRow, columns=COLUMNS,
     required=("code", "name", "sector"), key="code", lookup=Batch, apply=apply,
     merge=merge_departments,
     fields_of={"authority_id": "authority_code", "cluster_id": "cluster", "code": "code",
                "name": "name", "sector": "sector", "roll": "roll", "area": "area",
                "simd_q1_percent": "simd_q1_percent", "status": "status"},
-)
+))

@@ -16,6 +16,7 @@ from app.core.schemas import Name
 from app.identity.principal import Role
 from app.identity.schemas import Email
 from app.identity.service import users_by_email, write_user
+from app.integration.imports.registry import register
 from app.integration.imports.rows import (
     ImportContext,
     ImportKindSpec,
@@ -101,11 +102,11 @@ COLUMNS = {
     "active": "active",
 }
 
-SPEC = ImportKindSpec(
+SPEC = register(ImportKindSpec(
     name="users", row=UserRow, columns=COLUMNS, required=("email", "name", "role"), key="email",
     lookup=lookup, apply=apply,
     fields_of={"authority_id": "authority_code", "region_id": "region_code",
                "establishment_ids": "establishment_codes",
                "is_authority_admin": "is_authority_admin", "role": "role", "name": "name",
                "email": "email"},
-)
+))

@@ -28,6 +28,7 @@ from app.insight.indicators import (
 )
 from app.insight.models import CriticalIndicator
 from app.insight.schemas import Figure
+from app.integration.imports.registry import register
 from app.integration.imports.rows import (
     ImportContext,
     ImportKindSpec,
@@ -181,8 +182,8 @@ COLUMNS = {
     **dict.fromkeys(("note", "notes", "comment"), "note"),
 }
 
-SPEC = ImportKindSpec(
+SPEC = register(ImportKindSpec(
     name="critical-indicator-values", row=ValueRow, columns=COLUMNS,
     required=("school_session",), key="session", lookup=Batch, apply=apply,
     fields_of={"value": "value", "baseline": "baseline", "target": "target", "note": "note"},
-)
+))
