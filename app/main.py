@@ -14,24 +14,27 @@ from app.assurance.vse.router import router as vse_router
 from app.core.config import Settings, get_settings
 from app.core.cors import ProblemCORSMiddleware
 from app.core.db import make_engine
+from app.core.docs import install_docs
 from app.core.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
-from app.core.http import BodyLimitMiddleware, Paginator
 from app.core.idempotency import IdempotencyMiddleware
 from app.core.observability import RequestContextMiddleware, configure_logging
 from app.core.openapi_contract import finish_contract
 from app.core.openapi_links import add_links
+from app.core.pagination import Paginator
+from app.core.reads import make_reads
+from app.core.request_body import BodyLimitMiddleware
 from app.core.security import KeyRing
 from app.frameworks.router import router as frameworks_router
 from app.identity.request_limits import PrincipalLimits
 from app.identity.router import auth_router
 from app.identity.router import router as identity_router
+from app.insight import import_kind as _critical_indicator_values  # noqa: F401 - registers its kind
 from app.insight.router import router as insight_router
 from app.integration.imports.jobs import forget_dead_spools
 from app.integration.imports.router import router as import_router
 from app.integration.router import router as integration_router
 from app.learning.clpl.router import router as clpl_router
 from app.learning.trios.router import router as trio_router
-from app.organisations.fast_reads import EstablishmentReads
 from app.organisations.router import router as organisations_router
 from app.planning.router import router as planning_router
 
@@ -54,6 +57,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 raise RuntimeError("Refusing to start in production: demo users exist.")
     forget_dead_spools(app.state.settings.import_spool_dir)  # left by a process that died
     yield
+    await app.state.reads.close()
     app.state.engine.dispose()
 
 
@@ -66,11 +70,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # Swagger UI at /docs and ReDoc at /redoc without a CDN: install_docs
         redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings)
+    app.state.reads = make_reads(app.state.engine, settings)
     app.state.keys = KeyRing.from_settings(settings)
     app.state.paginator = Paginator(settings.secret_key)
     app.state.principal_limits = PrincipalLimits(settings)
@@ -87,9 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(trio_router, prefix=API_PREFIX)
     app.include_router(clpl_router, prefix=API_PREFIX)
     app.include_router(insight_router, prefix=API_PREFIX)
+    install_docs(app)
 
-    if settings.fast_reads:  # innermost: everything around a request applies to it too
-        app.add_middleware(EstablishmentReads, prefix=API_PREFIX)
     app.add_middleware(IdempotencyMiddleware)  # inside the body cap: it reads whole bodies
     app.add_middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body_bytes,
                        limits=[(f"{API_PREFIX}/imports/", settings.max_import_body_bytes)])

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SIH_DATABASE_URL", "DATABASE_URL"),
     )
     db_pool_size: int = 10
+    # PostgreSQL connections of the hot reads (core/reads.py), per process, beside the pool above.
+    db_read_pool_size: int = 8
     db_pool_timeout_seconds: float = 5.0
     db_statement_timeout_ms: int = 15_000
 
@@ -48,9 +50,6 @@ class Settings(BaseSettings):
     # or empty for none. Counted per process unless the storage is shared (redis://...).
     rate_limit_per_principal: str = "1200/minute"
     rate_limit_storage_uri: str = "memory://"
-    # GET /establishments/{id} and the plain list on SQLite answered ahead of FastAPI's routing
-    # when ordinary (organisations/fast_reads.py); off, every request takes the route.
-    fast_reads: bool = True
 
     cors_origins: list[str] = []
     cors_allow_credentials: bool = False

@@ -22,7 +22,7 @@ def make_engine(settings: Settings) -> Engine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", sqlite_connected)
         # pysqlite's own BEGIN handling defers locks; we issue BEGIN IMMEDIATE ourselves
         # so concurrent writers queue on busy_timeout instead of failing mid-transaction.
         # Reads (see get_session) take no lock: in WAL mode they never wait for a writer.
@@ -47,7 +47,7 @@ def make_engine(settings: Settings) -> Engine:
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def sqlite_connected(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # autocommit at the driver; SQLAlchemy sends BEGIN
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
 from fastapi.security import OAuth2
-from sqlalchemy import bindparam, exists, select
-from sqlmodel import Session, col
+from sqlalchemy import and_, bindparam, exists, select
+from sqlmodel import Session
 
-from app.core.db import SessionDep, run_db
-from app.core.errors import Unauthorized
-from app.core.http import problems, require_json
+from app.core.errors import Unauthorized, problems
+from app.core.media_types import require_json
+from app.core.reads import Reads, ReadsDep
 from app.core.security import InvalidToken, verify_access_token
 from app.identity.models import (
     HeadteacherEstablishment,
@@ -20,9 +20,8 @@ from app.identity.models import (
     RevokedAccessToken,
     User,
 )
-from app.identity.policy import authority_ids_of_region
 from app.identity.principal import CLIENT_ROLE, Principal, Role
-from app.organisations.models import Establishment
+from app.organisations.models import Authority, Establishment
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a path, not a secret
 oauth2 = OAuth2(
@@ -44,54 +43,47 @@ def _bearer(authorization: str | None) -> str:
     return token.strip()
 
 
-def principal_for_user(session: Session, user: User, jti: str = "") -> Principal:
-    establishment_ids = frozenset(
-        session.scalars(
-            select(col(HeadteacherEstablishment.establishment_id)).where(
-                col(HeadteacherEstablishment.user_id) == user.id
-            )
-        )
-    )
-    if user.role == Role.regional_lead and user.region_id is not None:
-        reach = authority_ids_of_region(session, user.region_id)
-    elif user.role == Role.headteacher and establishment_ids:
-        reach = frozenset(
-            session.scalars(
-                select(col(Establishment.authority_id)).where(col(Establishment.id).in_(establishment_ids))
-            )
-        )
-    else:
-        reach = frozenset({user.authority_id}) if user.authority_id else frozenset()
-    return Principal(
-        kind="user", id=user.id, label=user.email, role=user.role,
-        authority_id=user.authority_id, region_id=user.region_id,
-        establishment_ids=establishment_ids, is_authority_admin=user.is_authority_admin,
-        authority_ids=reach, jti=jti,
-    )
+_users = User.__table__  # type: ignore[attr-defined]
+_clients = IntegrationClient.__table__  # type: ignore[attr-defined]
+_links = HeadteacherEstablishment.__table__  # type: ignore[attr-defined]
+_schools = Establishment.__table__  # type: ignore[attr-defined]
+_region_authorities = Authority.__table__.alias("region_authority")  # type: ignore[attr-defined]
+_revocations = RevokedAccessToken.__table__  # type: ignore[attr-defined]
+_REVOKED = exists().where(_revocations.c.jti == bindparam("jti")).label("revoked")
 
-
-def principal_for_client(
-    session: Session, client: IntegrationClient, scopes: frozenset[str], jti: str = ""
-) -> Principal:
-    if client.region_id is not None:
-        reach = authority_ids_of_region(session, client.region_id)
-    else:
-        reach = frozenset({client.authority_id}) if client.authority_id else frozenset()
-    return Principal(
-        kind="client", id=client.id, label=f"client:{client.name}", role=CLIENT_ROLE,
-        scopes=scopes & frozenset(client.scopes),  # never more than it holds now
-        authority_id=client.authority_id, region_id=client.region_id,
-        authority_ids=reach, jti=jti,
-    )
+# Every request resolves its caller in one round trip: the account, whether the token is
+# revoked, the schools a headteacher leads with their authorities, and a regional lead's
+# authorities (one row per school or authority; nobody has both).
+USER_ROWS = (
+    select(_users.c.email, _users.c.role, _users.c.authority_id, _users.c.region_id,
+           _users.c.is_authority_admin, _users.c.active, _users.c.deleted_at, _REVOKED,
+           _links.c.establishment_id, _schools.c.authority_id, _region_authorities.c.id)
+    .select_from(
+        _users.outerjoin(_links, _links.c.user_id == _users.c.id)
+        .outerjoin(_schools, _schools.c.id == _links.c.establishment_id)
+        .outerjoin(_region_authorities, and_(
+            _users.c.role == Role.regional_lead.value,
+            _region_authorities.c.region_id == _users.c.region_id)))
+    .where(_users.c.id == bindparam("subject_id"))
+)
+# The same for an integration client: bound to one authority, or to a region's authorities.
+CLIENT_ROWS = (
+    select(_clients.c.name, _clients.c.active, _clients.c.scopes, _clients.c.authority_id,
+           _clients.c.region_id, _REVOKED, _region_authorities.c.id)
+    .select_from(_clients.outerjoin(
+        _region_authorities, _region_authorities.c.region_id == _clients.c.region_id))
+    .where(_clients.c.id == bindparam("subject_id"))
+)
 
 
 async def get_principal(
     request: Request,
-    session: SessionDep,
+    reads: ReadsDep,
     authorization: Annotated[str | None, Depends(oauth2)],
 ) -> Principal:
-    """`async def`, so that resolving the caller costs no threadpool hop: the signature check
-    is cached (see verify_access_token) and the database checks go through run_db."""
+    """`async def`, on the read connections (core/reads.py): resolving the caller takes no
+    threadpool hop and no pooled Session. The signature check is cached per token (see
+    verify_access_token); the account and the revocation are read on every request."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
@@ -100,13 +92,13 @@ async def get_principal(
         claims = verify_access_token(request.app.state.keys, request.app.state.settings, token)
     except InvalidToken as exc:
         raise Unauthorized("The access token is invalid or expired.") from exc
-    principal = await run_db(session, principal_for_claims, session, claims)
+    principal = await principal_for_claims(reads, claims)
     request.app.state.principal_limits.hit(request.app.state.settings, principal)
     request.state.principal = principal
     return principal
 
 
-def principal_for_claims(session: Session, claims: dict[str, Any]) -> Principal:
+async def principal_for_claims(reads: Reads, claims: dict[str, Any]) -> Principal:
     """The caller a verified token names, if the token is not revoked and its subject active."""
     jti = str(claims["jti"])
     kind, _, raw_id = str(claims["sub"]).partition(":")
@@ -114,55 +106,30 @@ def principal_for_claims(session: Session, claims: dict[str, Any]) -> Principal:
         subject_id = uuid.UUID(raw_id)
     except ValueError as exc:
         raise Unauthorized("The access token names no known subject.") from exc
+    values = {"jti": jti, "subject_id": subject_id}
     if kind == "user":
-        return _user_principal(session, subject_id, jti)
-    _revoked(session, jti)
+        return user_principal(subject_id, jti, await reads.rows(USER_ROWS, values), reads.uuid)
     if kind == "client":
-        client = session.get(IntegrationClient, subject_id)
-        if client is None or not client.active:
-            raise Unauthorized("The client is not active.")
         granted = frozenset(str(claims.get("scope", "")).split())
-        return principal_for_client(session, client, granted, jti)
+        rows = await reads.rows(CLIENT_ROWS, values)
+        return client_principal(subject_id, jti, granted, rows, reads.uuid, reads.json)
     raise Unauthorized("The access token names no known subject.")
 
 
-def _revoked(session: Session, jti: str) -> None:
-    if session.get(RevokedAccessToken, jti) is not None:
-        raise Unauthorized("The access token has been revoked.")
+def principal_for_user(session: Session, user: User, jti: str = "") -> Principal:
+    """The Principal of a user read through a Session (the command line, tests): USER_ROWS
+    and user_principal, as for a request."""
+    rows = session.connection().execute(USER_ROWS, {"jti": jti, "subject_id": user.id}).all()
+    return user_principal(user.id, jti, [tuple(r) for r in rows], _as_is)
 
 
-_users = User.__table__  # type: ignore[attr-defined]
-_links = HeadteacherEstablishment.__table__  # type: ignore[attr-defined]
-_schools = Establishment.__table__  # type: ignore[attr-defined]
-_revocations = RevokedAccessToken.__table__  # type: ignore[attr-defined]
-# Every request resolves its caller, so this is one prepared Core statement (no ORM objects):
-# the account, whether the token is revoked, and the schools a headteacher leads (one row each).
-USER_ROWS = (
-    select(_users.c.email, _users.c.role, _users.c.authority_id, _users.c.region_id,
-           _users.c.is_authority_admin, _users.c.active, _users.c.deleted_at,
-           exists().where(_revocations.c.jti == bindparam("jti")).label("revoked"),
-           _links.c.establishment_id, _schools.c.authority_id.label("school_authority_id"))
-    .select_from(_users.outerjoin(_links, _links.c.user_id == _users.c.id)
-                 .outerjoin(_schools, _schools.c.id == _links.c.establishment_id))
-    .where(_users.c.id == bindparam("user_id"))
-)
+def _as_is(value: Any) -> Any:
+    return value
 
 
-def _user_principal(session: Session, user_id: uuid.UUID, jti: str) -> Principal:
-    """What principal_for_user derives, in one round trip for every role but regional leads."""
-    rows = session.connection().execute(USER_ROWS, {"jti": jti, "user_id": user_id}).all()
-    if not rows:
-        _revoked(session, jti)
-    return user_principal_from_rows(
-        user_id, jti, [tuple(r) for r in rows],
-        lambda region_id: authority_ids_of_region(session, region_id))
-
-
-def user_principal_from_rows(user_id: uuid.UUID, jti: str, rows: Sequence[Sequence[Any]],
-                             region_authorities: Callable[[uuid.UUID], frozenset[uuid.UUID]],
-                             ) -> Principal:
-    """The Principal of USER_ROWS's answer (typed values, by position), or 401. Shared with
-    the fast read path, which runs the same statement through the driver."""
+def user_principal(user_id: uuid.UUID, jti: str, rows: Sequence[Sequence[Any]],
+                   as_uuid: Callable[[Any], Any]) -> Principal:
+    """The Principal of USER_ROWS's answer (by position; ids converted by `as_uuid`), or 401."""
     if rows and rows[0][7]:
         raise Unauthorized("The access token has been revoked.")
     if not rows:
@@ -170,9 +137,10 @@ def user_principal_from_rows(user_id: uuid.UUID, jti: str, rows: Sequence[Sequen
     email, role, authority_id, region_id, is_authority_admin, active, deleted_at = rows[0][:7]
     if not active or deleted_at is not None:
         raise Unauthorized("The account is not active.")
-    schools = {r[8]: r[9] for r in rows if r[8]}
+    authority_id, region_id = as_uuid(authority_id), as_uuid(region_id)
+    schools = {as_uuid(r[8]): as_uuid(r[9]) for r in rows if r[8] is not None}
     if role == Role.regional_lead and region_id is not None:
-        reach = region_authorities(region_id)
+        reach = frozenset(as_uuid(r[10]) for r in rows if r[10] is not None)
     elif role == Role.headteacher and schools:
         reach = frozenset(schools.values())
     else:
@@ -182,6 +150,27 @@ def user_principal_from_rows(user_id: uuid.UUID, jti: str, rows: Sequence[Sequen
         authority_id=authority_id, region_id=region_id,
         establishment_ids=frozenset(schools), is_authority_admin=bool(is_authority_admin),
         authority_ids=reach, jti=jti,
+    )
+
+
+def client_principal(client_id: uuid.UUID, jti: str, granted: frozenset[str],
+                     rows: Sequence[Sequence[Any]], as_uuid: Callable[[Any], Any],
+                     as_json: Callable[[Any], Any]) -> Principal:
+    """The Principal of CLIENT_ROWS's answer, or 401."""
+    if rows and rows[0][5]:
+        raise Unauthorized("The access token has been revoked.")
+    if not rows or not rows[0][1]:
+        raise Unauthorized("The client is not active.")
+    name, _active, scopes, authority_id, region_id = rows[0][:5]
+    authority_id, region_id = as_uuid(authority_id), as_uuid(region_id)
+    if region_id is not None:
+        reach = frozenset(as_uuid(r[6]) for r in rows if r[6] is not None)
+    else:
+        reach = frozenset({authority_id}) if authority_id else frozenset()
+    return Principal(
+        kind="client", id=client_id, label=f"client:{name}", role=CLIENT_ROLE,
+        scopes=granted & frozenset(as_json(scopes) or ()),  # never more than it holds now
+        authority_id=authority_id, region_id=region_id, authority_ids=reach, jti=jti,
     )
 
 

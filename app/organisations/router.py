@@ -1,28 +1,18 @@
 """HTTP for regions, authorities, clusters and establishments."""
 
 import uuid
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request, Response, status
 
-from app.core.db import SessionDep, run_db
-from app.core.http import (
-    DEFAULT_PAGE_SIZE,
-    Cursor,
-    IfMatchDep,
-    Limit,
-    OptionalIfMatchDep,
-    Page,
-    PaginatorDep,
-    conditional_get,
-    problems,
-    with_etag,
-    with_version_etag,
-)
+from app.core.conditional import IfMatchDep, OptionalIfMatchDep, conditional_get, with_etag, with_version_etag
+from app.core.db import SessionDep
+from app.core.errors import problems
+from app.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, Page, PaginatorDep
+from app.core.reads import ReadsDep
 from app.core.schemas import Instant, QueryText, Rag, SupportLevel
 from app.identity.deps import PrincipalDep, protected_router
-from app.organisations import establishment_reads as reads
+from app.organisations import establishment_reads as reads_service
 from app.organisations import establishment_rows as rows_json
 from app.organisations import service
 from app.organisations.schemas import (
@@ -74,7 +64,7 @@ def created(response: Response, body: Any, location: str) -> Any:
 @router.get("/establishments", operation_id="listEstablishments", summary="List establishments",
             response_model=Page[EstablishmentRead], responses=READ)
 async def list_establishments(
-    session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep, response: Response,
+    reads: ReadsDep, principal: PrincipalDep, paginator: PaginatorDep, response: Response,
     limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None,
     authority_id: uuid.UUID | None = None, cluster_id: uuid.UUID | None = None,
     sector: Sector | None = None, status: EstablishmentStatus | None = None,
@@ -84,11 +74,11 @@ async def list_establishments(
     rag: Annotated[Rag | None, Query(description="Current support status RAG")] = None,
     support_level: Annotated[SupportLevel | None, Query(description="Current support level")] = None,
 ) -> Page[EstablishmentRead]:
-    items, next_cursor = await run_db(session, partial(
-        reads.list_establishments, session, principal, paginator, limit=limit, cursor=cursor,
+    items, next_cursor = await reads_service.list_establishments(
+        reads, principal, paginator, limit=limit, cursor=cursor,
         authority_id=authority_id, cluster_id=cluster_id, sector=sector, status=status,
         gaelic_medium=gaelic_medium, link_officer_id=link_officer_id, q=q,
-        updated_since=updated_since, rag=rag, support_level=support_level))
+        updated_since=updated_since, rag=rag, support_level=support_level)
     return json_response({"items": items, "next_cursor": next_cursor}, response)
 
 
@@ -127,10 +117,9 @@ def upsert_establishment_by_code(
 @router.get("/establishments/{establishment_id}", operation_id="getEstablishment",
             summary="Get an establishment", response_model=EstablishmentRead, responses=READ,
             openapi_extra=conditional_get())
-async def get_establishment(establishment_id: uuid.UUID, session: SessionDep,
+async def get_establishment(establishment_id: uuid.UUID, reads: ReadsDep,
                             principal: PrincipalDep, request: Request, response: Response) -> Any:
-    establishment = await run_db(session, reads.get_establishment, session, principal,
-                                 establishment_id)
+    establishment = await reads_service.get_establishment(reads, principal, establishment_id)
     answer = with_etag(request, response, establishment, establishment["version"])
     return json_response(answer, response)
 

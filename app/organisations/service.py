@@ -5,16 +5,20 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, col
 
 from app.audit.service import record_change, snapshot
-from app.core.errors import Conflict, RuleViolation
-from app.core.http import IfMatch, Paginator
+from app.core.conditional import IfMatch
+from app.core.errors import Conflict, rule
+from app.core.models import apply_changes
+from app.core.pagination import Paginator
 from app.core.types import utcnow
 from app.frameworks.service import framework_exists
-from app.identity.models import HeadteacherEstablishment, User
+from app.identity.headteachers import by_school, current_headteachers
+from app.identity.models import User
 from app.identity.policy import load_visible, require, visible
 from app.identity.principal import Principal, Role
+from app.organisations import establishment_rows as rows_json
 from app.organisations.models import Authority, Cluster, Establishment, Region
 from app.organisations.schemas import (
     AuthorityCreate,
@@ -35,18 +39,6 @@ from app.organisations.schemas import (
 Page = tuple[list[Any], str | None]
 
 
-def _apply(record: SQLModel, changes: dict[str, Any]) -> bool:
-    """Set only what differs, so an unchanged write leaves `version` where it was."""
-    changed = False
-    for name, value in changes.items():
-        if getattr(record, name) != value:
-            setattr(record, name, value)
-            changed = True
-    if changed:
-        record.updated_at = utcnow()
-    return changed
-
-
 def _unique(session: Session, model: type, column: Any, value: Any, label: str,
             exclude: uuid.UUID | None = None) -> None:
     stmt = select(model.id).where(column == value)  # type: ignore[attr-defined]
@@ -54,10 +46,6 @@ def _unique(session: Session, model: type, column: Any, value: Any, label: str,
         stmt = stmt.where(model.id != exclude)  # type: ignore[attr-defined]
     if session.scalars(stmt).first() is not None:
         raise Conflict(f"{label} {value!r} is already in use.")
-
-
-def _rule(loc: str, msg: str) -> RuleViolation:
-    return RuleViolation(msg, errors=[{"loc": ["body", loc], "msg": msg, "type": "rule"}])
 
 
 # Regions ------------------------------------------------------------------------------
@@ -101,7 +89,7 @@ def update_region(session: Session, principal: Principal, region_id: uuid.UUID,
     if "code" in changes:
         _unique(session, Region, col(Region.code), changes["code"], "Region code", exclude=region.id)
     before = snapshot(region)
-    if _apply(region, changes):
+    if apply_changes(region, changes):
         session.flush()
         record_change(session, principal, "region.update", region, before=before)
     return _region_read(session, region)
@@ -112,12 +100,12 @@ def update_region(session: Session, principal: Principal, region_id: uuid.UUID,
 
 def _check_region(session: Session, region_id: uuid.UUID | None) -> None:
     if region_id is not None and session.get(Region, region_id) is None:
-        raise _rule("region_id", f"No region with id {region_id}.")
+        raise rule("region_id", f"No region with id {region_id}.")
 
 
 def _check_framework(session: Session, code: str | None) -> None:
     if code is not None and not framework_exists(session, code):
-        raise _rule("framework_code", f"No framework with code {code!r}.")
+        raise rule("framework_code", f"No framework with code {code!r}.")
 
 
 def list_authorities(session: Session, principal: Principal, paginator: Paginator, *,
@@ -167,7 +155,7 @@ def update_authority(session: Session, principal: Principal, authority_id: uuid.
         _check_region(session, changes["region_id"])
     _check_framework(session, changes.get("framework_code"))
     before = snapshot(authority)
-    if _apply(authority, changes):
+    if apply_changes(authority, changes):
         session.flush()
         record_change(session, principal, "authority.update", authority, before=before)
     return AuthorityRead.model_validate(authority)
@@ -206,7 +194,7 @@ def _unique_cluster_name(session: Session, authority_id: uuid.UUID, name: str,
 
 def create_cluster(session: Session, principal: Principal, data: ClusterCreate) -> ClusterRead:
     if session.get(Authority, data.authority_id) is None:
-        raise _rule("authority_id", f"No authority with id {data.authority_id}.")
+        raise rule("authority_id", f"No authority with id {data.authority_id}.")
     cluster = Cluster(**data.model_dump())
     require(principal, "cluster.create", cluster)
     _unique_cluster_name(session, data.authority_id, data.name)
@@ -225,7 +213,7 @@ def update_cluster(session: Session, principal: Principal, cluster_id: uuid.UUID
     if "name" in changes:
         _unique_cluster_name(session, cluster.authority_id, changes["name"], exclude=cluster.id)
     before = snapshot(cluster)
-    if _apply(cluster, changes):
+    if apply_changes(cluster, changes):
         session.flush()
         record_change(session, principal, "cluster.update", cluster, before=before)
     return ClusterRead.model_validate(cluster)
@@ -248,59 +236,36 @@ def delete_cluster(session: Session, principal: Principal, cluster_id: uuid.UUID
 # Establishments -----------------------------------------------------------------------
 
 
-def code_scheme(code: str) -> str:
-    return "seed" if len(code) == 7 else "urn"
-
-
 def _headteachers(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
-    found: dict[uuid.UUID, list[uuid.UUID]] = {}
     ids = list(ids)
     if not ids:
-        return found
-    links, people = HeadteacherEstablishment.__table__, User.__table__  # type: ignore[attr-defined]
+        return {}
     # Core, not ORM: it runs for every page of a list.
-    rows = session.connection().execute(
-        select(links.c.establishment_id, links.c.user_id)
-        .join(people, people.c.id == links.c.user_id)
-        .where(links.c.establishment_id.in_(ids), people.c.deleted_at.is_(None))
-        .order_by(links.c.user_id)
-    )
-    for row in rows:
-        found.setdefault(row[0], []).append(row[1])
-    return found
-
-
-def _establishment_reads(session: Session, rows: list[Establishment]) -> list[EstablishmentRead]:
-    heads = _headteachers(session, (r.id for r in rows))
-    return [
-        EstablishmentRead.model_validate({
-            **r.model_dump(), "code_scheme": code_scheme(r.code),
-            "headteacher_ids": heads.get(r.id, []),
-        })
-        for r in rows
-    ]
+    return by_school(session.connection().execute(current_headteachers(ids)))
 
 
 def _establishment_read(session: Session, row: Establishment) -> EstablishmentRead:
-    return _establishment_reads(session, [row])[0]
+    """The school just written, as the reads answer with it (establishment_rows)."""
+    heads = _headteachers(session, [row.id]).get(row.id, [])
+    return EstablishmentRead.model_validate(rows_json.record_document(row, heads))
 
 
 def _check_links(session: Session, authority_id: uuid.UUID, values: dict[str, Any]) -> None:
     """A cluster and a link officer must belong to the establishment's own authority."""
     if session.get(Authority, authority_id) is None:
-        raise _rule("authority_id", f"No authority with id {authority_id}.")
+        raise rule("authority_id", f"No authority with id {authority_id}.")
     cluster_id = values.get("cluster_id")
     if cluster_id is not None:
         cluster = session.get(Cluster, cluster_id)
         if cluster is None or cluster.authority_id != authority_id:
-            raise _rule("cluster_id", "The cluster must belong to the establishment's authority.")
+            raise rule("cluster_id", "The cluster must belong to the establishment's authority.")
     officer_id = values.get("link_officer_id")
     if officer_id is not None:
         officer = session.get(User, officer_id)
         if (officer is None or officer.role != Role.officer or officer.deleted_at is not None
                 or officer.authority_id != authority_id):
-            raise _rule("link_officer_id",
-                        "The link officer must be an officer of the establishment's authority.")
+            raise rule("link_officer_id",
+                       "The link officer must be an officer of the establishment's authority.")
 
 
 def _add_establishment(session: Session, principal: Principal, values: dict[str, Any], *,
@@ -336,7 +301,7 @@ def _update(session: Session, principal: Principal, establishment: Establishment
     if all(getattr(establishment, name) == value for name, value in changes.items()):
         return False
     before = snapshot(establishment)
-    _apply(establishment, changes)
+    apply_changes(establishment, changes)
     session.flush()
     record_change(session, principal, "establishment.update", establishment, before=before)
     return True
@@ -395,7 +360,7 @@ def upsert_establishment(session: Session, principal: Principal, code: str,
     values = data.model_dump()
     if values["authority_id"] is None:
         if principal.authority_id is None:
-            raise _rule("authority_id", "Name the authority: the caller is bound to none.")
+            raise rule("authority_id", "Name the authority: the caller is bound to none.")
         values["authority_id"] = principal.authority_id
     found = establishments_by_code(session, principal, [code]).get(code)
     establishment, outcome = write_establishment(session, principal, code, values, found, if_match)

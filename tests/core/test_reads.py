@@ -1,4 +1,4 @@
-"""core/driver_sql: a SQLAlchemy statement run through the driver gives SQLAlchemy's rows."""
+"""core/reads: a SQLAlchemy statement run through the driver gives SQLAlchemy's rows."""
 
 import uuid
 
@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, Uuid, bindparam, create_engine, select
 from sqlalchemy.dialects import postgresql
 
-from app.core.driver_sql import driver_statement
+from app.core.reads import driver_statement
 
 things = Table("thing", MetaData(), Column("id", Uuid, primary_key=True), Column("name", String),
                Column("size", Integer))
