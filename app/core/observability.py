@@ -17,6 +17,7 @@ from sqlalchemy.pool import QueuePool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.docs import DOCUMENTATION_PAGES
 from app.core.errors import unexpected_error_response
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -51,9 +52,18 @@ SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
 ]
+# The documentation pages (/docs, /redoc: app/core/docs.py) load Swagger UI and ReDoc from this
+# process; their pages hold no inline script or style. Swagger UI draws its icons from data:
+# URLs. ReDoc adds two <style> elements of its own, allowed by their hashes alone: the empty
+# ones styled-components fills through the CSSOM, and perfect-scrollbar's fixed stylesheet
+# (a new ReDoc may change it: tests/contract/test_docs_browser.py fails on any CSP violation).
+# ReDoc's search runs in a worker it makes from a blob. The document and "try it out" are 'self'.
+_EMPTY_STYLE = b"'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+_REDOC_SCROLLBAR_STYLE = b"'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='"
 _DOCS_CSP = (
-    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:"
+    b"default-src 'none'; script-src 'self'; style-src 'self' " + _EMPTY_STYLE + b" "
+    + _REDOC_SCROLLBAR_STYLE + b"; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+    b"worker-src blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 
@@ -139,7 +149,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
         path: str = scope["path"]
-        documentation = path.startswith("/docs")
+        documentation = path in DOCUMENTATION_PAGES
 
         responded = False
 

@@ -7,20 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Header, Query, Request, Response, status
 
+from app.core.conditional import IfMatchDep, OptionalIfMatchDep, conditional_get, with_etag, with_version_etag
 from app.core.db import SessionDep
-from app.core.errors import OAuthError
-from app.core.http import (
-    Cursor,
-    IfMatchDep,
-    Limit,
-    OptionalIfMatchDep,
-    Page,
-    PaginatorDep,
-    conditional_get,
-    problems,
-    with_etag,
-    with_version_etag,
-)
+from app.core.errors import OAuthError, problems
+from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.identity import service, tokens
 from app.identity.deps import PrincipalDep, get_principal, protected_router
 from app.identity.principal import Role
@@ -38,7 +28,49 @@ from app.identity.schemas import (
 
 auth_router = APIRouter(prefix="/auth", tags=["identity"])
 router = protected_router(tags=["identity"])
-FormStr = Annotated[str | None, Form(max_length=4096)]
+FORM = "application/x-www-form-urlencoded"
+
+# The form bodies' examples (JSON bodies take theirs from their models): one per grant. The
+# password example is a demo user (`seed-demo`), so "try it out" on /docs signs in on a
+# development database; the others reuse the refresh token and client of the answers' examples.
+TOKEN_EXAMPLES = {
+    "password": {
+        "summary": "A person signs in (password grant)",
+        "value": {"grant_type": "password", "username": "officer@demo.sih.scot",
+                  "password": "demo-password-2025"},
+    },
+    "refresh_token": {
+        "summary": "Rotate a refresh token (refresh_token grant)",
+        "value": {"grant_type": "refresh_token",
+                  "refresh_token": "3bq1y2ZkV4f1n0X3mQ0p0wq1k3c9lR8b0M2hJ1uQfQ8"},
+    },
+    "client_credentials": {
+        "summary": "An integration client (client_credentials grant; or HTTP Basic credentials)",
+        "value": {"grant_type": "client_credentials",
+                  "client_id": "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+                  "client_secret": "sih_s3cr3t_Vq7mX2pL9nR4tW8yB1cF6hJ0kD5gS3aZ",
+                  "scope": "establishments:write"},
+    },
+}
+REVOKE_EXAMPLES = {
+    "refresh_token": {
+        "summary": "Sign out: revoke a refresh token (and every token rotated from it)",
+        "value": {"token": "3bq1y2ZkV4f1n0X3mQ0p0wq1k3c9lR8b0M2hJ1uQfQ8",
+                  "token_type_hint": "refresh_token"},
+    },
+}
+
+
+def form_examples(examples: dict[str, Any]) -> dict[str, Any]:
+    """openapi_extra that adds named examples to an operation's form body."""
+    return {"requestBody": {"content": {FORM: {"examples": examples}}}}
+
+
+def form_field(examples: dict[str, Any], name: str, max_length: int = 4096) -> Any:
+    """A form field with the first value the named examples give it as its own example: Swagger
+    UI fills its "try it out" form field by field from these, not from the body's examples."""
+    value = next(example["value"][name] for example in examples.values() if name in example["value"])
+    return Form(max_length=max_length, examples=[value])
 
 
 def token_context(request: Request) -> tokens.TokenContext:
@@ -65,14 +97,19 @@ def _basic_credentials(authorization: str | None) -> tuple[str | None, str | Non
     "`refresh_token` to rotate a refresh token, `client_credentials` (client_id, client_secret, "
     "optional scope) for integration clients. Rate limited per IP and per account.",
     response_model=TokenResponse, responses=problems(400, 401, 413, 415, 422, 429, 503),
+    openapi_extra=form_examples(TOKEN_EXAMPLES),
 )
 def issue_token(
     session: SessionDep,
     ctx: Annotated[tokens.TokenContext, Depends(token_context)],
     response: Response,
-    grant_type: Annotated[str, Form(max_length=64)],
-    username: FormStr = None, password: FormStr = None, refresh_token: FormStr = None,
-    client_id: FormStr = None, client_secret: FormStr = None, scope: FormStr = None,
+    grant_type: Annotated[str, form_field(TOKEN_EXAMPLES, "grant_type", max_length=64)],
+    username: Annotated[str | None, form_field(TOKEN_EXAMPLES, "username")] = None,
+    password: Annotated[str | None, form_field(TOKEN_EXAMPLES, "password")] = None,
+    refresh_token: Annotated[str | None, form_field(TOKEN_EXAMPLES, "refresh_token")] = None,
+    client_id: Annotated[str | None, form_field(TOKEN_EXAMPLES, "client_id")] = None,
+    client_secret: Annotated[str | None, form_field(TOKEN_EXAMPLES, "client_secret")] = None,
+    scope: Annotated[str | None, form_field(TOKEN_EXAMPLES, "scope")] = None,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> TokenResponse:
     response.headers["Pragma"] = "no-cache"
@@ -93,13 +130,14 @@ def issue_token(
     response_model=RevokeResult,
     responses={200: {"description": "Revoked, or not a token of yours: the answer is the same"},
                **problems(401, 413, 415, 422, 503)},
+    openapi_extra=form_examples(REVOKE_EXAMPLES),
 )
 def revoke_token(
     session: SessionDep,
     ctx: Annotated[tokens.TokenContext, Depends(token_context)],
     principal: Annotated[Any, Depends(get_principal)],
-    token: Annotated[str, Form(max_length=4096)],
-    token_type_hint: FormStr = None,
+    token: Annotated[str, form_field(REVOKE_EXAMPLES, "token")],
+    token_type_hint: Annotated[str | None, form_field(REVOKE_EXAMPLES, "token_type_hint")] = None,
 ) -> RevokeResult:
     tokens.revoke(session, ctx, principal, token)
     return RevokeResult()
