@@ -1,12 +1,17 @@
-"""Microseconds per request of the hot reads, in process: the app called directly as an ASGI
-application (no server, no sockets), beside a bare FastAPI endpoint.
+"""Microseconds of CPU per request of the hot reads, in process: the app called directly as an
+ASGI application (no server, no sockets), beside the bare FastAPI endpoint.
 
-    .venv/bin/python scripts/bench_inprocess.py [--calls 3000]
+    .venv/bin/python scripts/bench_inprocess.py [--calls 3000] [--database sqlite|postgresql]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
-For finding where the time goes (run it, change one layer, run it again) where
-scripts/bench_speed.py, through uvicorn and wrk, gives the figures that count. Each figure is
-the best of seven batches in CPU time, so that a busy machine disturbs it less. The access log
-is written as JSON, as bench_speed's server writes it, to /dev/null."""
+For finding where the time goes in the ordinary routes (run it, change one layer, run it
+again); scripts/bench_speed.py, through uvicorn and wrk, gives the figures that count. A fresh
+database with the demo data: SQLite in a temporary directory, or a PostgreSQL database created
+beside --postgres and dropped afterwards. The demo officer's `GET /establishments/{id}` and
+`GET /establishments?limit=100`. Each figure is the best of seven batches in CPU time (this
+process's, so on PostgreSQL the server's work and the wait for it are not counted), so that a
+busy machine disturbs it less. The access log is written as JSON, as a server writes it, to
+/dev/null."""
 
 import argparse
 import asyncio
@@ -16,12 +21,14 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.bench_speed import OFFICER, bare_app, establishment_id
+from scripts.bench_anchors import bare_app
+from scripts.bench_speed import OFFICER, establishment_id, fresh_postgres_database
 from scripts.servers import bench_env, prepare_database, token_for
 
 BATCHES = 7
@@ -68,36 +75,50 @@ async def microseconds(targets: dict[str, tuple[Any, dict[str, Any], int]]) -> d
     return {name: seconds * 1e6 for name, seconds in best.items()}
 
 
+async def measure(app: Any, targets: dict[str, tuple[Any, dict[str, Any], int]]) -> dict[str, float]:
+    try:
+        return await microseconds(targets)
+    finally:
+        await app.state.reads.close()  # on the loop that opened its connections
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+                        help="any database on the PostgreSQL server to use")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sih-inprocess-"))
-    env = bench_env(f"sqlite:///{workdir / 'sih.db'}", workdir)
-    prepare_database(env)
-    token = token_for(env, OFFICER)
-    school = establishment_id(env)
-    os.environ.update({k: v for k, v in env.items() if k.startswith("SIH_")}, SIH_LOG_JSON="true")
-    from app.core.config import get_settings
-    from app.main import create_app
+    with ExitStack() as stack:
+        if args.database == "postgresql":
+            database_url = stack.enter_context(fresh_postgres_database(args.postgres,
+                                                                       "sih_inprocess"))
+        else:
+            database_url = f"sqlite:///{workdir / 'sih.db'}"
+        env = bench_env(database_url, workdir)
+        prepare_database(env)
+        token = token_for(env, OFFICER)
+        school = establishment_id(env)
+        os.environ.update({k: v for k, v in env.items() if k.startswith("SIH_")},
+                          SIH_LOG_JSON="true")
+        from app.main import create_app
 
-    app = create_app()
-    routed = create_app(get_settings().model_copy(update={"fast_reads": False}))
-    logging.getLogger().handlers[0].setStream(open(os.devnull, "w"))  # noqa: SIM115
-    one = scope_for(f"/api/v1/establishments/{school}", token=token)
-    page = scope_for("/api/v1/establishments", b"limit=100", token)
-    targets = {
-        "bare": (bare_app, scope_for("/bare"), args.calls),
-        "getEstablishment": (app, one, args.calls),
-        "listEstablishments?limit=100": (app, page, args.calls // 4),
-        # The same requests through FastAPI's routes (SIH_FAST_READS=false), for comparison.
-        "getEstablishment, routed": (routed, one, args.calls // 2),
-        "listEstablishments, routed": (routed, page, args.calls // 8),
-    }
-    for name, figure in asyncio.run(microseconds(targets)).items():
-        print(f"{name:32} {figure:8.1f} us")
-    app.state.engine.dispose()
-    routed.state.engine.dispose()
+        app = create_app()
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(stack.enter_context(open(os.devnull, "w")))
+        targets = {
+            "bare": (bare_app, scope_for("/bare"), args.calls),
+            "getEstablishment": (app, scope_for(f"/api/v1/establishments/{school}", token=token),
+                                 args.calls),
+            "listEstablishments?limit=100": (
+                app, scope_for("/api/v1/establishments", b"limit=100", token), args.calls // 4),
+        }
+        print(f"{args.database}, in process, CPU time per request (best of {BATCHES} batches)")
+        for name, figure in asyncio.run(measure(app, targets)).items():
+            print(f"{name:32} {figure:8.1f} us")
+        app.state.engine.dispose()
     shutil.rmtree(workdir, ignore_errors=True)
 
 

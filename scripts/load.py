@@ -1,11 +1,14 @@
-"""A realistic load against real servers: zero 5xx, zero lost writes, latency per class.
+"""A realistic load against real servers, driven by Locust: zero 5xx, zero lost writes, latency
+per class, and the targets given.
 
     .venv/bin/python scripts/load.py [--seconds 60] [--users 24] [--workers 2]
-        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+        [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--keep]
+        [--html scripts/load-report.html] [--target-rps 0] [--max-write-p99-ms 250]
 
 Creates a fresh PostgreSQL database beside the one in --postgres (dropped afterwards unless
---keep), migrates it and loads the demo data with the admin CLI, starts `uvicorn --workers N`,
-and runs `--users` virtual users (asyncio, keep-alive) for `--seconds`. The mix:
+--keep), migrates it and loads the demo data with the admin CLI, starts `uvicorn --workers N`
+(scripts/servers.py), and runs `--users` Locust users (scripts/locustfile.py, headless, in this
+process, all started at once, no think time, keep-alive) for `--seconds`. The mix:
 
 - 70% reads: one establishment, visit or improvement plan (officer), by id;
 - 20% lists and summaries: establishments of the authority, visits, the authority's summary
@@ -13,212 +16,121 @@ and runs `--users` virtual users (asyncio, keep-alive) for `--seconds`. The mix:
 - 10% writes: create a visit (POST with Idempotency-Key), edit one's own visit (PATCH with
   If-Match), or sync a batch of three new visits from a device (POST /visits/sync).
 
-Afterwards it checks that every write answered 2xx is in the database: every created visit is
-there (through the API and by a count in the database), and each edited visit's version is one
-plus the number of its edits that answered 2xx. Prints p50/p95/p99 per class. Exit status 1 on
-any 5xx, transport error or lost write."""
+Users stop after the request they are in when the time is up. Locust's HTML report goes to
+--html. Afterwards it checks that every write answered 2xx is in the database: every created
+visit is there (through the API and by a count in the database), and each edited visit's
+version is one plus the number of its edits that answered 2xx. Prints requests/s and
+p50/p95/p99 per class (read, list, summary, write). Exit status 1 on any 5xx, transport error,
+exception in a user or lost write, and when a target is missed: requests/s under --target-rps
+(0: no target) or the writes' p99 over --max-write-p99-ms (0: no limit)."""
 
-import asyncio
-import random
 import sys
 import tempfile
 import time
 import uuid
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
+# Locust first: importing it monkey-patches the standard library for gevent (its users are
+# greenlets), which must happen before anything else imports ssl or socket.
+import locust
+
+# isort: split
+import gevent
+import gevent.pool
 import httpx
 import typer
+from locust.env import Environment
+from locust.html import get_html_report
+from locust.stats import StatsEntry, stats_history
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.servers import bench_env, prepare_database, token_for, uvicorn_server
+from scripts import locustfile
+from scripts.locustfile import API, CLASSES, MARK, Run
+from scripts.servers import ROOT, bench_env, prepare_database, token_for, uvicorn_server
 
 cli = typer.Typer(help=__doc__.splitlines()[0], no_args_is_help=True)
-API = "/api/v1"
-MARK = "load-run:"  # the notes of every visit this run writes start with it
 
 
-@dataclass
-class Stats:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
-    transport_errors: Counter[str] = field(default_factory=Counter)
-    created: set[str] = field(default_factory=set)
-    edits: Counter[str] = field(default_factory=Counter)  # visit id -> 2xx PATCHes
-
-    def record(self, kind: str, status: int, seconds: float) -> None:
-        self.latencies[kind].append(seconds)
-        self.statuses[(kind, status)] += 1
-
-
-@dataclass
-class World:
-    """Ids the users pick from, read through the API before the run."""
-
-    authority_id: str
-    schools: list[str]
-    link_schools: list[str]
-    plans: list[str]
-    visits: list[str]
-    school_session: str
+def drive(base: str, users: int, seconds: float, html: Path) -> tuple[Environment, float]:
+    """Locust's users against `base` for `seconds`; the HTML report to `html`.
+    Returns the environment (its stats and exceptions) and the seconds the load took."""
+    env = Environment(user_classes=[locustfile.LinkOfficer], events=locust.events, host=base,
+                      stop_timeout=30, locustfile="scripts/locustfile.py")
+    runner = env.create_local_runner()
+    history = gevent.spawn(stats_history, runner)
+    started = time.monotonic()
+    runner.start(users, spawn_rate=users)
+    gevent.sleep(seconds)
+    runner.stop()  # each user ends the request it is in (stop_timeout), so no write is cut off
+    elapsed = time.monotonic() - started
+    html.parent.mkdir(parents=True, exist_ok=True)
+    html.write_text(get_html_report(env, show_download_link=False))
+    history.kill()
+    runner.quit()
+    return env, elapsed
 
 
-def visit_body(school: str) -> dict[str, Any]:
-    return {"establishment_id": school, "visit_date": date.today().isoformat(),
-            "kind": "support_and_challenge", "notes": f"{MARK}{uuid.uuid4()}",
-            "status": "draft"}
+def per_class(env: Environment) -> dict[str, StatsEntry]:
+    """Locust keeps one entry per name and method (POST write, PATCH write): one per class."""
+    merged: dict[str, StatsEntry] = {}
+    for (name, _method), entry in env.stats.entries.items():
+        if name not in merged:
+            merged[name] = StatsEntry(env.stats, name, "", use_response_times_cache=False)
+        merged[name].extend(entry)
+    return merged
 
 
-class User:
-    def __init__(self, client: httpx.AsyncClient, officer: str, lead: str, world: World,
-                 stats: Stats, rng: random.Random) -> None:
-        self.client, self.world, self.stats, self.rng = client, world, stats, rng
-        self.officer = {"Authorization": f"Bearer {officer}"}
-        self.lead = {"Authorization": f"Bearer {lead}"}
-        self.mine: dict[str, str] = {}  # this user's visits -> their ETag
-
-    async def call(self, kind: str, method: str, url: str, headers: dict[str, str],
-                   **kwargs: Any) -> httpx.Response | None:
-        started = time.perf_counter()
-        try:
-            answer = await self.client.request(method, url, headers=headers, **kwargs)
-        except httpx.HTTPError as exc:
-            self.stats.transport_errors[f"{kind}: {type(exc).__name__}"] += 1
-            return None
-        self.stats.record(kind, answer.status_code, time.perf_counter() - started)
-        return answer
-
-    async def step(self) -> None:
-        roll, w = self.rng.random(), self.world
-        if roll < 0.70:
-            target = self.rng.choice(["establishments", "visits", "improvement-plans"])
-            pool = {"establishments": w.schools, "visits": w.visits or w.schools,
-                    "improvement-plans": w.plans or w.schools}[target]
-            if target != "establishments" and pool is w.schools:
-                target = "establishments"
-            await self.call("read", "GET", f"{API}/{target}/{self.rng.choice(pool)}", self.officer)
-        elif roll < 0.90:
-            choice = self.rng.randrange(3)
-            if choice == 0:
-                await self.call("list", "GET", f"{API}/establishments", self.officer,
-                                params={"authority_id": w.authority_id, "limit": 50})
-            elif choice == 1:
-                await self.call("list", "GET", f"{API}/visits", self.officer, params={"limit": 50})
-            else:
-                await self.call("summary", "GET", f"{API}/summaries/authorities/{w.authority_id}",
-                                self.lead, params={"session": w.school_session})
-        else:
-            await self.write()
-
-    async def write(self) -> None:
-        choice = self.rng.random()
-        if choice < 0.4 or not self.mine:
-            headers = {**self.officer, "Idempotency-Key": str(uuid.uuid4())}
-            answer = await self.call("write", "POST", f"{API}/visits", headers,
-                                     json=visit_body(self.rng.choice(self.world.link_schools)))
-            if answer is not None and answer.status_code == 201:
-                visit = answer.json()
-                self.stats.created.add(visit["id"])
-                self.mine[visit["id"]] = answer.headers["ETag"]
-        elif choice < 0.8:
-            visit_id = self.rng.choice(list(self.mine))
-            headers = {**self.officer, "If-Match": self.mine[visit_id]}
-            answer = await self.call("write", "PATCH", f"{API}/visits/{visit_id}", headers,
-                                     json={"notes": f"{MARK}edit {uuid.uuid4()}"})
-            if answer is not None and answer.status_code == 200:
-                self.stats.edits[visit_id] += 1
-                self.mine[visit_id] = answer.headers["ETag"]
-        else:
-            items = [{"id": str(uuid.uuid4()), "base_version": None,
-                      "visit": visit_body(self.rng.choice(self.world.link_schools))}
-                     for _ in range(3)]
-            headers = {**self.officer, "Idempotency-Key": str(uuid.uuid4())}
-            answer = await self.call("write", "POST", f"{API}/visits/sync", headers,
-                                     json={"device_id": "load-device", "items": items})
-            if answer is not None and answer.status_code == 200:
-                for result in answer.json()["items"]:
-                    if result["outcome"] == "applied":
-                        self.stats.created.add(result["id"])
+def report(env: Environment, run: Run, seconds: float) -> tuple[float, float | None, int]:
+    """Prints the figures; returns requests/s, the writes' p99 (ms) and the count of 5xx,
+    transport errors and exceptions in the users."""
+    total = env.stats.total.num_requests
+    rps = total / seconds
+    print(f"\n{total:,} requests in {seconds:.0f} s ({rps:,.0f}/s)")
+    print(f"{'class':8} {'count':>7} {'share':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  statuses")
+    classes = per_class(env)
+    for kind in CLASSES:
+        entry = classes.get(kind)
+        if entry is None or not entry.num_requests:
+            continue
+        codes = ", ".join(f"{code}: {n}" for (k, code), n in sorted(run.statuses.items()) if k == kind)
+        print(f"{kind:8} {entry.num_requests:7,} {entry.num_requests / total:6.1%} "
+              f"{entry.get_response_time_percentile(.5):8.0f} "
+              f"{entry.get_response_time_percentile(.95):8.0f} "
+              f"{entry.get_response_time_percentile(.99):8.0f}  {codes}")
+    write = classes.get("write")
+    write_p99 = float(write.get_response_time_percentile(.99)) if write and write.num_requests else None
+    errors = sum(n for (_k, code), n in run.statuses.items() if code >= 500)
+    print(f"5xx: {errors}; transport errors: {dict(run.transport_errors) or 0}")
+    exceptions = sum(row["count"] for row in env.runner.exceptions.values()) if env.runner else 0
+    if exceptions:
+        print(f"exceptions in the users: {exceptions}")
+        for row in list(env.runner.exceptions.values())[:5] if env.runner else []:
+            print(f"  {row['count']} x {row['msg']}\n{row['traceback']}")
+    if env.runner and env.runner.cpu_warning_emitted:
+        print("note: Locust's process went over 90% CPU: the figures may be the load generator's")
+    return rps, write_p99, errors + sum(run.transport_errors.values()) + exceptions
 
 
-async def discover(base: str, officer: str) -> World:
-    auth = {"Authorization": f"Bearer {officer}"}
-    async with httpx.AsyncClient(base_url=base, headers=auth, timeout=30) as client:
-        me = (await client.get(f"{API}/me")).json()
-        authority_id, officer_id = me["authority_id"], me["id"]
-        schools = (await client.get(f"{API}/establishments", params={
-            "authority_id": authority_id, "limit": 500})).json()["items"]
-        plans = (await client.get(f"{API}/improvement-plans", params={"limit": 200})).json()
-        visits = (await client.get(f"{API}/visits", params={"limit": 200})).json()
-    link = [s["id"] for s in schools if s["link_officer_id"] == officer_id]
-    sessions = [p["session"] for p in plans.get("items", [])]
-    return World(authority_id, [s["id"] for s in schools], link or [s["id"] for s in schools],
-                 [p["id"] for p in plans.get("items", [])], [v["id"] for v in visits["items"]],
-                 max(sessions) if sessions else "2025-26")
-
-
-async def drive(base: str, officer: str, lead: str, world: World, users: int,
-                seconds: float) -> Stats:
-    stats = Stats()
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        deadline = time.monotonic() + seconds
-
-        async def user_loop(number: int) -> None:
-            user = User(client, officer, lead, world, stats, random.Random(number))
-            while time.monotonic() < deadline:
-                await user.step()
-
-        await asyncio.gather(*(user_loop(n) for n in range(users)))
-    return stats
-
-
-async def lost_writes(base: str, officer: str, stats: Stats) -> list[str]:
+def lost_writes(base: str, run: Run) -> list[str]:
     """Every 2xx write must be there: each created visit, each edit counted in its version."""
-    lost = []
-    auth = {"Authorization": f"Bearer {officer}"}
-    semaphore = asyncio.Semaphore(8)
-    async with httpx.AsyncClient(base_url=base, headers=auth, timeout=30) as client:
+    lost: list[str] = []
+    auth = {"Authorization": f"Bearer {run.officer}"}
+    with httpx.Client(base_url=base, headers=auth, timeout=30) as client:
 
-        async def check(visit_id: str) -> None:
-            async with semaphore:
-                answer = await client.get(f"{API}/visits/{visit_id}")
+        def check(visit_id: str) -> None:
+            answer = client.get(f"{API}/visits/{visit_id}")
             if answer.status_code != 200:
                 lost.append(f"visit {visit_id}: GET answered {answer.status_code}")
-            elif answer.json()["version"] != 1 + stats.edits[visit_id]:
+            elif answer.json()["version"] != 1 + run.edits[visit_id]:
                 lost.append(f"visit {visit_id}: version {answer.json()['version']}, "
-                            f"expected {1 + stats.edits[visit_id]}")
+                            f"expected {1 + run.edits[visit_id]}")
 
-        await asyncio.gather(*(check(v) for v in stats.created))
+        gevent.pool.Pool(8).map(check, sorted(run.created))
     return lost
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
-
-
-def report(stats: Stats, seconds: float) -> int:
-    total = sum(stats.statuses.values())
-    print(f"\n{total:,} requests in {seconds:.0f} s ({total / seconds:,.0f}/s)")
-    print(f"{'class':8} {'count':>7} {'share':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}  statuses")
-    for kind in ("read", "list", "summary", "write"):
-        values = stats.latencies.get(kind, [])
-        if not values:
-            continue
-        codes = ", ".join(f"{code}: {n}" for (k, code), n in sorted(stats.statuses.items())
-                          if k == kind)
-        print(f"{kind:8} {len(values):7,} {len(values) / total:6.1%} {percentile(values, .5):8.1f} "
-              f"{percentile(values, .95):8.1f} {percentile(values, .99):8.1f}  {codes}")
-    errors = sum(n for (_k, code), n in stats.statuses.items() if code >= 500)
-    print(f"5xx: {errors}; transport errors: {dict(stats.transport_errors) or 0}")
-    return errors + sum(stats.transport_errors.values())
 
 
 def count_in_database(url: str) -> int:
@@ -238,6 +150,11 @@ def run(
     postgres: Annotated[str, typer.Option(help="Any database on the server to use")] =
         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
     keep: Annotated[bool, typer.Option(help="Keep the load database afterwards")] = False,
+    html: Annotated[Path, typer.Option(help="Where Locust's HTML report goes")] =
+        ROOT / "scripts" / "load-report.html",
+    target_rps: Annotated[float, typer.Option(help="Fail under this many requests/s (0: none)")] = 0,
+    max_write_p99_ms: Annotated[float, typer.Option(
+        help="Fail when the writes' p99 is over this many ms (0: no limit)")] = 250,
 ) -> None:
     """Fresh database, demo data, N workers, the mix for SECONDS, then the write check."""
     admin_url = make_url(postgres)
@@ -246,7 +163,7 @@ def run(
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     database_url = admin_url.set(database=name).render_as_string(hide_password=False)
-    failures = 0
+    failures: list[str] = []
     try:
         workdir = Path(tempfile.mkdtemp(prefix="sih-load-"))
         env = bench_env(database_url, workdir)
@@ -256,31 +173,43 @@ def run(
         lead = token_for(env, "lead@demo.sih.scot")
         log = workdir / "server.log"
         with uvicorn_server("app.main:app", env, workers=workers, log=log) as base:
-            world = asyncio.run(discover(base, officer))
-            print(f"{workers} workers on PostgreSQL ({name}); {users} users for {seconds:.0f} s; "
-                  f"{len(world.schools)} schools, {len(world.plans)} plans, "
+            shared = locustfile.configure(base, officer, lead)
+            world = shared.world
+            print(f"{workers} workers on PostgreSQL ({name}); {users} Locust users for "
+                  f"{seconds:.0f} s; {len(world.schools)} schools, {len(world.plans)} plans, "
                   f"{len(world.visits)} visits to read")
-            started = time.monotonic()
-            stats = asyncio.run(drive(base, officer, lead, world, users, seconds))
-            failures += report(stats, time.monotonic() - started)
-            lost = asyncio.run(lost_writes(base, officer, stats))
+            locust_env, elapsed = drive(base, users, seconds, html)
+            rps, write_p99, errors = report(locust_env, shared, elapsed)
+            lost = lost_writes(base, shared)
         in_database = count_in_database(database_url)
-        edits = sum(stats.edits.values())
-        print(f"writes answered 2xx: {len(stats.created)} visits created, {edits} edits; "
+        edits = sum(shared.edits.values())
+        print(f"writes answered 2xx: {len(shared.created)} visits created, {edits} edits; "
               f"in the database: {in_database} visits of this run; lost: {len(lost)}")
+        print(f"Locust's report: {html}")
         print(f"server log (JSON lines; errors have level ERROR): {log}")
         for line in lost[:20]:
             print("  LOST", line)
-        if in_database != len(stats.created):
-            print(f"  LOST: {len(stats.created)} created, {in_database} in the database")
-            failures += 1
-        failures += len(lost)
+        if in_database != len(shared.created):
+            print(f"  LOST: {len(shared.created)} created, {in_database} in the database")
+            lost.append(f"{len(shared.created)} created, {in_database} in the database")
+        if errors:
+            failures.append(f"{errors} 5xx, transport errors or exceptions in the users")
+        if lost:
+            failures.append(f"{len(lost)} lost writes")
+        if target_rps and rps < target_rps:
+            failures.append(f"{rps:,.0f} requests/s, under the target of {target_rps:,.0f}")
+        shown = "-" if write_p99 is None else f"{write_p99:,.0f}"
+        if max_write_p99_ms and (write_p99 is None or write_p99 > max_write_p99_ms):
+            failures.append(f"writes' p99 {shown} ms, over the limit of {max_write_p99_ms:,.0f} ms")
+        print(f"targets: {rps:,.0f} requests/s (target {target_rps:,.0f}); writes' p99 "
+              f"{shown} ms (limit {max_write_p99_ms:,.0f}); "
+              f"5xx and transport errors {errors}; lost writes {len(lost)}")
     finally:
         if not keep:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-    print("PASS" if failures == 0 else "FAIL")
+    print("PASS" if not failures else "FAIL: " + "; ".join(failures))
     raise typer.Exit(1 if failures else 0)
 
 
