@@ -20,7 +20,8 @@ import json
 import sqlite3
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -146,6 +147,9 @@ class Reads:
 
 
 class PostgresReads(Reads):
+    # Its connections speak UTC (below), so timestamps arrive as UTC already.
+    instant = staticmethod(_as_is)
+
     def __init__(self, engine: Engine, settings: Settings) -> None:
         dialect = copy.copy(engine.dialect)  # positional: psycopg's %s
         dialect.paramstyle, dialect.positional = "format", True
@@ -153,7 +157,19 @@ class PostgresReads(Reads):
         url = engine.url.set(drivername="postgresql")
         self._conninfo = url.render_as_string(hide_password=False)
         self._settings = settings
+        self._connect_args: dict[str, Any] = {
+            "autocommit": True,
+            "connect_timeout": max(1, int(settings.db_pool_timeout_seconds)),
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c TimeZone=UTC",
+            "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+            "keepalives_count": 3, "tcp_user_timeout": settings.db_statement_timeout_ms + 5000,
+        }
         self._pools: dict[asyncio.AbstractEventLoop, Any] = {}
+        # Set when a read found the database gone, cleared when the pool connects again. The
+        # pool reconnects in the background with a growing pause between attempts; meanwhile
+        # each read tries a connection of its own, so it fails at once while the database is
+        # away (503, not a wait for a pooled connection) and succeeds as soon as it is back.
+        self._away = False
 
     def _pool(self) -> Any:
         # A pool belongs to the loop it was opened on (one per server process; a test client
@@ -167,31 +183,40 @@ class PostgresReads(Reads):
             pool = AsyncConnectionPool(
                 self._conninfo, min_size=1, max_size=settings.db_read_pool_size,
                 timeout=settings.db_pool_timeout_seconds, open=False,
-                kwargs={"autocommit": True,
-                        "connect_timeout": max(1, int(settings.db_pool_timeout_seconds)),
-                        "options": f"-c statement_timeout={settings.db_statement_timeout_ms}",
-                        "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
-                        "keepalives_count": 3,
-                        "tcp_user_timeout": settings.db_statement_timeout_ms + 5000},
+                kwargs=self._connect_args, configure=self._connected,
             )
             self._pools[loop] = pool
         return pool
 
-    async def rows(self, statement: ClauseElement, values: Mapping[str, Any]) -> list[Row]:
+    async def _connected(self, _connection: Any) -> None:
+        self._away = False
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Any]:
         import psycopg
         from psycopg_pool import PoolTimeout
 
-        driver = self.compiled(statement, values)
-        pool = self._pool()
         try:
+            if self._away:
+                async with await psycopg.AsyncConnection.connect(
+                        self._conninfo, **self._connect_args) as connection:
+                    yield connection
+                return
+            pool = self._pool()
             if pool.closed:
                 await pool.open(wait=False)
             async with pool.connection() as connection:
-                cursor = await connection.execute(driver.sql, driver.arguments(values),
-                                                  prepare=True)
-                return await cursor.fetchall()
+                yield connection
         except (psycopg.OperationalError, PoolTimeout) as exc:
+            self._away = True
             raise _unavailable() from exc
+
+    async def rows(self, statement: ClauseElement, values: Mapping[str, Any]) -> list[Row]:
+        driver = self.compiled(statement, values)
+        async with self._connection() as connection:
+            cursor = await connection.execute(driver.sql, driver.arguments(values), prepare=True)
+            rows: list[Row] = await cursor.fetchall()
+            return rows
 
     async def close(self) -> None:
         pool = self._pools.pop(asyncio.get_running_loop(), None)

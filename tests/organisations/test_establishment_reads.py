@@ -125,3 +125,18 @@ def test_an_unknown_school_is_404_and_a_malformed_cursor_400(api, make: Factory)
     answer = api.get(URL, params={"cursor": "not-ours"}, headers=headers)
     assert answer.status_code == 400
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+def test_pages_filters_and_bounds_of_the_list(api, make: Factory):
+    """A cursor gives the next page, a filter its schools, a limit out of bounds 422."""
+    schools = sorted((make.establishment() for _ in range(3)), key=lambda s: s.name)
+    headers = make.headers(make.user("officer"))
+    api.get(URL, headers=headers)
+    first = api.get(URL, params={"limit": 1}, headers=headers).json()
+    assert [s["id"] for s in first["items"]] == [str(schools[0].id)]
+    second = api.get(URL, params={"limit": 1, "cursor": first["next_cursor"]}, headers=headers)
+    assert [s["id"] for s in second.json()["items"]] == [str(schools[1].id)]
+    assert api.get(URL, params={"limit": 0}, headers=headers).status_code == 422
+    assert api.get(URL, params={"limit": 100_000}, headers=headers).status_code == 422
+    named = api.get(URL, params={"q": schools[2].name}, headers=headers).json()["items"]
+    assert [s["id"] for s in named] == [str(schools[2].id)]
