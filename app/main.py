@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from sqlmodel import Session
@@ -13,7 +14,7 @@ from app.assurance.router import router as assurance_router
 from app.assurance.vse.router import router as vse_router
 from app.core.config import Settings, get_settings
 from app.core.cors import ProblemCORSMiddleware
-from app.core.db import make_engine
+from app.core.db import SessionGate, make_engine, worker_threads_for
 from app.core.docs import install_docs
 from app.core.errors import PROBLEM_MEDIA_TYPE, install_error_handlers
 from app.core.idempotency import IdempotencyMiddleware
@@ -56,6 +57,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             if demo_users_present(session):
                 raise RuntimeError("Refusing to start in production: demo users exist.")
     forget_dead_spools(app.state.settings.import_spool_dir)  # left by a process that died
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(limiter.total_tokens, worker_threads_for(app.state.session_gate))
     yield
     await app.state.reads.close()
     app.state.engine.dispose()
@@ -76,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings)
     app.state.reads = make_reads(app.state.engine, settings)
+    app.state.session_gate = SessionGate(settings.db_pool_size)
     app.state.keys = KeyRing.from_settings(settings)
     app.state.paginator = Paginator(settings.secret_key)
     app.state.principal_limits = PrincipalLimits(settings)

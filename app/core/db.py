@@ -1,5 +1,6 @@
 """Engine, sessions and the one transaction per request."""
 
+import asyncio
 import weakref
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -21,7 +22,8 @@ def make_engine(settings: Settings) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               **_pool_arguments(settings))
         event.listen(engine, "connect", sqlite_connected)
         # pysqlite's own BEGIN handling defers locks; we issue BEGIN IMMEDIATE ourselves
         # so concurrent writers queue on busy_timeout instead of failing mid-transaction.
@@ -37,14 +39,43 @@ def make_engine(settings: Settings) -> Engine:
         "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
         "tcp_user_timeout": settings.db_statement_timeout_ms + 5000,
     }
-    return create_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
-        pool_timeout=settings.db_pool_timeout_seconds,
-        pool_pre_ping=True,
-        connect_args=connect_args,
-    )
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args,
+                         **_pool_arguments(settings))
+
+
+def _pool_arguments(settings: Settings) -> dict[str, Any]:
+    # Requests hold at most db_pool_size connections at once (SessionGate); the overflow
+    # serves what runs beside them (import jobs, idempotency claims, readiness checks).
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size,
+            "pool_timeout": settings.db_pool_timeout_seconds}
+
+
+class SessionGate:
+    """At most `size` requests hold a Session at once, per process; the others wait here, on
+    the loop, holding nothing. Without it a burst larger than the pool deadlocked: requests
+    holding a connection waited for a worker thread (a sync route's answer is validated in
+    the threadpool) while every worker thread waited for a connection, until the pool's
+    timeout (503s), and on SQLite an inline read waiting for a connection froze the loop."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._by_loop = weakref.WeakKeyDictionary()
+
+    def semaphore(self) -> asyncio.Semaphore:
+        # One per event loop: a server has one; a test client runs each session on its own.
+        loop = asyncio.get_running_loop()
+        found = self._by_loop.get(loop)
+        if found is None:
+            found = self._by_loop[loop] = asyncio.Semaphore(self.size)
+        return found
+
+
+def worker_threads_for(gate: SessionGate) -> int:
+    """Worker threads enough that requests holding a connection never wait for one: each
+    may use two at once (its route, then its answer's validation or its commit), plus room
+    for requests that hold no connection."""
+    return 2 * gate.size + 8
 
 
 def sqlite_connected(dbapi_connection: Any, _record: Any) -> None:
@@ -95,19 +126,20 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     inline = request.method in ("GET", "HEAD") and engine.dialect.name == "sqlite"
     if inline:
         engine = reader(engine)
-    session = Session(engine, expire_on_commit=False)
-    session.info[INLINE] = inline
-    try:
-        yield session
-    except BaseException:
-        await run_db(session, _finish, session, False, None)
-        raise
-    if session.new or session.dirty or session.deleted:
-        # A read that writes after all (a stale import job marked failed) must wait for the
-        # write lock: in the threadpool, never on the loop.
-        session.info[INLINE] = False
-    await run_db(session, _finish, session, True,
-                 getattr(request.state, "idempotency_scope_key", None))
+    async with request.app.state.session_gate.semaphore():  # a connection is free for it
+        session = Session(engine, expire_on_commit=False)
+        session.info[INLINE] = inline
+        try:
+            yield session
+        except BaseException:
+            await run_db(session, _finish, session, False, None)
+            raise
+        if session.new or session.dirty or session.deleted:
+            # A read that writes after all (a stale import job marked failed) must wait for
+            # the write lock: in the threadpool, never on the loop.
+            session.info[INLINE] = False
+        await run_db(session, _finish, session, True,
+                     getattr(request.state, "idempotency_scope_key", None))
 
 
 def _finish(session: Session, commit: bool, idempotency_key: str | None) -> None:
