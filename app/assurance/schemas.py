@@ -184,6 +184,9 @@ class SyncItemResult(ReadModel):
     version: int | None = Field(default=None, description="The server's version now")
     current: VisitRead | None = Field(
         default=None, description="On conflict: the server's current visit, to merge with")
+    deleted: bool = Field(
+        default=False, description="On conflict: the visit was deleted on the server (it is "
+        "not brought back; keep the device's notes as a new visit, with a new id)")
     status: int | None = Field(default=None, description="On rejection: the HTTP status")
     detail: str | None = None
 

@@ -19,9 +19,9 @@ from app.assurance.schemas import (
     VisitRead,
     VisitUpdate,
 )
-from app.audit.service import record_change, snapshot
+from app.audit.service import deleted_on, record_change, snapshot
 from app.core.conditional import IfMatch
-from app.core.errors import Conflict, NotFound, ProblemError, rule
+from app.core.errors import Conflict, NotFound, PreconditionFailed, ProblemError, rule
 from app.core.models import apply_changes
 from app.core.pagination import Paginator
 from app.core.schemas import session_of
@@ -108,6 +108,9 @@ def create_visit(session: Session, principal: Principal, data: VisitCreate,
     visit_id = visit_id or data.id or uuid.uuid4()
     if session.get(Visit, visit_id) is not None:
         raise Conflict(f"A visit with id {visit_id} already exists; PUT replaces it.")
+    if (deleted := deleted_on(session, "visit", visit_id)) is not None:
+        raise Conflict(f"The visit {visit_id} was deleted on {deleted:%d %B %Y}; a deleted "
+                       "visit is not brought back. Record a new visit (with a new id).")
     visit = Visit(id=visit_id, **values)
     session.add(visit)
     session.flush()
@@ -133,6 +136,8 @@ def put_visit(session: Session, principal: Principal, visit_id: uuid.UUID, data:
     without If-Match, so a phone may resend freely; a real change needs If-Match."""
     existing = session.get(Visit, visit_id)
     if existing is None:
+        if if_match.header is not None:  # RFC 9110: If-Match on nothing fails
+            raise PreconditionFailed(f"No visit {visit_id} to match: it does not exist now.")
         return create_visit(session, principal, VisitCreate(**data.model_dump()), visit_id), True
     visit = load(session, principal, visit_id)
     values = _values(session, principal, data)
@@ -215,6 +220,11 @@ def _sync_item(session: Session, principal: Principal, device_id: str,
     if item.visit is None:
         raise rule("visit", "Send the visit, or deleted: true.")
     data = item.visit.model_copy(update={"device_id": item.visit.device_id or device_id})
+    if existing is None and deleted_on(session, "visit", item.id) is not None:
+        # The device edited a copy of a visit deleted since: the server's state wins until
+        # the person decides (a new visit with a new id keeps their notes).
+        return SyncItemResult(id=item.id, outcome=SyncOutcome.conflict, deleted=True,
+                              detail="This visit was deleted on the server.")
     if existing is None:
         created = create_visit(session, principal, VisitCreate(**data.model_dump()), item.id)
         return SyncItemResult(id=item.id, outcome=SyncOutcome.applied, version=created.version)

@@ -5,10 +5,11 @@ A leaf: every domain records its writes here, and it imports nothing but core.""
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import insert
-from sqlmodel import Session, SQLModel
+from sqlalchemy import insert, select
+from sqlmodel import Session, SQLModel, col
 
 from app.audit.models import AuditEvent, ChangeRecord
 from app.core.observability import request_id_var
@@ -117,3 +118,15 @@ def write_collected_changes(session: Session) -> None:
     session.execute(insert(ChangeRecord), [change for _, change in buffer])
     buffer.clear()
 
+
+
+def deleted_on(session: Session, resource_type: str, resource_id: uuid.UUID) -> datetime | None:
+    """When this record was deleted, if it was: its tombstone in the change feed, which keeps
+    every delete (a device's stale copy must not bring a deleted record back)."""
+    found: datetime | None = session.scalars(
+        select(col(ChangeRecord.occurred_at))
+        .where(col(ChangeRecord.resource_type) == resource_type,
+               col(ChangeRecord.resource_id) == str(resource_id),
+               col(ChangeRecord.operation) == "deleted")
+        .order_by(col(ChangeRecord.seq).desc()).limit(1)).first()
+    return found

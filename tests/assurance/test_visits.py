@@ -148,3 +148,51 @@ def test_filters_by_officer_kind_status_and_dates(api, school):  # noqa: F811
     assert ids(**{"from": "2025-09-15", "to": "2025-12-31"}) == ["2025-10-01"]
     assert ids(session="2025-26") == ["2025-09-01", "2025-10-01", "2026-01-15"]
     assert ids(status="draft") == []
+
+
+def test_a_phones_stale_copy_does_not_bring_a_deleted_visit_back(api, school, db):  # noqa: F811
+    """PUT, DELETE with If-Match "1", then a sync of the phone's edited copy of version 1: a
+    conflict whose server state is "deleted", and the visit stays deleted."""
+    visit_id = str(uuid.uuid4())
+    headers = school.link_officer
+    assert api.put(f"{VISITS}/{visit_id}", json=_visit(school), headers=headers).status_code == 201
+    assert api.delete(f"{VISITS}/{visit_id}", headers={**headers, "If-Match": '"1"'}).status_code == 204
+    batch = {"device_id": "ipad-3", "items": [
+        {"id": visit_id, "base_version": 1, "visit": _visit(school, notes="edited offline")}]}
+    answer = api.post(f"{VISITS}/sync", json=batch, headers=headers)
+    assert answer.status_code == 200
+    item = answer.json()["items"][0]
+    assert item["outcome"] == "conflict" and item["deleted"] is True and item["current"] is None
+    assert answer.json()["applied"] == 0 and answer.json()["conflicts"] == 1
+    assert api.get(f"{VISITS}/{visit_id}", headers=headers).status_code == 404
+    assert _count(db) == 0
+    # A new visit from the phone (no base version) at the deleted id: the same answer.
+    batch["items"][0]["base_version"] = None
+    item = api.post(f"{VISITS}/sync", json=batch, headers=headers).json()["items"][0]
+    assert item["outcome"] == "conflict" and item["deleted"] is True
+    # Its deletion, sent again, changes nothing.
+    gone = {"device_id": "ipad-3", "items": [{"id": visit_id, "base_version": 1, "deleted": True}]}
+    assert api.post(f"{VISITS}/sync", json=gone, headers=headers).json()["items"][0]["outcome"] == "unchanged"
+    assert _count(db) == 0
+
+
+def test_put_and_post_do_not_recreate_a_deleted_visit(api, school, db):  # noqa: F811
+    visit_id = str(uuid.uuid4())
+    headers = school.link_officer
+    api.put(f"{VISITS}/{visit_id}", json=_visit(school), headers=headers)
+    api.delete(f"{VISITS}/{visit_id}", headers={**headers, "If-Match": '"1"'})
+    again = api.put(f"{VISITS}/{visit_id}", json=_visit(school), headers=headers)
+    assert again.status_code == 409 and "was deleted on" in again.json()["detail"]
+    stale = api.put(f"{VISITS}/{visit_id}", json=_visit(school), headers={**headers, "If-Match": '"1"'})
+    assert stale.status_code == 412
+    posted = api.post(VISITS, json={**_visit(school), "id": visit_id}, headers=headers)
+    assert posted.status_code == 409
+    assert _count(db) == 0
+
+
+def test_if_match_on_a_visit_that_never_existed_is_412(api, school, db):  # noqa: F811
+    """RFC 9110: If-Match names a current representation; with none, the PUT fails."""
+    answer = api.put(f"{VISITS}/{uuid.uuid4()}", json=_visit(school),
+                     headers={**school.link_officer, "If-Match": "*"})
+    assert answer.status_code == 412
+    assert _count(db) == 0
