@@ -36,3 +36,10 @@ def apply_changes(record: SQLModel, changes: dict[str, Any]) -> bool:
     if changed:
         record.updated_at = utcnow()
     return changed
+
+
+def touch(record: Versioned) -> None:
+    """Its representation changed through what it embeds or counts (a plan's priorities, an
+    event's places): a new version and updated_at at the next flush, so that its ETag changes
+    with what it says."""
+    record.updated_at = utcnow()

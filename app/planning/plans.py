@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
 from app.core.errors import Conflict, NotFound, rule
-from app.core.models import apply_changes
+from app.core.models import apply_changes, touch
 from app.core.pagination import Paginator
 from app.frameworks.service import nif_titles
 from app.identity.policy import load_visible, require
@@ -209,6 +209,7 @@ def create_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
     priority = PlanPriority(**{**values, "pef_allocation": data.pef_allocation},
                             plan_id=plan.id, position=count)
     session.add(priority)
+    touch(plan)  # its priority_count
     session.flush()
     record_change(session, principal, "plan_priority.create", priority,
                   authority_id=plan.authority_id)
@@ -238,6 +239,7 @@ def delete_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
     _editable(session, principal, plan)
     before = snapshot(priority)
     session.delete(priority)
+    touch(plan)  # its priority_count
     session.flush()
     record_change(session, principal, "plan_priority.delete", priority, before=before,
                   deleted=True, authority_id=plan.authority_id)

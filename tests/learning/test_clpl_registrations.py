@@ -122,3 +122,22 @@ def test_bookings_are_checked_and_audited_without_personal_data(api, world, db):
     logged = str([a.before for a in audits] + [a.after for a in audits])
     assert "ann.bell" not in logged and "Ann Bell" not in logged
     assert audits[1].after["status"] == "cancelled"
+
+
+def test_an_events_etag_follows_its_places(api, world):  # noqa: F811
+    """A booking or a cancellation changes confirmed, waitlisted and places_left: the event's
+    ETag changes with them."""
+    event = create_event(api, world, capacity=1)
+    manager = world.authority_admin
+    url = f"{EVENTS}/{event['id']}"
+    tags = [api.get(url, headers=manager).headers["ETag"]]
+    first = booked(api, event, manager, "Ann Bell")
+    tags.append(api.get(url, headers=manager).headers["ETag"])
+    booked(api, event, manager, "Cal Dunn")  # waitlisted
+    tags.append(api.get(url, headers=manager).headers["ETag"])
+    cancel(api, event, first, manager)  # Cal promoted
+    read = api.get(url, headers={**manager, "If-None-Match": tags[-1]})
+    assert read.status_code == 200
+    assert (read.json()["confirmed"], read.json()["waitlisted"]) == (1, 0)
+    tags.append(read.headers["ETag"])
+    assert len(set(tags)) == 4

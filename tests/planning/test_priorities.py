@@ -75,3 +75,24 @@ def test_a_headteacher_cannot_move_a_priority_into_another_schools_plan(api, sch
     extra = api.patch(f"{PLANS}/{mine.id}/priorities/{priority['id']}",
                       json={"plan_id": str(theirs.id)}, headers={**school.head, "If-Match": '"1"'})
     assert extra.status_code == 422  # unknown field: rejected, not ignored
+
+
+def test_a_plans_etag_follows_its_priorities(api, make, planning):
+    """Adding or deleting a priority changes priority_count, so the plan's ETag and
+    updated_at change too: a client polling with If-None-Match sees it."""
+    establishment = make.establishment()
+    head = make.headers(make.user("headteacher", establishments=[establishment]))
+    plan = planning.plan(establishment, priorities=0)
+    first = api.get(f"{PLANS}/{plan.id}", headers=head)
+    tag = first.headers["ETag"]
+    added = api.post(f"{PLANS}/{plan.id}/priorities", json=PRIORITY, headers=head)
+    assert added.status_code == 201
+    assert api.get(f"{PLANS}/{plan.id}", headers={**head, "If-None-Match": tag}).status_code == 200
+    after_add = api.get(f"{PLANS}/{plan.id}", headers=head)
+    assert after_add.json()["priority_count"] == 1
+    assert after_add.headers["ETag"] != tag
+    assert after_add.json()["updated_at"] > first.json()["updated_at"]
+    gone = api.delete(f"{PLANS}/{plan.id}/priorities/{added.json()['id']}", headers=head)
+    assert gone.status_code == 204
+    after_delete = api.get(f"{PLANS}/{plan.id}", headers={**head, "If-None-Match": after_add.headers["ETag"]})
+    assert after_delete.status_code == 200 and after_delete.json()["priority_count"] == 0

@@ -139,6 +139,15 @@ def _count_places(session: Session, events: list[ClplEvent]) -> dict[uuid.UUID, 
     return {e.id: Places(e, *counts.get(e.id, (0, 0))) for e in events}
 
 
+def _places_changed(session: Session, event: ClplEvent) -> None:
+    """The event's confirmed, waitlisted and places_left change: so do its version and
+    updated_at (its ETag). A statement, not the held ORM object: an import keeps its events
+    across batches and rows in savepoints, and this must roll back with the row."""
+    events = ClplEvent.__table__  # type: ignore[attr-defined]
+    session.execute(update(events).where(events.c.id == event.id)
+                    .values(version=events.c.version + 1, updated_at=utcnow()))
+
+
 def _place(session: Session, principal: Principal, places: Places,
            registration: ClplRegistration) -> None:
     """Give a booking its place, or its place in the queue. The caller holds the event's lock."""
@@ -150,6 +159,7 @@ def _place(session: Session, principal: Principal, places: Places,
         registration.status = "waitlisted"
     else:
         places.confirmed += 1
+    _places_changed(session, places.event)
     session.add(registration)  # flushed by the next query, or with an import's whole batch
     record_change(session, principal, "clpl_registration.create", registration,
                   after_extra=clpl.REDACTED)
@@ -187,6 +197,7 @@ def _withdraw(session: Session, principal: Principal, event: ClplEvent,
     if registration.attended:
         raise Conflict("The participant attended; the registration stays as a record of that.")
     was_confirmed = registration.status == "confirmed"
+    _places_changed(session, event)
     before = clpl.redacted(registration)
     apply_changes(registration, {"status": "cancelled", "cancelled_at": utcnow()})
     session.flush()
