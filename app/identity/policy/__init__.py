@@ -35,7 +35,8 @@ from app.identity.policy.imports import importer
 from app.identity.policy.insight import AggregateScope, aggregates_visible
 from app.identity.policy.organisations import AUTHORITIES_OF_REGION, authority_ids_of_region
 from app.identity.policy.primitives import Clause, Rule
-from app.identity.principal import CLIENT_ROLE, Principal
+from app.identity.policy.refusals import refusal
+from app.identity.principal import Principal
 
 __all__ = [
     "AUTHORITIES_OF_REGION",
@@ -96,6 +97,4 @@ def allowed(principal: Principal, action: str, record: Any = None) -> bool:
 
 def require(principal: Principal, action: str, record: Any = None) -> None:
     if not allowed(principal, action, record):
-        who = "This client" if principal.role == CLIENT_ROLE else f"Role {principal.role}"
-        what = action.replace(".", " ").replace("_", " ")
-        raise Forbidden(f"{who} may not {what} here.")
+        raise Forbidden(refusal(principal, action))
