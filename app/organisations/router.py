@@ -95,8 +95,11 @@ def create_establishment(body: EstablishmentCreate, session: SessionDep, princip
     "/establishments/by-code/{code}", operation_id="upsertEstablishmentByCode",
     summary="Create or update an establishment by SEED code or URN",
     description="Idempotent upsert for MIS integrations: 201 when created, 200 when updated. "
-    "Sending what is already stored changes nothing and leaves `version` as it was. "
-    "If-Match is checked when sent; without it the MIS, as system of record, wins.",
+    "Sending what is already stored changes nothing and leaves `version` as it was. A field "
+    "left out of the body keeps what is stored (on creation, its default): an MIS that does "
+    "not know the hub's clusters, areas or link officers leaves them as the hub has them. "
+    "If-Match is checked when sent (412 when the code has no establishment yet); without it "
+    "the MIS, as system of record, wins.",
     response_model=EstablishmentRead,
     responses={201: {"model": EstablishmentRead, "description": "Created"},
                **problems(400, 403, 409, 412, 413, 415, 422)},

@@ -9,7 +9,7 @@ from sqlmodel import Session, col
 
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
-from app.core.errors import Conflict, rule
+from app.core.errors import Conflict, PreconditionFailed, rule
 from app.core.models import apply_changes
 from app.core.pagination import Paginator
 from app.core.types import utcnow
@@ -356,13 +356,21 @@ def write_establishment(session: Session, principal: Principal, code: str, value
 
 def upsert_establishment(session: Session, principal: Principal, code: str,
                          data: EstablishmentUpsert, if_match: IfMatch) -> tuple[EstablishmentRead, bool]:
-    """Create or bring up to date by SEED code / URN; returns (establishment, created)."""
-    values = data.model_dump()
-    if values["authority_id"] is None:
-        if principal.authority_id is None:
-            raise rule("authority_id", "Name the authority: the caller is bound to none.")
-        values["authority_id"] = principal.authority_id
+    """Create or bring up to date by SEED code / URN; returns (establishment, created). A field
+    the body leaves out keeps what is stored (a council MIS cannot know the hub's clusters or
+    link officers); on creation it takes its default."""
     found = establishments_by_code(session, principal, [code]).get(code)
+    if found is None and if_match.header is not None:  # RFC 9110: If-Match on nothing fails
+        raise PreconditionFailed(f"No establishment with code {code} to match: it does not exist.")
+    if found is not None and found[1]:  # an update: what is left out stays
+        sent = data.model_dump(exclude_unset=True)
+        values = {**sent, "authority_id": sent.get("authority_id") or found[0].authority_id}
+    else:  # a creation (or a refusal, checked as a creation would be)
+        values = data.model_dump()
+        if values["authority_id"] is None:
+            if principal.authority_id is None:
+                raise rule("authority_id", "Name the authority: the caller is bound to none.")
+            values["authority_id"] = principal.authority_id
     establishment, outcome = write_establishment(session, principal, code, values, found, if_match)
     return _establishment_read(session, establishment), outcome == "created"
 

@@ -58,12 +58,33 @@ def test_same_body_again_changes_nothing(api, make: Factory, mis, db: Session):
     assert db.scalar(select(func.count()).select_from(AuditEvent)) == audited
 
 
-def test_put_replaces_fields_left_out(api, make: Factory, mis):
-    api.put(f"{URL}/8000001", json=_body(), headers=make.headers(mis))
+def test_put_keeps_what_it_leaves_out_and_clears_only_what_it_sends_as_null(
+        api, make: Factory, mis):
+    """A council MIS knows names, sectors and rolls, not the hub's clusters or link officers:
+    its PUT must not wipe them."""
+    cluster = make.cluster()
+    officer = make.user("officer")
+    created = api.put(f"{URL}/8000001", json=_body(cluster_id=str(cluster.id),
+                                                   link_officer_id=str(officer.id)),
+                      headers=make.headers(mis)).json()
     answer = api.put(f"{URL}/8000001", json={"name": "Renamed", "sector": "primary"},
                      headers=make.headers(mis))
     assert answer.status_code == 200, answer.text
-    assert answer.json()["area"] is None and answer.json()["gaelic_medium"] is False
+    kept = answer.json()
+    assert kept["name"] == "Renamed"
+    for name in ("cluster_id", "link_officer_id", "area", "roll", "simd_q1_percent",
+                 "gaelic_medium", "authority_id"):
+        assert kept[name] == created[name], name
+    cleared = api.put(f"{URL}/8000001", json={"name": "Renamed", "sector": "primary", "area": None},
+                      headers=make.headers(mis)).json()
+    assert cleared["area"] is None and cleared["roll"] == 412
+
+
+def test_if_match_on_a_code_with_no_establishment_is_412_and_creates_nothing(
+        api, make: Factory, mis, db: Session):
+    answer = api.put(f"{URL}/8000009", json=_body(), headers=make.headers(mis, **{"If-Match": '"1"'}))
+    assert_problem(answer, 412)
+    assert db.scalars(select(Establishment)).all() == []
 
 
 def test_if_match_is_optional_but_checked_when_sent(api, make: Factory, mis, db: Session):
