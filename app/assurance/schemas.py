@@ -1,11 +1,12 @@
 """The contract for support status and link-officer visits."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 
 from app.core.schemas import Day, Instant, LongText, Rag, ReadModel, ShortText, SupportLevel, WriteModel
 
@@ -161,6 +162,33 @@ class SyncItem(WriteModel):
     visit: VisitPut | None = Field(default=None, description="Omitted only when deleted")
 
 
+@dataclass(frozen=True)
+class MalformedItem:
+    """A sync item that breaks the contract: answered `rejected` with its errors, on its own,
+    while the rest of the batch is applied (one bad record must not block a phone's queue)."""
+
+    id: uuid.UUID
+    errors: list[dict[str, Any]]
+
+
+def _item_or_malformed(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        raw_id = value.get("id") if isinstance(value, dict) else None
+        try:
+            item_id = uuid.UUID(str(raw_id))
+        except ValueError:
+            raise exc from None  # without its id an item cannot be answered on its own
+        errors = [{"loc": [str(p) if not isinstance(p, int | str) else p for p in e["loc"]],
+                   "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return MalformedItem(item_id, errors)
+
+
+# Validated one by one; the contract still describes a SyncItem.
+SyncItemOrMalformed = Annotated[SyncItem, WrapValidator(_item_or_malformed)]
+
+
 class SyncRequest(WriteModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "device_id": "ipad-17",
@@ -168,7 +196,11 @@ class SyncRequest(WriteModel):
                    "visit": _VISIT_EXAMPLE}],
     }]})
     device_id: Annotated[str, Field(min_length=1, max_length=100)]
-    items: list[SyncItem] = Field(min_length=1, max_length=200)
+    items: list[SyncItemOrMalformed] = Field(
+        min_length=1, max_length=200,
+        description="Each item is checked on its own: one that breaks the contract is answered "
+        "`rejected` with its `errors` and the others are applied (an item without a valid `id` "
+        "fails the whole batch, as it cannot be answered)")
 
 
 class SyncOutcome(StrEnum):
@@ -176,6 +208,12 @@ class SyncOutcome(StrEnum):
     unchanged = "unchanged"
     conflict = "conflict"
     rejected = "rejected"
+
+
+class ItemError(ReadModel):
+    loc: list[str | int]
+    msg: str
+    type: str
 
 
 class SyncItemResult(ReadModel):
@@ -189,6 +227,9 @@ class SyncItemResult(ReadModel):
         "not brought back; keep the device's notes as a new visit, with a new id)")
     status: int | None = Field(default=None, description="On rejection: the HTTP status")
     detail: str | None = None
+    errors: list[ItemError] | None = Field(
+        default=None, description="On rejection of an item that breaks the contract: what is "
+        "wrong with it, each where it is in the item")
 
 
 class SyncResult(ReadModel):

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from app.assurance.models import Visit
 from app.assurance.schemas import (
+    MalformedItem,
     SyncItem,
     SyncItemResult,
     SyncOutcome,
@@ -190,6 +191,12 @@ def sync(session: Session, principal: Principal, batch: SyncRequest) -> SyncResu
     require(principal, "visit.sync")
     results = []
     for item in batch.items:
+        if isinstance(item, MalformedItem):
+            results.append(SyncItemResult(
+                id=item.id, outcome=SyncOutcome.rejected, status=422,
+                detail=f"The item breaks {len(item.errors)} rule(s) of the contract; nothing "
+                       "of it was applied.", errors=item.errors))
+            continue
         savepoint = session.begin_nested()
         try:
             result = _sync_item(session, principal, batch.device_id, item)

@@ -196,3 +196,32 @@ def test_if_match_on_a_visit_that_never_existed_is_412(api, school, db):  # noqa
                      headers={**school.link_officer, "If-Match": "*"})
     assert answer.status_code == 412
     assert _count(db) == 0
+
+
+def test_one_malformed_item_is_rejected_alone_and_the_rest_applied(api, school, db):  # noqa: F811
+    """A batch of three with one `visit_date: "01/12/2026"`: that item rejected with its
+    errors, the other two applied; a phone's queue is not blocked by one bad record."""
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    items = [{"id": ids[0], "visit": _visit(school)},
+             {"id": ids[1], "visit": _visit(school, visit_date="01/12/2026")},
+             {"id": ids[2], "visit": _visit(school, notes="third")}]
+    answer = api.post(f"{VISITS}/sync", json={"device_id": "ipad-9", "items": items},
+                      headers=school.link_officer)
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert [i["outcome"] for i in result["items"]] == ["applied", "rejected", "applied"]
+    rejected = result["items"][1]
+    assert rejected["id"] == ids[1] and rejected["status"] == 422
+    assert [e["loc"] for e in rejected["errors"]] == [["visit", "visit_date"]]
+    assert (result["applied"], result["rejected"]) == (2, 1)
+    assert _count(db) == 2
+    assert api.get(f"{VISITS}/{ids[1]}", headers=school.link_officer).status_code == 404
+
+
+def test_an_item_without_a_usable_id_fails_the_batch(api, school, db):  # noqa: F811
+    items = [{"id": "not-a-uuid", "visit": _visit(school)},
+             {"id": str(uuid.uuid4()), "visit": _visit(school)}]
+    answer = api.post(f"{VISITS}/sync", json={"device_id": "ipad-9", "items": items},
+                      headers=school.link_officer)
+    assert answer.status_code == 422
+    assert _count(db) == 0
