@@ -161,8 +161,16 @@ def establishment_figures(db: Session, reach: Reach, session_name: str, today: d
                                 REPORT.c.session == session_name)
     in_trio = exists().where(TRIO_MEMBER.c.establishment_id == e.id,
                              TRIO_MEMBER.c.session == session_name)
+    # The status in force in the session: the last one recorded among those agreed by its end
+    # (a past session is told with the RAG it had, not with today's).
+    earlier = aliased(STATUS)
+    in_force = (select(func.max(earlier.c.sequence))
+                .where(earlier.c.establishment_id == e.id,
+                       earlier.c.agreed_on <= session_bounds(session_name)[1])
+                .scalar_subquery())
     source = (ESTABLISHMENT.join(AUTHORITY, a.id == e.authority_id)
-              .outerjoin(status, and_(status.c.establishment_id == e.id, status.c.is_current))
+              .outerjoin(status, and_(status.c.establishment_id == e.id,
+                                      status.c.sequence == in_force))
               .outerjoin(calendar, and_(calendar.c.authority_id == e.authority_id,
                                         calendar.c.session == session_name))
               .outerjoin(visits, visits.c.establishment_id == e.id))
