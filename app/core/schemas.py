@@ -61,7 +61,27 @@ def _iso_date_only(value: Any) -> Any:
     return value
 
 
-Day = Annotated[date, BeforeValidator(_iso_date_only)]
+FIRST_SESSION_START = 2000  # 2000-01: the oldest session the hub keeps records for
+
+
+def latest_session_start(today: date | None = None) -> int:
+    """The start year of the next school session: the latest one anything may be planned in."""
+    today = today or datetime.now().date()
+    return (today.year if today.month >= 8 else today.year - 1) + 1
+
+
+def _in_the_window(value: date) -> date:
+    # The same window as sessions (2000-01 to the next one), so every record dated can be
+    # found again by its session, and a mistyped year is refused rather than kept for ever.
+    last = latest_session_start()
+    if not date(FIRST_SESSION_START, 8, 1) <= value <= date(last + 1, 7, 31):
+        raise ValueError(f"a date from 1 August {FIRST_SESSION_START} to 31 July {last + 1} (the "
+                         f"school sessions {FIRST_SESSION_START}-01 to {last}-"
+                         f"{(last + 1) % 100:02d}, the next one); {value.isoformat()} is outside")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(_in_the_window)]
 
 
 def _scalar(annotation: Any) -> Any:
@@ -120,8 +140,10 @@ def _consecutive_years(value: str) -> str:
     match = _SESSION.match(value)
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
         raise ValueError("a school session is written YYYY-YY with consecutive years, e.g. 2025-26")
-    if not 2000 <= int(match.group(1)) <= 2098:
-        raise ValueError("a school session between 2000-01 and 2098-99")
+    last = latest_session_start()
+    if not FIRST_SESSION_START <= int(match.group(1)) <= last:
+        raise ValueError(f"a school session from {FIRST_SESSION_START}-01 to the next one, "
+                         f"{last}-{(last + 1) % 100:02d}; {value} is outside")
     return value
 
 

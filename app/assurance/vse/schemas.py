@@ -1,30 +1,16 @@
 """The contract for VSE cycles: a team validates a school's self-evaluation on chosen QIs."""
 
-import re
 import unicodedata
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
-from app.core.schemas import LongText, Name, ReadModel, SchoolSession, ShortText, WriteModel
+from app.core.schemas import Day, LongText, Name, ReadModel, SchoolSession, ShortText, WriteModel
 
 MAX_THEME = 100
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_day(value: Any) -> Any:
-    # Pydantic would also read numbers as Unix times; the contract says RFC 3339 full-date.
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not _DAY.match(value):
-        raise ValueError("an RFC 3339 date, e.g. 2025-11-03")
-    return value
-
-
-Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
 def _unique(values: list[str]) -> list[str]:
