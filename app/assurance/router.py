@@ -35,7 +35,7 @@ WRITE = problems(403, 404, 409, 412, 413, 415, 428)
 
 @router.get("/establishments/{establishment_id}/support-status", operation_id="getSupportStatus",
             summary="The school's current RAG and support level", response_model=SupportStatusRead,
-            responses=problems(404),
+            responses=problems(403, 404),
             openapi_extra=conditional_get())
 def get_support_status(establishment_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                        request: Request, response: Response) -> Any:
@@ -61,7 +61,7 @@ def set_support_status(establishment_id: uuid.UUID, body: SupportStatusPut, sess
 
 @router.get("/establishments/{establishment_id}/support-status/history",
             operation_id="getSupportStatusHistory", summary="Every status agreed, newest first",
-            response_model=list[SupportStatusRead], responses=problems(404))
+            response_model=list[SupportStatusRead], responses=problems(403, 404))
 def support_status_history(establishment_id: uuid.UUID, session: SessionDep,
                            principal: PrincipalDep) -> list[SupportStatusRead]:
     return support.history(session, principal, establishment_id)

@@ -11,7 +11,7 @@ from app.assurance.schemas import SupportStatusPut, SupportStatusRead
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
 from app.core.errors import NotFound
-from app.identity.policy import allowed, load_visible, require, visible
+from app.identity.policy import load_visible, require, visible
 from app.identity.principal import Principal
 from app.organisations.models import Establishment
 
@@ -36,8 +36,8 @@ def get_current(session: Session, principal: Principal,
 
 def _readable(session: Session, principal: Principal, establishment_id: uuid.UUID) -> Establishment:
     establishment = load_visible(session, principal, Establishment, establishment_id)
-    if not allowed(principal, "support_status.read", establishment):
-        raise NotFound(f"No establishment with id {establishment_id}.")
+    # A school the caller reads exists for it: say the status is not theirs, not "no school".
+    require(principal, "support_status.read", establishment)
     return establishment
 
 

@@ -15,7 +15,7 @@ from sqlmodel import col
 from app.core.errors import NotFound
 from app.core.pagination import AFTER, PAGE_SIZE, Paginator, keyset_page
 from app.core.reads import Reads
-from app.identity.policy import visible
+from app.identity.policy import require, visible
 from app.identity.principal import Principal
 from app.organisations import establishment_rows as rows_json
 from app.organisations.models import Establishment
@@ -34,6 +34,9 @@ async def list_establishments(reads: Reads, principal: Principal, paginator: Pag
                               support_level: str | None = None,
                               ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of schools as JSON-ready documents in EstablishmentRead's shape."""
+    if rag is not None or support_level is not None:
+        # An empty page would read as "none": say the filter is not this caller's.
+        require(principal, "support_status.filter")
     query = _school_page_query(replace(principal, jti=""), bool(cursor), authority_id,
                                cluster_id, sector, status, gaelic_medium, link_officer_id, q,
                                updated_since, rag, support_level)

@@ -62,7 +62,7 @@ def created(response: Response, body: Any, location: str) -> Any:
 
 
 @router.get("/establishments", operation_id="listEstablishments", summary="List establishments",
-            response_model=Page[EstablishmentRead], responses=READ)
+            response_model=Page[EstablishmentRead], responses=problems(400, 403, 404))
 async def list_establishments(
     reads: ReadsDep, principal: PrincipalDep, paginator: PaginatorDep, response: Response,
     limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None,

@@ -32,7 +32,7 @@ def test_only_the_link_officer_or_an_authority_admin_sets_it(api, school):  # no
     url = URL.format(id=school.establishment.id)
     assert api.put(url, json=STATUS, headers=school.other_officer).status_code == 403
     assert api.put(url, json=STATUS, headers=school.head).status_code == 403
-    assert api.put(url, json=STATUS, headers=school.lead).status_code == 404
+    assert api.put(url, json=STATUS, headers=school.lead).status_code == 403  # reads the school
     assert api.put(url, json=STATUS, headers=school.other_head).status_code == 404
 
 
@@ -42,7 +42,7 @@ def test_who_reads_it(api, school):  # noqa: F811
     assert api.get(url, headers=school.head).status_code == 200
     assert api.get(url, headers=school.other_officer).status_code == 200
     assert api.get(url, headers=school.other_head).status_code == 404
-    assert api.get(url, headers=school.lead).status_code == 404  # aggregates only
+    assert api.get(url, headers=school.lead).status_code == 403  # aggregates only, said so
 
 
 def test_resending_the_same_status_changes_nothing(api, school, db):  # noqa: F811
@@ -77,4 +77,6 @@ def test_establishments_filter_by_current_rag_and_level(api, school, make):  # n
     assert codes(school.link_officer, rag="amber") == [school.establishment.code]
     assert codes(school.link_officer, support_level="intensive") == [other.code]
     assert codes(school.link_officer, rag="amber", support_level="intensive") == []
-    assert codes(school.lead, rag="red") == []  # a regional lead never learns a school's RAG
+    # A regional lead never learns a school's RAG, and is told so rather than shown "none".
+    answer = api.get("/api/v1/establishments", params={"rag": "red"}, headers=school.lead)
+    assert answer.status_code == 403

@@ -211,9 +211,9 @@ MATRIX: dict[str, Row] = {
     # author's), the school once final and shared; never regional leads (403), nor clients
     # without visits:write. VSE: managed by the link officer or an authority admin; the
     # headteacher sees it once reported.
-    "getSupportStatus":           qa_row(401, 200, 200, 200, 200, 404, 404),
-    "getSupportStatusHistory":    qa_row(401, 200, 200, 200, 200, 404, 404),
-    "setSupportStatus":           qa_row(401, 200, 200, 403, 403, 404, 404, json=lambda w: {
+    "getSupportStatus":           qa_row(401, 200, 200, 200, 200, 403, 403),
+    "getSupportStatusHistory":    qa_row(401, 200, 200, 200, 200, 403, 403),
+    "setSupportStatus":           qa_row(401, 200, 200, 403, 403, 403, 403, json=lambda w: {
         "rag": "amber", "level": "additional", "reasons": ["extra_support_needed"],
         "agreed_on": "2025-09-15"}),
     "listVisits":                 qa_row(401, 200, 200, 200, 200, 403, 403),

@@ -71,6 +71,7 @@ RULES: dict[str, Rule] = {
     "support_status.read": lambda p, e: p.is_admin or leads_school(p, e) or (
         p.role == Role.officer and e.authority_id == p.authority_id),
     "support_status.set": lambda p, e: links_school(p, e),
+    "support_status.filter": lambda p, _r: p.role in (Role.admin, Role.officer, Role.headteacher),
     "visit.list": lambda p, _r: p.role in (Role.admin, Role.officer, Role.headteacher)
     or client_has(p, Scope.visits_write),
     "visit.create": _records_visit,
