@@ -28,8 +28,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.bench_anchors import bare_app
-from scripts.bench_speed import OFFICER, establishment_id, fresh_postgres_database
-from scripts.servers import bench_env, prepare_database, token_for
+from scripts.bench_speed import OFFICER, establishment_id
+from scripts.servers import bench_env, fresh_postgres_database, prepare_database, token_for
 
 BATCHES = 7
 

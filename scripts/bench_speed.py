@@ -50,19 +50,23 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.servers import bench_env, prepare_database, settings_from, token_for, uvicorn_server
+from scripts.servers import (
+    bench_env,
+    fresh_postgres_database,
+    prepare_database,
+    settings_from,
+    token_for,
+    uvicorn_server,
+)
 
 OFFICER = "officer@demo.sih.scot"
 API = "/api/v1"
@@ -184,26 +188,9 @@ def establishment_id(env: dict[str, str]) -> str:
     return str(found)
 
 
-@contextmanager
-def fresh_postgres_database(postgres: str, prefix: str = "sih_speed") -> Iterator[str]:
-    """A new, empty database on the server of `postgres` (any database there); yields its URL
-    and drops it afterwards."""
-    admin_url = make_url(postgres)
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def on_postgresql(args: argparse.Namespace, workdir: Path) -> list[str]:
     workdir.mkdir()
-    with fresh_postgres_database(args.postgres) as database_url:
+    with fresh_postgres_database(args.postgres, "sih_speed") as database_url:
         env = bench_env(database_url, workdir)
         prepare_database(env)
         token = token_for(env, OFFICER)

@@ -27,7 +27,6 @@ exception in a user or lost write, and when a target is missed: requests/s under
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -50,7 +49,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts import locustfile
 from scripts.locustfile import API, CLASSES, MARK, Run
-from scripts.servers import ROOT, bench_env, prepare_database, token_for, uvicorn_server
+from scripts.servers import (
+    ROOT,
+    bench_env,
+    fresh_postgres_database,
+    prepare_database,
+    token_for,
+    uvicorn_server,
+)
 
 cli = typer.Typer(help=__doc__.splitlines()[0], no_args_is_help=True)
 
@@ -157,14 +163,9 @@ def run(
         help="Fail when the writes' p99 is over this many ms (0: no limit)")] = 250,
 ) -> None:
     """Fresh database, demo data, N workers, the mix for SECONDS, then the write check."""
-    admin_url = make_url(postgres)
-    name = f"sih_load_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database_url = admin_url.set(database=name).render_as_string(hide_password=False)
     failures: list[str] = []
-    try:
+    with fresh_postgres_database(postgres, "sih_load", keep=keep) as database_url:
+        name = make_url(database_url).database
         workdir = Path(tempfile.mkdtemp(prefix="sih-load-"))
         env = bench_env(database_url, workdir)
         env["SIH_DB_POOL_SIZE"] = str(max(5, users // workers))
@@ -204,11 +205,6 @@ def run(
         print(f"targets: {rps:,.0f} requests/s (target {target_rps:,.0f}); writes' p99 "
               f"{shown} ms (limit {max_write_p99_ms:,.0f}); "
               f"5xx and transport errors {errors}; lost writes {len(lost)}")
-    finally:
-        if not keep:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     print("PASS" if not failures else "FAIL: " + "; ".join(failures))
     raise typer.Exit(1 if failures else 0)
 
