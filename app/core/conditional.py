@@ -112,10 +112,15 @@ def content_etag(body: bytes) -> str:
     return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
-def conditional_response(request: Request, body: bytes, media_type: str) -> Response:
+def conditional_response(request: Request, body: bytes, media_type: str,
+                         filename: str | None = None) -> Response:
     """The representation with its content ETag, or 304 when the client already holds it.
-    Varies on Accept: the JSON and CSV of one resource are different representations."""
+    Varies on Accept: the JSON and CSV of one resource are different representations.
+    `filename`: what a browser saves it as (Content-Disposition: attachment)."""
     headers = {"ETag": content_etag(body), "Vary": "Accept"}
+    if filename is not None:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+
     if held(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     return Response(content=body, media_type=media_type, headers=headers)

@@ -1,5 +1,6 @@
 """HTTP for summaries (JSON or CSV, with content ETags) and critical indicators."""
 
+import re
 import uuid
 from typing import Annotated, Any
 
@@ -53,8 +54,10 @@ SUMMARY_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def _respond(request: Request, summary: AuthoritySummary | RegionSummary) -> Response:
     if prefers_csv(request):
+        owner = summary.authority_code if isinstance(summary, AuthoritySummary) else summary.region_code
+        name = re.sub(r"[^A-Za-z0-9-]", "", f"summary-{owner}-{summary.session}")  # header-safe
         return conditional_response(request, service.summary_csv(summary),
-                                    f"{CSV_MEDIA_TYPE}; charset=utf-8")
+                                    f"{CSV_MEDIA_TYPE}; charset=utf-8", filename=f"{name}.csv")
     return conditional_response(request, service.summary_json(summary), "application/json")
 
 

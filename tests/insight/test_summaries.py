@@ -202,3 +202,11 @@ def test_no_visit_notes_or_vse_text_anywhere(api, world: World, callers: Callers
         for secret in SECRETS:
             assert secret.split()[0] not in answer.text, (url, secret)
         assert "@x.scot" not in answer.text  # nor a participant
+
+
+def test_a_csv_summary_comes_with_a_file_name_browsers_save(api, world: World, callers: Callers) -> None:
+    answer = api.get(authority_url(world.nl.id, "2025-26"), headers={**callers.admin, "Accept": "text/csv"})
+    assert answer.headers["content-disposition"] == 'attachment; filename="summary-S12000050-2025-26.csv"'
+    region = api.get(region_url(world.region.id), headers={**callers.admin, "Accept": "text/csv"})
+    assert region.headers["content-disposition"].endswith('-2024-25.csv"')
+    assert "content-disposition" not in api.get(authority_url(world.nl.id), headers=callers.admin).headers
