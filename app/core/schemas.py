@@ -162,6 +162,11 @@ def session_bounds(session: str) -> tuple[Any, Any]:
     return date(start, 8, 1), date(start + 1, 7, 31)
 
 
+def current_session() -> str:
+    """The school session today falls in."""
+    return session_of(datetime.now().date())
+
+
 def session_of(day: Any) -> str:
     """The school session a date falls in (sessions start on 1 August)."""
     start = day.year if day.month >= 8 else day.year - 1

@@ -42,6 +42,7 @@ class MeRead(ReadModel):
         "label": "officer@demo.sih.scot", "name": "Morag Officer", "role": "officer",
         "scopes": [], "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44",
         "region_id": None, "establishment_ids": [], "is_authority_admin": True,
+        "current_session": "2025-26",
     }]})
     kind: str
     id: uuid.UUID
@@ -53,6 +54,8 @@ class MeRead(ReadModel):
     region_id: uuid.UUID | None
     establishment_ids: list[uuid.UUID]
     is_authority_admin: bool
+    current_session: str = Field(description="The school session today falls in (sessions run "
+                                 "from 1 August to 31 July): what lists and summaries default to")
 
 
 class UserCreate(WriteModel):

@@ -10,6 +10,7 @@ from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
 from app.core.errors import Conflict, rule
 from app.core.pagination import Paginator
+from app.core.schemas import current_session
 from app.core.security import digest, hash_password, new_secret, unusable_password_hash
 from app.core.types import utcnow
 from app.identity.models import HeadteacherEstablishment, IntegrationClient, User
@@ -61,7 +62,7 @@ def me(session: Session, principal: Principal) -> MeRead:
         kind=principal.kind, id=principal.id, label=principal.label, name=name,
         role=principal.role, scopes=sorted(principal.scopes), authority_id=principal.authority_id,
         region_id=principal.region_id, establishment_ids=sorted(principal.establishment_ids),
-        is_authority_admin=principal.is_authority_admin,
+        is_authority_admin=principal.is_authority_admin, current_session=current_session(),
     )
 
 

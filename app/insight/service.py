@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.core.errors import NotFound
-from app.core.schemas import session_of
+from app.core.schemas import current_session
 from app.core.types import utcnow
 from app.identity.policy import AggregateScope, allowed, require
 from app.identity.principal import Principal
@@ -21,10 +21,6 @@ from app.insight.schemas import AuthorityFigures, AuthoritySummary, Figures, Reg
 from app.organisations.models import Authority, Region
 
 CSV_COLUMNS = ("scope", "authority_code", "session", "measure", "dimension", "value")
-
-
-def current_session() -> str:
-    return session_of(utcnow().date())
 
 
 def _readable_authority(db: Session, principal: Principal, authority_id: uuid.UUID) -> Authority:

@@ -81,10 +81,14 @@ def _establishment(session: Session, plan: ImprovementPlan) -> Establishment:
 def create_plan(session: Session, principal: Principal, data: PlanCreate) -> PlanRead:
     target = school(session, principal, data.establishment_id)
     require(principal, "school_document.write", target.establishment)
-    if session.exec(select(ImprovementPlan.id).where(
-            ImprovementPlan.establishment_id == data.establishment_id,
-            ImprovementPlan.session == data.session)).first():
-        raise Conflict(f"The establishment already has a plan for {data.session}.")
+    existing = session.exec(select(ImprovementPlan.id).where(
+        ImprovementPlan.establishment_id == data.establishment_id,
+        ImprovementPlan.session == data.session)).first()
+    if existing is not None:
+        raise Conflict(f"The establishment already has a plan for {data.session}: "
+                       f"/api/v1/improvement-plans/{existing}.",
+                       headers={"Location": f"/api/v1/improvement-plans/{existing}"},
+                       extensions={"existing_id": str(existing)})
     plan = ImprovementPlan(**data.model_dump(), authority_id=target.establishment.authority_id)
     session.add(plan)
     session.flush()

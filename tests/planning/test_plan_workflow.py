@@ -180,3 +180,21 @@ def test_transitions_and_edits_are_audited(api, school, db):
     submitted = db.exec(select(AuditEvent).where(
         AuditEvent.action == "improvement_plan.submit")).one()
     assert submitted.before["status"] == "draft" and submitted.after["status"] == "submitted"
+
+
+def test_a_second_plan_for_a_session_points_to_the_first(api, school):
+    """The 409 names the existing plan (Location and existing_id), so a client can open it."""
+    first = _create(api, school)
+    again = api.post(PLANS, json={"establishment_id": str(school.establishment.id),
+                                  "session": "2025-26"}, headers=school.head)
+    assert again.status_code == 409
+    assert again.headers["Location"] == f"{PLANS}/{first['id']}"
+    assert again.json()["existing_id"] == first["id"]
+    assert api.get(again.headers["Location"], headers=school.head).status_code == 200
+
+
+def test_me_says_what_the_current_session_is(api, school):
+    from app.core.schemas import session_of
+    from app.core.types import utcnow
+
+    assert api.get("/api/v1/me", headers=school.head).json()["current_session"] == session_of(utcnow().date())
