@@ -20,7 +20,7 @@ from app.assurance.schemas import (
     VisitRead,
     VisitUpdate,
 )
-from app.audit.service import deleted_on, record_change, snapshot
+from app.audit.service import deleted_among, record_change, snapshot
 from app.core.conditional import IfMatch
 from app.core.errors import Conflict, NotFound, PreconditionFailed, ProblemError, rule
 from app.core.models import apply_changes
@@ -109,7 +109,7 @@ def create_visit(session: Session, principal: Principal, data: VisitCreate,
     visit_id = visit_id or data.id or uuid.uuid4()
     if session.get(Visit, visit_id) is not None:
         raise Conflict(f"A visit with id {visit_id} already exists; PUT replaces it.")
-    if (deleted := deleted_on(session, "visit", visit_id)) is not None:
+    if (deleted := deleted_among(session, "visit", [visit_id]).get(visit_id)) is not None:
         raise Conflict(f"The visit {visit_id} was deleted on {deleted:%d %B %Y}; a deleted "
                        "visit is not brought back. Record a new visit (with a new id).")
     visit = Visit(id=visit_id, **values)
@@ -190,6 +190,7 @@ def sync(session: Session, principal: Principal, batch: SyncRequest) -> SyncResu
     """Each item in its own savepoint: applied whole, or left untouched and reported."""
     require(principal, "visit.sync")
     results = []
+    deleted = set(deleted_among(session, "visit", [i.id for i in batch.items]))
     for item in batch.items:
         if isinstance(item, MalformedItem):
             results.append(SyncItemResult(
@@ -199,7 +200,7 @@ def sync(session: Session, principal: Principal, batch: SyncRequest) -> SyncResu
             continue
         savepoint = session.begin_nested()
         try:
-            result = _sync_item(session, principal, batch.device_id, item)
+            result = _sync_item(session, principal, batch.device_id, item, deleted)
             savepoint.commit()
         except ProblemError as problem:
             savepoint.rollback()
@@ -212,8 +213,8 @@ def sync(session: Session, principal: Principal, batch: SyncRequest) -> SyncResu
                       items=results)
 
 
-def _sync_item(session: Session, principal: Principal, device_id: str,
-               item: SyncItem) -> SyncItemResult:
+def _sync_item(session: Session, principal: Principal, device_id: str, item: SyncItem,
+               deleted: set[uuid.UUID]) -> SyncItemResult:
     existing = session.get(Visit, item.id)
     if existing is not None:
         existing = load(session, principal, item.id)  # 404 (rejected) when not theirs to see
@@ -223,11 +224,12 @@ def _sync_item(session: Session, principal: Principal, device_id: str,
         if item.base_version != existing.version:
             return _conflict(existing)
         delete_visit(session, principal, item.id, IfMatch(None, required=False))
+        deleted.add(item.id)  # a later item of this batch sees the tombstone too
         return SyncItemResult(id=item.id, outcome=SyncOutcome.applied)
     if item.visit is None:
         raise rule("visit", "Send the visit, or deleted: true.")
     data = item.visit.model_copy(update={"device_id": item.visit.device_id or device_id})
-    if existing is None and deleted_on(session, "visit", item.id) is not None:
+    if existing is None and item.id in deleted:
         # The device edited a copy of a visit deleted since: the server's state wins until
         # the person decides (a new visit with a new id keeps their notes).
         return SyncItemResult(id=item.id, outcome=SyncOutcome.conflict, deleted=True,

@@ -120,13 +120,18 @@ def write_collected_changes(session: Session) -> None:
 
 
 
-def deleted_on(session: Session, resource_type: str, resource_id: uuid.UUID) -> datetime | None:
-    """When this record was deleted, if it was: its tombstone in the change feed, which keeps
-    every delete (a device's stale copy must not bring a deleted record back)."""
-    found: datetime | None = session.scalars(
-        select(col(ChangeRecord.occurred_at))
+def deleted_among(session: Session, resource_type: str,
+                  resource_ids: list[uuid.UUID]) -> dict[uuid.UUID, datetime]:
+    """Which of these records were deleted, and when: their tombstones in the change feed,
+    which keeps every delete (a device's stale copy must not bring a deleted record back).
+    One query for a whole batch."""
+    if not resource_ids:
+        return {}
+    by_text = {str(i): i for i in resource_ids}
+    rows = session.execute(
+        select(col(ChangeRecord.resource_id), col(ChangeRecord.occurred_at))
         .where(col(ChangeRecord.resource_type) == resource_type,
-               col(ChangeRecord.resource_id) == str(resource_id),
+               col(ChangeRecord.resource_id).in_(list(by_text)),
                col(ChangeRecord.operation) == "deleted")
-        .order_by(col(ChangeRecord.seq).desc()).limit(1)).first()
-    return found
+        .order_by(col(ChangeRecord.seq)))
+    return {by_text[str(resource_id)]: occurred_at for resource_id, occurred_at in rows.tuples()}

@@ -108,19 +108,23 @@ def _sqlite_json(value: str | None) -> Any:
     return None if value is None else json.loads(value)
 
 
-class Reads:
-    """Compiles each statement once (per set of parameter names) for this database's driver.
-    The statements are module constants or built once per caller, so the weak keys keep the
-    cache no larger than what is in use.
-
-    Rows come as the driver gives them (no result processing); the converters below make a
-    column's raw value the Python value SQLAlchemy would have made (PostgreSQL's driver already
-    returns UUID, aware datetime, Decimal and parsed JSON)."""
+class TypedValues:
+    """Converters of values already typed (by SQLAlchemy, or by PostgreSQL's driver, which
+    returns UUID, aware datetime, Decimal and parsed JSON) into what the documents hold."""
 
     uuid: Callable[[Any], UUID | None] = staticmethod(_as_is)
     instant: Callable[[Any], datetime | None] = staticmethod(_utc)
     percent: Callable[[Any], float | None] = staticmethod(_float)
     json: Callable[[Any], Any] = staticmethod(_as_is)
+
+
+class Reads(TypedValues):
+    """Compiles each statement once (per set of parameter names) for this database's driver.
+    The statements are module constants or built once per caller, so the weak keys keep the
+    cache no larger than what is in use.
+
+    Rows come as the driver gives them (no result processing); the converters make a column's
+    raw value the Python value SQLAlchemy would have made."""
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect

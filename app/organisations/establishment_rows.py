@@ -9,13 +9,13 @@ EstablishmentRead's JSON, key order included (tests/organisations/test_establish
 holds the two side by side)."""
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import orjson
 from sqlalchemy import Select, select
 from sqlalchemy.sql import FromClause
 
+from app.core.reads import TypedValues
 from app.identity.headteachers import CURRENT_HEAD
 from app.identity.models import HeadteacherEstablishment, User
 from app.organisations.models import Establishment
@@ -56,23 +56,7 @@ class Converters(Protocol):
     def percent(self, value: Any) -> Any: ...
 
 
-class _Typed:
-    """For values already typed by SQLAlchemy (a written record)."""
-
-    @staticmethod
-    def uuid(value: Any) -> Any:
-        return value
-
-    @staticmethod
-    def instant(value: datetime | None) -> datetime | None:
-        return None if value is None else value.astimezone(UTC)
-
-    @staticmethod
-    def percent(value: Any) -> float | None:
-        return None if value is None else float(value)
-
-
-TYPED = _Typed()
+TYPED = TypedValues()  # for a record just written
 
 
 def code_scheme(code: str) -> str:

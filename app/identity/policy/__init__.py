@@ -33,19 +33,16 @@ from app.identity.policy import (
 from app.identity.policy.feed import feed_kinds, feed_rows
 from app.identity.policy.imports import importer
 from app.identity.policy.insight import AggregateScope, aggregates_visible
-from app.identity.policy.organisations import AUTHORITIES_OF_REGION, authority_ids_of_region
 from app.identity.policy.primitives import Clause, Rule
 from app.identity.policy.refusals import refusal
 from app.identity.principal import Principal
 
 __all__ = [
-    "AUTHORITIES_OF_REGION",
     "RULES",
     "VISIBILITY",
     "AggregateScope",
     "aggregates_visible",
     "allowed",
-    "authority_ids_of_region",
     "feed_kinds",
     "feed_rows",
     "importer",

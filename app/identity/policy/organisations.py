@@ -3,10 +3,9 @@ read and the admin's to write; clusters and establishments are read within the c
 authorities (a headteacher: their own schools and those schools' clusters) and written by the
 authority's admins, a school's link officer, or a client with establishments:write."""
 
-import uuid
 
-from sqlalchemy import ColumnElement, bindparam, false, select, true
-from sqlmodel import Session, col
+from sqlalchemy import ColumnElement, false, select, true
+from sqlmodel import col
 
 from app.frameworks.models import Framework
 from app.identity.policy.primitives import (
@@ -69,10 +68,3 @@ RULES: dict[str, Rule] = {
     "framework.create": admin_only,
 }
 
-
-# The authorities a regional lead (or a client bound to a region) reads.
-AUTHORITIES_OF_REGION = select(col(Authority.id)).where(col(Authority.region_id) == bindparam("region_id"))
-
-
-def authority_ids_of_region(session: Session, region_id: uuid.UUID) -> frozenset[uuid.UUID]:
-    return frozenset(session.scalars(AUTHORITIES_OF_REGION, {"region_id": region_id}))
