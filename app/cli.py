@@ -44,7 +44,17 @@ def load_reference(session: Session) -> int:
     from app.frameworks.service import load_reference_frameworks
     from app.organisations.service import load_reference_organisations
 
-    return load_reference_organisations(session) + load_reference_frameworks(session)
+    added = load_reference_organisations(session) + load_reference_frameworks(session)
+    complete_feed(session)
+    return added
+
+
+def complete_feed(session: Session) -> dict[str, int]:
+    """What the change feed has never mentioned gets its "created" entry (audit/feed.py)."""
+    import app.main  # noqa: F401 - the wiring: every domain registers its kinds' documents
+    from app.audit.feed import complete
+
+    return complete(session)
 
 
 @cli.command()
@@ -76,6 +86,8 @@ def seed_demo() -> None:
         raise typer.Exit(1)
     with _session() as session:
         counts = seed_demo(session, SYSTEM)
+        session.flush()
+        complete_feed(session)
         session.commit()
     console.print(f"Demo data: {counts}. Demo users' password: {DEMO_PASSWORD}")
 

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.core.conditional import IfMatch
+from app.core.text import fold
 from app.identity import service as identity
 from app.identity.models import User
 from app.identity.principal import Principal, Role
 from app.identity.schemas import UserCreate
-from app.organisations.models import Authority, Cluster, Establishment, Region
+from app.organisations.models import Area, Authority, Cluster, Establishment, Region
 
 NIF_ACHIEVEMENT = "Improvement in achievement, particularly in literacy and numeracy"
 NIF_WELLBEING = "Improvement in children and young people's health and wellbeing"
@@ -27,19 +28,34 @@ DEMO_REGION = "west-partnership"
 def seed_demo(session: Session, system: Principal) -> dict[str, int]:
     authorities = {a.code: a for a in session.scalars(select(Authority))}
     clusters = {(c.authority_id, c.name): c for c in session.scalars(select(Cluster))}
+    areas = {(a.authority_id, fold(a.name)): a for a in session.scalars(select(Area))}
     existing = set(session.scalars(select(col(Establishment.code))))
-    counts = {"clusters": 0, "establishments": 0, "users": 0}
+    counts = {"areas": 0, "clusters": 0, "establishments": 0, "users": 0}
+
+    def area_of(authority: Authority, name: str) -> Area | None:
+        """The authority's area of that name (folded: one area however it is spelt)."""
+        if not fold(name):
+            return None
+        key = (authority.id, fold(name))
+        if key not in areas:
+            areas[key] = Area(authority_id=authority.id, name=name, former_names=[])
+            session.add(areas[key])
+            counts["areas"] += 1
+        return areas[key]
+
     text = resources.files("app.reference").joinpath("west_partnership_establishments.csv")
     with text.open("r", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             authority = authorities[row["authority_code"]]
+            area = area_of(authority, row["area"])
             cluster = None
             if row["cluster"]:
                 key = (authority.id, row["cluster"])
                 cluster = clusters.get(key)
                 if cluster is None:
                     cluster = Cluster(authority_id=authority.id, name=row["cluster"],
-                                      area=row["area"] or None)
+                                      area_id=area.id if area else None,
+                                      area=area.name if area else None)
                     session.add(cluster)
                     clusters[key] = cluster
                     counts["clusters"] += 1
@@ -48,7 +64,8 @@ def seed_demo(session: Session, system: Principal) -> dict[str, int]:
             session.add(Establishment(
                 code=row["code"], name=row["name"], sector=row["sector"],
                 authority_id=authority.id, cluster_id=cluster.id if cluster else None,
-                area=row["area"] or None, roll=int(row["roll"]),
+                area_id=area.id if area else None, area=area.name if area else None,
+                roll=int(row["roll"]),
                 simd_q1_percent=Decimal(row["simd_q1_percent"]) if row["simd_q1_percent"] else None,
                 gaelic_medium=row["gaelic_medium"] == "true",
             ))
@@ -113,6 +130,7 @@ def _demo_planning(session: Session, system: Principal, authority: Authority) ->
     from app.planning.schemas import (
         CalendarPut,
         Evaluation,
+        Outcome,
         PlanCreate,
         PriorityCreate,
         PriorityProgressEntry,
@@ -136,9 +154,15 @@ def _demo_planning(session: Session, system: Principal, authority: Authority) ->
         PriorityCreate(title="Raise attainment in numeracy", indicator_codes=["2.3", "3.2"],
                        nif_priorities=[NIF_ACHIEVEMENT], nif_drivers=["Curriculum and assessment"],
                        rationale="Tracking shows a dip in P4 numeracy.",
+                       outcomes=[Outcome(description="P4 on track in numeracy",
+                                         measure="% of P4 achieving first level numeracy",
+                                         baseline="64", target="75")],
                        pef_allocation=Decimal("8000.00")),
         PriorityCreate(title="Wellbeing and inclusion", indicator_codes=["3.1"],
-                       nif_priorities=[NIF_WELLBEING], nif_drivers=["School and ELC leadership"]),
+                       nif_priorities=[NIF_WELLBEING], nif_drivers=["School and ELC leadership"],
+                       outcomes=[Outcome(description="Pupils feel safe and included",
+                                         measure="% of pupils agreeing in the wellbeing survey",
+                                         baseline="71", target="85")]),
     ]
     made = 0
     for school, state in zip(schools, PLAN_STATES, strict=False):
@@ -169,6 +193,7 @@ def _demo_planning(session: Session, system: Principal, authority: Authority) ->
 
 
 VSE_STATES = ["reported", "proposed", "scheduled", "in_progress", "closed", "cancelled"]
+VSE_CANCELLED = "The school's new headteacher starts in January: the VSE is better next session."
 VSE_THEMES = [["Curriculum design", "Tracking and monitoring"], ["Learner voice"],
               ["Curriculum design", "Moderation of assessment"], ["Tracking and monitoring"],
               ["Learner voice", "Leadership of change"], []]
@@ -218,7 +243,8 @@ def _demo_vse(session: Session, system: Principal, authority: Authority) -> int:
                                         strengths="Clear, shared vision for improvement",
                                         next_steps="Sharpen the use of data to plan next steps")
                     for code, grade in grades.items()]), anyone)
-            vse.transition_vse_cycle(session, system, cycle.id, action, anyone)
+            vse.transition_vse_cycle(session, system, cycle.id, action, anyone,
+                                     reason=VSE_CANCELLED if action == "cancel" else None)
         made += 1
     return made
 
@@ -373,14 +399,18 @@ def _demo_clpl(session: Session, system: Principal, authority: Authority) -> int
          "Education Scotland"),
     ]
     events = []
+    anyone = IfMatch("*")
     for title, level, owner, audience, days, capacity, bookings, provider in plans:
         starts = today + timedelta(days=days)
+        # Bookings close when an event starts: a past event is booked while still to come,
+        # then moved to the day it was held.
+        booking_opens = max(starts, today + timedelta(days=1))
         online = owner is owner_wp and days > 0
         event = clpl.create_event(session, system, ClplEventCreate.model_validate({
             "title": title, "level": level, "provider": provider, **owner, "audience": audience,
             "indicator_codes": ["1.3"] if "lead" in title.lower() else ["2.3"],
             "nif_drivers": ["Teacher and practitioner professionalism"],
-            "starts_at": starts, "ends_at": starts + timedelta(hours=2),
+            "starts_at": booking_opens, "ends_at": booking_opens + timedelta(hours=2),
             "location": None if online else "Civic Centre, Motherwell",
             "online_url": "https://meet.example.scot/clpl" if online else None,
             "capacity": capacity}))
@@ -391,7 +421,9 @@ def _demo_clpl(session: Session, system: Principal, authority: Authority) -> int
             for n, name in enumerate(CLPL_PEOPLE[:bookings])]
         events.append((event, [clpl_registrations.register(
             session, system, event.id, ClplRegistrationCreate(participant=p)) for p in people]))
-    anyone = IfMatch("*")
+        if booking_opens != starts:
+            clpl.update_event(session, system, event.id, ClplEventUpdate(
+                starts_at=starts, ends_at=starts + timedelta(hours=2)), anyone)
     for event, registrations in events[:2]:  # the past ones: most came, most evaluated
         came = registrations[:-2] if len(registrations) > 2 else registrations
         clpl_registrations.mark_attendance(session, system, event.id, ClplAttendance(

@@ -44,8 +44,10 @@ DESCRIPTION = """The School Improvement Hub: establishments, improvement plans, 
 self-evaluation, trios and CLPL for Scottish local authorities, their headteachers and the
 Regional Improvement Collaboratives.
 
-Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Every single
-resource carries an `ETag`; `PATCH`/`PUT` of an existing resource need `If-Match`."""
+Errors are RFC 9457 `application/problem+json`. Every list answers `{items, next_cursor}`; a
+cursor is good only under the filters that made it (422 otherwise, as for any bad query
+parameter). Every single resource carries an `ETag`; `PATCH`/`PUT` of an existing resource and
+`DELETE` of one need `If-Match`."""
 
 
 @asynccontextmanager
@@ -70,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         lifespan=lifespan,
         title="School Improvement Hub",
-        version="1.0.0",
+        version="2.0.0",
         description=DESCRIPTION,
         openapi_url="/openapi.json",
         docs_url=None,  # Swagger UI at /docs and ReDoc at /redoc without a CDN: install_docs

@@ -9,12 +9,17 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.core.security import hash_password, issue_access_token
+from app.core.text import fold
 from app.identity.models import HeadteacherEstablishment, IntegrationClient, User
-from app.organisations.models import Authority, Cluster, Establishment, Region
+from app.organisations.models import Area, Authority, Cluster, Establishment, Region
 
 FACTORY_PASSWORD = "factory-password-2025"
 _PASSWORD_HASH = hash_password(FACTORY_PASSWORD)  # hashed once: argon2 is slow on purpose
 _counter = itertools.count(1)
+# What a plan's priority holds to be submitted: an outcome with a measure and a target.
+MEASURABLE_OUTCOME: dict[str, Any] = {
+    "description": "P4 on track in numeracy", "measure": "% on track", "baseline": "64",
+    "target": "75", "actual": None}
 
 
 def _next() -> int:
@@ -40,17 +45,32 @@ class Factory:
         """A reference authority (North Lanarkshire by default)."""
         return self.db.scalars(select(Authority).where(Authority.code == code)).one()
 
+    def area(self, authority: Authority | None = None, name: str | None = None) -> Area:
+        """The authority's area of that name (folded, as the service finds areas), made if new."""
+        authority = authority or self.authority()
+        name = name or f"Area {_next()}"
+        found = self.db.scalars(select(Area).where(Area.authority_id == authority.id,
+                                                   Area.name_folded == fold(name))).first()
+        return found or self._save(Area(authority_id=authority.id, name=name, former_names=[]))
+
+    def _placed(self, authority: Authority, values: dict[str, Any]) -> dict[str, Any]:
+        """`area` given by name: the authority's area of that name (id and name) set."""
+        if values.get("area") and "area_id" not in values:
+            area = self.area(authority, values["area"])
+            values = {**values, "area_id": area.id, "area": area.name}
+        return values
+
     def cluster(self, authority: Authority | None = None, **fields: Any) -> Cluster:
         authority = authority or self.authority()
         n = _next()
-        values = {"name": f"Cluster {n}", "area": f"Area {n % 3}", **fields}
+        values = self._placed(authority, {"name": f"Cluster {n}", "area": f"Area {n % 3}", **fields})
         return self._save(Cluster(authority_id=authority.id, **values))
 
     def establishment(self, authority: Authority | None = None, **fields: Any) -> Establishment:
         authority = authority or self.authority()
         n = _next()
-        values = {"code": f"{9000000 + n:07d}", "name": f"School {n:04d} Primary",
-                  "sector": "primary", "roll": 200 + n, **fields}
+        values = self._placed(authority, {"code": f"{9000000 + n:07d}", "name": f"School {n:04d} Primary",
+                                          "sector": "primary", "roll": 200 + n, **fields})
         return self._save(Establishment(authority_id=authority.id, **values))
 
     # Identity --------------------------------------------------------------------------
@@ -116,16 +136,21 @@ class PlanningFactory:
         self.make = make
 
     def plan(self, establishment: Establishment, *, session: str = "2025-26",
-             status: str = "draft", priorities: int = 1) -> Any:
+             status: str = "draft", priorities: int = 1,
+             outcomes: list[dict[str, Any]] | None = None) -> Any:
+        """A plan whose priorities each hold `outcomes` (by default one measurable outcome,
+        so the plan can be submitted; `[]` for none)."""
         from app.planning.models import ImprovementPlan, PlanPriority
 
         plan = self.make._save(ImprovementPlan(
             establishment_id=establishment.id, authority_id=establishment.authority_id,
             session=session, status=status, title=f"Plan {session}"))
+        held = [dict(MEASURABLE_OUTCOME)] if outcomes is None else outcomes
         for position in range(priorities):
             self.make._save(PlanPriority(plan_id=plan.id, position=position,
                                          title=f"Priority {position + 1}",
-                                         indicator_codes=["2.3"]))
+                                         indicator_codes=["2.3"],
+                                         outcomes=[dict(o) for o in held]))
         return plan
 
     def report(self, establishment: Establishment, *, session: str = "2025-26",

@@ -18,7 +18,7 @@ from app.assurance.schemas import (
     VisitStatus,
     VisitUpdate,
 )
-from app.core.conditional import IfMatchDep, OptionalIfMatchDep, conditional_get, with_etag, with_version_etag
+from app.core.conditional import IfMatchDep, conditional_get, with_etag, with_version_etag
 from app.core.db import SessionDep
 from app.core.errors import problems
 from app.core.pagination import Cursor, Limit, Page, PaginatorDep
@@ -61,10 +61,13 @@ def set_support_status(establishment_id: uuid.UUID, body: SupportStatusPut, sess
 
 @router.get("/establishments/{establishment_id}/support-status/history",
             operation_id="getSupportStatusHistory", summary="Every status agreed, newest first",
-            response_model=list[SupportStatusRead], responses=problems(403, 404))
+            response_model=Page[SupportStatusRead], responses=problems(403, 404))
 def support_status_history(establishment_id: uuid.UUID, session: SessionDep,
-                           principal: PrincipalDep) -> list[SupportStatusRead]:
-    return support.history(session, principal, establishment_id)
+                           principal: PrincipalDep, paginator: PaginatorDep, limit: Limit = 50,
+                           cursor: Cursor = None) -> Page[SupportStatusRead]:
+    items, next_cursor = support.history(session, principal, paginator, establishment_id,
+                                         limit=limit, cursor=cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 # Visits
@@ -145,8 +148,8 @@ def update_visit(visit_id: uuid.UUID, body: VisitUpdate, session: SessionDep,
 
 
 @router.delete("/visits/{visit_id:uuid}", operation_id="deleteVisit", summary="Delete a visit",
-               status_code=204, responses=problems(403, 404, 412))
+               status_code=204, responses=problems(403, 404, 412, 428))
 def delete_visit(visit_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                 if_match: OptionalIfMatchDep) -> Response:
+                 if_match: IfMatchDep) -> Response:
     visits.delete_visit(session, principal, visit_id, if_match)
     return Response(status_code=204)

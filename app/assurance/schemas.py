@@ -234,15 +234,16 @@ class SyncItemResult(ReadModel):
 
 class SyncResult(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "applied": 1, "unchanged": 0, "conflicts": 1, "rejected": 0,
+        "applied": 1, "unchanged": 0, "conflict": 1, "rejected": 0,
         "items": [
             {"id": "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "outcome": "applied", "version": 1},
             {"id": "1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6", "outcome": "conflict", "version": None,
              "status": 412, "detail": "The visit changed on the server since this device read it."},
         ],
     }]})
-    applied: int
-    unchanged: int
-    conflicts: int
-    rejected: int
+    # One total per outcome, named as the items name it (tests/assurance check they match).
+    applied: int = Field(description="Items whose `outcome` is `applied`")
+    unchanged: int = Field(description="Items whose `outcome` is `unchanged`")
+    conflict: int = Field(description="Items whose `outcome` is `conflict`")
+    rejected: int = Field(description="Items whose `outcome` is `rejected`")
     items: list[SyncItemResult]

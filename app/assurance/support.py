@@ -8,9 +8,11 @@ from sqlmodel import Session, col, select
 
 from app.assurance.models import SupportStatus
 from app.assurance.schemas import SupportStatusPut, SupportStatusRead
+from app.audit.feed import feed_document
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
 from app.core.errors import NotFound
+from app.core.pagination import Paginator
 from app.identity.policy import load_visible, require, visible
 from app.identity.principal import Principal
 from app.organisations.models import Establishment
@@ -41,13 +43,16 @@ def _readable(session: Session, principal: Principal, establishment_id: uuid.UUI
     return establishment
 
 
-def history(session: Session, principal: Principal,
-            establishment_id: uuid.UUID) -> list[SupportStatusRead]:
+def history(session: Session, principal: Principal, paginator: Paginator,
+            establishment_id: uuid.UUID, *, limit: int,
+            cursor: str | None) -> tuple[list[SupportStatusRead], str | None]:
+    """A page of the statuses agreed for the school, newest first."""
     _readable(session, principal, establishment_id)
-    rows = session.exec(select(SupportStatus).where(
-        SupportStatus.establishment_id == establishment_id)
-        .order_by(col(SupportStatus.sequence).desc()))
-    return [_read(r) for r in rows]
+    rows, next_cursor = paginator.page(
+        session, select(SupportStatus).where(SupportStatus.establishment_id == establishment_id),
+        [col(SupportStatus.sequence).desc(), col(SupportStatus.id).desc()],
+        scope=f"support-status-history:{establishment_id}", limit=limit, cursor=cursor)
+    return [_read(r) for r in rows], next_cursor
 
 
 def set_status(session: Session, principal: Principal, establishment_id: uuid.UUID,
@@ -90,3 +95,7 @@ def establishments_with(principal: Principal, rag: str | None, level: str | None
     if level is not None:
         stmt = stmt.where(SupportStatus.level == level)
     return stmt
+
+
+feed_document("support_status", SupportStatus)(  # audit/feed.py
+    lambda _session, statuses: [_read(s) for s in statuses])

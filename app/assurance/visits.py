@@ -20,7 +20,14 @@ from app.assurance.schemas import (
     VisitRead,
     VisitUpdate,
 )
-from app.audit.service import deleted_among, record_change, snapshot
+from app.audit.feed import feed_document
+from app.audit.service import (
+    collected_changes,
+    deleted_among,
+    forget_changes_since,
+    record_change,
+    snapshot,
+)
 from app.core.conditional import IfMatch
 from app.core.errors import Conflict, NotFound, PreconditionFailed, ProblemError, rule
 from app.core.models import apply_changes
@@ -198,19 +205,19 @@ def sync(session: Session, principal: Principal, batch: SyncRequest) -> SyncResu
                 detail=f"The item breaks {len(item.errors)} rule(s) of the contract; nothing "
                        "of it was applied.", errors=item.errors))
             continue
-        savepoint = session.begin_nested()
+        savepoint, mark = session.begin_nested(), collected_changes(session)
         try:
             result = _sync_item(session, principal, batch.device_id, item, deleted)
             savepoint.commit()
         except ProblemError as problem:
             savepoint.rollback()
+            forget_changes_since(session, mark)  # its audit and feed rows go with it
             result = SyncItemResult(id=item.id, outcome=SyncOutcome.rejected,
                                     status=problem.status, detail=problem.detail or problem.title)
         results.append(result)
-    counts = {o: sum(r.outcome == o for r in results) for o in SyncOutcome}
-    return SyncResult(applied=counts[SyncOutcome.applied], unchanged=counts[SyncOutcome.unchanged],
-                      conflicts=counts[SyncOutcome.conflict], rejected=counts[SyncOutcome.rejected],
-                      items=results)
+    # The totals are keyed by the outcomes themselves, so they cannot be named apart.
+    totals = {o.value: sum(r.outcome == o for r in results) for o in SyncOutcome}
+    return SyncResult.model_validate({**totals, "items": results})
 
 
 def _sync_item(session: Session, principal: Principal, device_id: str, item: SyncItem,
@@ -249,3 +256,6 @@ def _sync_item(session: Session, principal: Principal, device_id: str, item: Syn
 def _conflict(current: Visit) -> SyncItemResult:
     return SyncItemResult(id=current.id, outcome=SyncOutcome.conflict, version=current.version,
                           current=read(current))
+
+
+feed_document("visit", Visit)(lambda _session, visits: [read(v) for v in visits])  # audit/feed.py

@@ -101,6 +101,9 @@ def _snapshot_horizon(element: FeedHorizon, compiler: SQLCompiler, **kw: Any) ->
     )
 
 
+REPRESENTATION = 2
+
+
 class ChangeRecord(SQLModel, table=True):
     """The change feed: one row per create, update or delete (a tombstone), in (txid, seq)
     order (see the module's docstring)."""
@@ -122,3 +125,8 @@ class ChangeRecord(SQLModel, table=True):
     # The resource as it was after the change (None for a delete), so a consumer can rebuild
     # state from the feed alone.
     data: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # Its natural key (a school's SEED code...), kept on tombstones too (audit/feed.py).
+    natural_key: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # What `data` holds: REPRESENTATION, the document GET answers; null (entries written
+    # before migration 0012), the stored row. `migrate` restates those records (feed.complete).
+    representation: int | None = None

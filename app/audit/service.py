@@ -3,15 +3,16 @@
 A leaf: every domain records its writes here, and it imports nothing but core."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 from sqlmodel import Session, SQLModel, col
 
-from app.audit.models import AuditEvent, ChangeRecord
+from app.audit import feed
+from app.audit.models import REPRESENTATION, AuditEvent, ChangeRecord
 from app.core.observability import request_id_var
 from app.core.types import utcnow
 
@@ -48,9 +49,12 @@ def record_change(
     authority_id: uuid.UUID | None = None,
     deleted: bool = False,
     after_extra: dict[str, Any] | None = None,
+    audited: bool = True,
 ) -> None:
     """Audit one write and add it to the change feed. `action` is e.g. "establishment.update".
-    `after_extra` adds what the record's own row does not hold (links kept in other tables)."""
+    `after_extra` adds what the record's own row does not hold (links kept in other tables).
+    Not `audited`: a record that changes through another the log already tells of (a plan's
+    priority_count, when a priority is added) gets its feed entry only."""
     resource_type = action.split(".", 1)[0]
     record_id = str(getattr(record, "id"))  # noqa: B009 - every audited record has an id
     after = None if deleted else {**(snapshot(record) or {}), **(after_extra or {})}
@@ -69,33 +73,28 @@ def record_change(
         "occurred_at": now, "resource_type": resource_type, "resource_id": record_id,
         "operation": "deleted" if deleted else ("created" if before is None else "updated"),
         "version": None if deleted else getattr(record, "version", None),
-        "authority_id": authority_id, "data": after,
+        "authority_id": authority_id, "data": after, "natural_key": feed.natural_key(
+            resource_type, record), "representation": REPRESENTATION,
     }
-    buffer: list[tuple[dict[str, Any], dict[str, Any]]] | None = session.info.get(_BUFFER)
-    if buffer is not None:
-        buffer.append((audit, change))
-    else:
-        session.add(AuditEvent(**audit))
-        session.add(ChangeRecord(**change))
+    # Written when the transaction commits (write_collected_changes), when the feed's
+    # document can be made from what the whole transaction wrote.
+    session.info.setdefault(_BUFFER, []).append((audit if audited else None, change))
 
 
-# Bulk writes (imports) ---------------------------------------------------------------------
-# Two ORM objects per written row cost more than the row itself; an import of thousands of rows
-# collects the audit and feed rows instead and inserts them a batch at a time, in order.
+# Collected, then written ------------------------------------------------------------------
+# A transaction's audit and feed rows are collected and inserted a batch at a time, in order:
+# at commit, and every few hundred rows of an import. A row rolled back (its savepoint) takes
+# its rows with it (forget_changes_since).
 
 _BUFFER = "change_buffer"
 
 
 @contextmanager
 def changes_in_bulk(session: Session) -> Iterator[None]:
-    """Within this block, record_change collects its rows until write_collected_changes (and
-    what is left at the end of the block is written then, unless the block fails)."""
-    session.info[_BUFFER] = []
-    try:
-        yield
-        write_collected_changes(session)
-    finally:
-        session.info.pop(_BUFFER, None)
+    """An import: what it collects is written by write_collected_changes as it goes, and what is
+    left at the end of the block then, unless the block fails."""
+    yield
+    write_collected_changes(session)
 
 
 def collected_changes(session: Session) -> int:
@@ -111,12 +110,64 @@ def forget_changes_since(session: Session, mark: int) -> None:
 
 
 def write_collected_changes(session: Session) -> None:
+    """Insert the collected rows, each feed row with its record's document as it now stands."""
     buffer = session.info.get(_BUFFER)
     if not buffer:
         return
-    session.execute(insert(AuditEvent), [audit for audit, _ in buffer])
-    session.execute(insert(ChangeRecord), [change for _, change in buffer])
+    session.flush()  # what the documents are read from
+    changes = _coalesced([change for _, change in buffer])
+    made: dict[tuple[str, str], dict[str, Any]] = {}
+    live: dict[str, list[str]] = {}
+    for change in changes:
+        if change["operation"] != "deleted" and change["resource_type"] in feed.KINDS:
+            live.setdefault(change["resource_type"], []).append(change["resource_id"])
+    for kind, ids in live.items():
+        for record_id, document in feed.documents(session, kind, ids).items():
+            made[kind, record_id] = document
+    for change in changes:
+        made_now = made.get((change["resource_type"], change["resource_id"]))
+        if made_now is not None:
+            change["data"] = made_now
+            change["version"] = made_now.get("version", change["version"])
+    audits = [audit for audit, _ in buffer if audit is not None]
+    if audits:
+        session.execute(insert(AuditEvent), audits)
+    session.execute(insert(ChangeRecord), changes)
     buffer.clear()
+
+
+def _coalesced(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One feed entry per record and batch: every entry of a batch holds the record as the
+    batch left it, so only its last survives (a "created" stays one). An import booking 300
+    places on one event says the event's new places once, not 300 times."""
+    last: dict[tuple[str, str], int] = {}
+    created: set[tuple[str, str]] = set()
+    for position, change in enumerate(changes):
+        record = (change["resource_type"], change["resource_id"])
+        last[record] = position
+        if change["operation"] == "created":
+            created.add(record)
+        elif change["operation"] == "deleted":
+            created.discard(record)
+    kept = []
+    for position, change in enumerate(changes):
+        record = (change["resource_type"], change["resource_id"])
+        if last[record] == position:
+            if record in created and change["operation"] == "updated":
+                change = {**change, "operation": "created"}
+            kept.append(change)
+    return kept
+
+
+@event.listens_for(Session, "before_commit")
+def _write_at_commit(session: Session) -> None:
+    write_collected_changes(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_at_rollback(session: Session, previous: Any) -> None:
+    if previous.parent is None:  # the whole transaction (a savepoint forgets its own rows)
+        session.info.pop(_BUFFER, None)
 
 
 
@@ -135,3 +186,17 @@ def deleted_among(session: Session, resource_type: str,
                col(ChangeRecord.operation) == "deleted")
         .order_by(col(ChangeRecord.seq)))
     return {by_text[str(resource_id)]: occurred_at for resource_id, occurred_at in rows.tuples()}
+
+
+def rewrite_feed_history(session: Session, resource_type: str, resource_ids: list[Any],
+                         rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Rewrite what the feed's earlier entries of these records say (an erasure: personal data
+    must not outlive it there). The audit log never held it."""
+    write_collected_changes(session)
+    rows = session.scalars(select(ChangeRecord).where(
+        col(ChangeRecord.resource_type) == resource_type,
+        col(ChangeRecord.resource_id).in_([str(i) for i in resource_ids]),
+        col(ChangeRecord.data).is_not(None)))
+    for row in rows:
+        row.data = rewrite(dict(row.data or {}))
+        session.add(row)

@@ -2,6 +2,7 @@
 OpenAPI document (`problems`) and their handlers."""
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +32,11 @@ class FieldError(BaseModel):
     loc: list[str | int]
     msg: str
     type: str
+    input: str | int | float | bool | None = Field(
+        default=None,
+        description="The value that was refused, as sent: given when it is short (a string of at "
+        "most 100 characters, a number, true, false or null) and not a secret (passwords, "
+        "client secrets and tokens are never repeated); left out otherwise")
 
 
 class Problem(BaseModel):
@@ -57,6 +63,11 @@ class Problem(BaseModel):
     detail: str | None = None
     instance: str | None = None
     errors: list[FieldError] | None = None
+    code: str | None = Field(
+        default=None,
+        description="On a 401 from a protected operation: `token_missing` (send a token), "
+        "`token_expired` (refresh it, or sign in again) or `token_invalid` (forged, revoked, or "
+        "its account is no longer active: sign in again)")
 
 
 class ProblemError(Exception):
@@ -83,13 +94,31 @@ class BadRequest(ProblemError):
     pass
 
 
+# What a 401 from a protected operation asks of the client (the problem's `code`).
+TOKEN_MISSING, TOKEN_EXPIRED, TOKEN_INVALID = "token_missing", "token_expired", "token_invalid"
+
+
+def _quoted_string_safe(text: str) -> str:
+    """RFC 6750 3: error_description is printable ASCII without `"` or `\\`."""
+    return "".join(c if 0x20 <= ord(c) <= 0x7E and c not in '"\\' else "'" if c == '"' else " "
+                   for c in text)
+
+
 class Unauthorized(ProblemError):
+    """401 with `WWW-Authenticate: Bearer` (RFC 6750): the header's `error` and
+    `error_description` are repeated in the body (as the token endpoint's errors carry them),
+    with a `code` that tells an expired token (refresh it) from an invalid one (sign in again)."""
+
     status, title, slug = 401, "Not authenticated", "unauthorized"
 
-    def __init__(self, detail: str | None = None, *, error: str = "invalid_token") -> None:
+    def __init__(self, detail: str | None = None, *, error: str = "invalid_token",
+                 code: str = TOKEN_INVALID) -> None:
+        description = _quoted_string_safe((detail or self.title).rstrip("."))
         super().__init__(
             detail,
-            headers={"WWW-Authenticate": f'Bearer realm="school-improvement-hub", error="{error}"'},
+            headers={"WWW-Authenticate": f'Bearer realm="school-improvement-hub", error="{error}", '
+                                         f'error_description="{description}"'},
+            extensions={"code": code, "error": error, "error_description": description},
         )
 
 
@@ -156,7 +185,7 @@ class ServiceUnavailable(ProblemError):
 # OpenAPI declarations ------------------------------------------------------------------
 
 _DESCRIPTIONS = {
-    400: "Malformed request (bad JSON, bad cursor)",
+    400: "Malformed request (bad JSON)",
     401: "No or invalid access token",
     403: "Authenticated, but not allowed to do this",
     404: "Not found, or not visible to the caller",
@@ -209,11 +238,48 @@ _HTTP_TITLES = {
 }
 
 
+# Fields whose values an error never repeats (any loc part containing one of these).
+SECRET_FIELDS = ("password", "secret", "token", "authorization", "cookie", "credential",
+                 "api_key", "apikey", "private")
+MAX_ECHOED_INPUT = 100
+
+
+def _echoable(loc: list[str | int], value: Any) -> bool:
+    """A refused value is repeated when it is a short scalar and not a secret. Objects and
+    lists are not: a missing field's "input" is the whole body around it."""
+    if any(isinstance(p, str) and any(s in p.lower() for s in SECRET_FIELDS) for p in loc):
+        return False
+    if isinstance(value, str):
+        return len(value) <= MAX_ECHOED_INPUT and _encodable(value)
+    if isinstance(value, float):
+        return math.isfinite(value)  # JSON has no NaN or Infinity
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) < 10**MAX_ECHOED_INPUT
+    return value is None or isinstance(value, bool)
+
+
+def _encodable(text: str) -> bool:
+    """Not a lone surrogate (valid JSON text, but no UTF-8 answer can carry it)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _clean_errors(raw: list[Any]) -> list[dict[str, Any]]:
     cleaned = []
     for err in raw:
         loc = [p if isinstance(p, int | str) else str(p) for p in err.get("loc", ())]
-        cleaned.append({"loc": loc, "msg": str(err.get("msg", "")), "type": str(err.get("type"))})
+        kind = str(err.get("type"))
+        msg = str(err.get("msg", "")).encode("utf-8", "replace").decode("utf-8")  # see _encodable
+        if kind == "value_error":  # pydantic's prefix on our validators' own sentences
+            msg = msg.removeprefix("Value error, ")
+        error: dict[str, Any] = {"loc": loc, "msg": msg, "type": kind}
+        if kind not in ("missing", "json_invalid") and "input" in err \
+                and _echoable(loc, err["input"]):
+            error["input"] = err["input"]
+        cleaned.append(error)
     return cleaned
 
 

@@ -1,8 +1,10 @@
 """Idempotency-Key on every POST, stored in the database so it holds across processes.
 
 A retry with the same key and body replays the first answer (status, headers, body) without
-doing the work again; the same key with another body is 422; a retry while the first is still
-running is 409 with Retry-After. Exactly once: the record is marked `committed` inside the
+doing the work again; the same key with another body is 422 (a JSON body is compared as
+parsed, so the same document with its keys in another order or other spacing is the same body;
+any other body byte for byte); a retry while the first is still running is 409 with
+Retry-After. Exactly once: the record is marked `committed` inside the
 request's own transaction (see db.get_session), so a crash after the work committed can never
 lead to the work being done twice; a crash before it leaves an expired claim to take over."""
 
@@ -33,6 +35,9 @@ STATE_KEY = "idempotency_scope_key"
 NOT_STORED = {401, 408, 409, 412, 423, 425, 429}
 MAX_STORED_BODY = 1024 * 1024
 SPOOL_IN_MEMORY = 1024 * 1024  # request bodies beyond this wait on disk
+# JSON bodies up to this size (the JSON body cap; they are still in memory) are fingerprinted
+# as parsed; larger ones, and every other body, byte for byte.
+MAX_CANONICAL_JSON = SPOOL_IN_MEMORY
 REPLAY_CHUNK = 64 * 1024
 
 
@@ -56,7 +61,46 @@ def mark_committed(session: Session, scope_key: str) -> None:
     session.execute(update(_table).where(_table.c.scope_key == scope_key).values(state="committed"))
 
 
-def _claim(engine: Engine, scope_key: str, fingerprint: str) -> tuple[str, Any]:
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/")
+                                           and media.endswith("+json"))
+
+
+def canonical_json(raw: bytes) -> bytes | None:
+    """The JSON document as the application reads it (json.loads, as Starlette does), written
+    one way: keys sorted, no spaces, ASCII. Strings and numbers are kept as parsed: "1", 1 and
+    1.0 stay three different values. None when the body is not JSON."""
+    try:
+        return json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=True).encode()
+    except (ValueError, RecursionError):  # not JSON (or not UTF-8): compared byte for byte
+        return None
+
+
+def fingerprints(parts: list[str], raw_digest: str, json_body: bytes | None) -> tuple[str, str]:
+    """(fingerprint, byte-for-byte fingerprint) of a request: `parts` are its method, path,
+    query and Content-Type. The second is how every fingerprint was made before JSON bodies
+    were compared as parsed (and still is for other bodies): see _claim."""
+    raw = hashlib.sha256(json.dumps([*parts, raw_digest]).encode()).hexdigest()
+    canonical = canonical_json(json_body) if json_body is not None else None
+    if canonical is None:
+        return raw, raw
+    body_digest = hashlib.sha256(canonical).hexdigest()
+    return hashlib.sha256(json.dumps([*parts, "json", body_digest]).encode()).hexdigest(), raw
+
+
+def _claim_request(engine: Engine, scope_key: str, parts: list[str], raw_digest: str,
+                   json_body: bytes | None) -> tuple[str, Any]:
+    """Fingerprint (parsing a JSON body off the event loop) and claim."""
+    return _claim(engine, scope_key, *fingerprints(parts, raw_digest, json_body))
+
+
+def _claim(engine: Engine, scope_key: str, fingerprint: str,
+           byte_for_byte: str | None = None) -> tuple[str, Any]:
+    """`byte_for_byte`: a record stored before JSON bodies were fingerprinted as parsed holds
+    that fingerprint; a retry of the same bytes still matches it (such records are gone 24 h
+    after the upgrade). New records always hold `fingerprint`."""
     now = utcnow()
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     fresh = {"fingerprint": fingerprint, "state": "processing", "status_code": None,
@@ -74,10 +118,11 @@ def _claim(engine: Engine, scope_key: str, fingerprint: str) -> tuple[str, Any]:
         row = connection.execute(query).one()
         expired = row.created_at < now - KEEP_FOR
         died = row.state == "processing" and row.locked_until < now
-        if expired or (died and row.fingerprint == fingerprint):
+        same = row.fingerprint in (fingerprint, byte_for_byte or fingerprint)
+        if expired or (died and same):
             connection.execute(update(_table).where(_table.c.scope_key == scope_key).values(**fresh))
             return "new", None
-        if row.fingerprint != fingerprint:
+        if not same:
             return "mismatch", None
         return row.state, row
 
@@ -125,6 +170,7 @@ class IdempotencyMiddleware:
         # kept in memory only up to SPOOL_IN_MEMORY: an import of many megabytes goes to disk.
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as body:
             digest = hashlib.sha256()
+            size = 0
             more = True
             while more:
                 message = await receive()
@@ -133,15 +179,23 @@ class IdempotencyMiddleware:
                 chunk = message.get("body", b"")
                 digest.update(chunk)
                 body.write(chunk)
+                size += len(chunk)
                 more = message.get("more_body", False)
             body.seek(0)
+            content_type = Headers(scope=scope).get("content-type", "")
+            # A JSON body is compared as parsed: read once more (it is still in memory, at
+            # most MAX_CANONICAL_JSON), and parsed in the threadpool with the claim.
+            json_body = None
+            if _is_json(content_type) and size <= MAX_CANONICAL_JSON:
+                json_body = body.read()
+                body.seek(0)
             scope_key = hashlib.sha256(f"{subject}\n{key}".encode()).hexdigest()
-            fingerprint = hashlib.sha256(json.dumps(
-                [scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"),
-                 Headers(scope=scope).get("content-type", ""), digest.hexdigest()]).encode()
-            ).hexdigest()
+            parts = [scope["method"], scope["path"],
+                     scope.get("query_string", b"").decode("latin-1"), content_type]
             engine: Engine = scope["app"].state.engine
-            outcome, row = await run_in_threadpool(_claim, engine, scope_key, fingerprint)
+            outcome, row = await run_in_threadpool(_claim_request, engine, scope_key, parts,
+                                                   digest.hexdigest(), json_body)
+            del json_body
             if outcome != "new":
                 await self._answer_repeat(request, outcome, row)(scope, receive, send)
                 return

@@ -45,14 +45,14 @@ IDEMPOTENCY_KEY = {
     "example": "5f0c6a2e-8b1d-4c3a-9e7f-2d4b6a8c0e13",
 }
 IDEMPOTENCY_ANSWERS = {
-    "400": "Malformed request (bad JSON, bad cursor, bad Idempotency-Key)",
+    "400": "Malformed request (bad JSON, bad Idempotency-Key)",
     "409": "Conflicts with the current state, or a retry with this Idempotency-Key while the "
            "first request is still running (see Retry-After)",
     "422": "Valid JSON that breaks a rule, or this Idempotency-Key reused with another body",
 }
 
 _PROBLEM_DETAILS = {
-    400: ("bad-request", "Bad request", "The cursor is not one this server issued."),
+    400: ("malformed-json", "Malformed JSON", "The body is not valid JSON."),
     401: ("unauthorized", "Not authenticated", "The access token has expired."),
     403: ("forbidden", "Not allowed", "Only officers of the establishment's authority may do this."),
     404: ("not-found", "Not found", "No establishment 0b6f1c9e-3f52-4d8a-9a7e-5c2d1e8f4a10."),

@@ -1,5 +1,7 @@
 """Field types and base models that every domain's contract uses."""
 
+import calendar
+import json
 import re
 from datetime import date, datetime
 from enum import StrEnum
@@ -14,8 +16,10 @@ from pydantic import (
     ConfigDict,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 
 def _printable(value: str) -> str:
@@ -38,27 +42,61 @@ QueryText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_pr
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 
 
+SHOWN_LENGTH = 40  # the longest part of a rejected value a message repeats
+
+
+def shown(value: Any) -> str:
+    """A rejected value as an error message repeats it: text quoted (and cut short), numbers
+    and literals as JSON writes them, objects and lists only named."""
+    if isinstance(value, str):
+        cut = value[:SHOWN_LENGTH]
+        return repr(cut)[:-1] + ("…" if len(value) > SHOWN_LENGTH else "") + repr(cut)[-1]
+    if value is None or isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return "(an object)" if isinstance(value, dict) else "(a list)" if isinstance(value, list) \
+        else "(another type)"
+
+
 def _rfc3339_only(value: Any) -> Any:
     # Pydantic would also read numbers as Unix times; the contract says RFC 3339.
     if isinstance(value, datetime):
         return value
     if not isinstance(value, str) or not _RFC3339.match(value):
-        raise ValueError("an RFC 3339 date-time with an offset, e.g. 2025-08-18T09:00:00Z")
+        raise ValueError(f"date-time {shown(value)} is not an RFC 3339 date-time with an offset: "
+                         "write it like 2025-08-18T09:00:00Z")
     return value
 
 
 Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_only)]
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")  # whole value: fullmatch
 
 
 def _iso_date_only(value: Any) -> Any:
-    # Pydantic would also read numbers as Unix times; the contract says YYYY-MM-DD.
+    # Pydantic would also read numbers as Unix times; the contract says YYYY-MM-DD. Both
+    # refusals repeat the value sent, so a client can see which of its dates was refused.
     if isinstance(value, date):
         return value
-    if not isinstance(value, str) or not _ISO_DATE.match(value):
-        raise ValueError("a date written YYYY-MM-DD")
-    return value
+    match = _ISO_DATE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"date {shown(value)} is not written YYYY-MM-DD: write the year, "
+                         "month and day with hyphens, e.g. 2025-10-07")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        year, month, _day = (int(part) for part in match.groups())
+        if not 1 <= month <= 12:
+            why = f"there is no month {month:02d}"
+        elif year < 1:
+            why = "there is no year 0000"
+        else:
+            why = (f"{calendar.month_name[month]} {year} has "
+                   f"{calendar.monthrange(year, month)[1]} days")
+        # The type pydantic gives an impossible date, so that clients keying on it still work.
+        raise PydanticCustomError(
+            "date_from_datetime_parsing",
+            f"date {shown(value)} does not exist ({why}): send a real date, YYYY-MM-DD",
+        ) from None
 
 
 FIRST_SESSION_START = 2000  # 2000-01: the oldest session the hub keeps records for
@@ -133,24 +171,48 @@ class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-_SESSION = re.compile(r"^(\d{4})-(\d{2})$")
+_SESSION = re.compile(r"([0-9]{4})-([0-9]{2})")  # whole value: fullmatch
+# What people write for a session instead: 2025/26, 2025-2026, 2025 - 26 (any dash), 2025_26.
+_SESSION_LOOSELY = re.compile(r"\s*([0-9]{4})\s*[-/\u2010-\u2015_.\s]\s*([0-9]{2}|[0-9]{4})\s*")
 
 
-def _consecutive_years(value: str) -> str:
-    match = _SESSION.match(value)
-    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
-        raise ValueError("a school session is written YYYY-YY with consecutive years, e.g. 2025-26")
+def _session_example() -> str:
+    start = latest_session_start() - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def _school_session(value: str) -> str:
+    """A session is written YYYY-YY with consecutive years, within the window the hub keeps.
+    Every refusal repeats the value and says how to write it (not the regular expression)."""
+    match = _SESSION.fullmatch(value)
+    if match is None:
+        loose = _SESSION_LOOSELY.fullmatch(value)
+        start = int(loose.group(1)) if loose else None
+        if loose and start is not None and int(loose.group(2)) in (start + 1, (start + 1) % 100):
+            how = f"write it as {start}-{(start + 1) % 100:02d}"
+        else:
+            how = f"write it YYYY-YY with consecutive years, e.g. {_session_example()}"
+        # The type the regular expression gave, so that clients keying on it still work.
+        raise PydanticCustomError(
+            "string_pattern_mismatch", f"session {shown(value)} is not a school session: {how}")
+    start = int(match.group(1))
+    if (start + 1) % 100 != int(match.group(2)):
+        raise ValueError(f"session {shown(value)} is not a school session: the years must follow "
+                         f"each other, e.g. {start}-{(start + 1) % 100:02d}")
     last = latest_session_start()
-    if not FIRST_SESSION_START <= int(match.group(1)) <= last:
-        raise ValueError(f"a school session from {FIRST_SESSION_START}-01 to the next one, "
-                         f"{last}-{(last + 1) % 100:02d}; {value} is outside")
+    if not FIRST_SESSION_START <= start <= last:
+        raise ValueError(f"session {shown(value)} is outside the sessions the hub keeps: a school "
+                         f"session from {FIRST_SESSION_START}-01 to the next one, "
+                         f"{last}-{(last + 1) % 100:02d}")
     return value
 
 
+# The pattern stays in the contract (clients and generated forms use it); the messages come
+# from _school_session, which checks it.
 SchoolSession = Annotated[
     str,
-    StringConstraints(pattern=r"^\d{4}-\d{2}$"),
-    AfterValidator(_consecutive_years),
+    AfterValidator(_school_session),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{4}-\d{2}$"}),
 ]
 
 

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jose import JWTError, jwt
+from jose import ExpiredSignatureError, JWTError, jwt
 
 from app.core.config import Settings
 from app.core.types import utcnow
@@ -59,6 +59,11 @@ def digest(secret: str) -> str:
 
 class InvalidToken(Exception):
     pass
+
+
+class TokenExpired(InvalidToken):
+    """A token we signed, for us, that was valid until its `exp`: the client may refresh it.
+    Told apart from every other refusal, which means "sign in again"."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,23 @@ def verify_access_token(keys: KeyRing, settings: Settings, token: str) -> dict[s
     return claims
 
 
+def _decode(token: str, public: Any, settings: Settings, *, verify_exp: bool = True
+            ) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        public,
+        algorithms=[ALGORITHM],
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        # python-jose verifies every claim it requires: an `exp` already found expired is
+        # neither required nor verified the second time (see _verify).
+        options={"require_exp": verify_exp, "require_iat": True, "require_sub": True,
+                 "require_jti": True, "require_aud": True, "require_iss": True,
+                 "verify_exp": verify_exp},
+    )
+    return claims
+
+
 def _verify(keys: KeyRing, settings: Settings, token: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
@@ -176,15 +198,15 @@ def _verify(keys: KeyRing, settings: Settings, token: str) -> dict[str, Any]:
     if public is None:
         raise InvalidToken("unknown key id")
     try:
-        claims: dict[str, Any] = jwt.decode(
-            token,
-            public,
-            algorithms=[ALGORITHM],
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            options={"require_exp": True, "require_iat": True, "require_sub": True,
-                     "require_jti": True, "require_aud": True, "require_iss": True},
-        )
+        claims = _decode(token, public, settings)
+    except ExpiredSignatureError as exc:
+        # python-jose checks the signature first, but `exp` before `aud` and `iss`: expired
+        # means genuine only if the token passes every other check as well.
+        try:
+            _decode(token, public, settings, verify_exp=False)
+        except JWTError as other:
+            raise InvalidToken(str(other)) from other
+        raise TokenExpired("expired") from exc
     except JWTError as exc:
         raise InvalidToken(str(exc)) from exc
     # python-jose checks only that iat is a number: a token "issued" later is not valid yet

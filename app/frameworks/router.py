@@ -7,6 +7,7 @@ from fastapi import Path, Response, status
 from app.core.conditional import with_version_etag
 from app.core.db import SessionDep
 from app.core.errors import problems
+from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.frameworks import service
 from app.frameworks.schemas import FrameworkCode, FrameworkCreate, FrameworkRead, NifRead
 from app.identity.deps import PrincipalDep, protected_router
@@ -15,10 +16,12 @@ router = protected_router(tags=["frameworks"])
 
 
 @router.get("/frameworks", operation_id="listFrameworks",
-            summary="List evaluation frameworks with their scales and indicators",
-            response_model=list[FrameworkRead])
-def list_frameworks(session: SessionDep) -> list[FrameworkRead]:
-    return service.list_frameworks(session)
+            summary="List evaluation frameworks with their scales and indicators (by code)",
+            response_model=Page[FrameworkRead])
+def list_frameworks(session: SessionDep, paginator: PaginatorDep, limit: Limit = 50,
+                    cursor: Cursor = None) -> Page[FrameworkRead]:
+    items, next_cursor = service.list_frameworks(session, paginator, limit=limit, cursor=cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post("/frameworks", operation_id="createFramework",

@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.audit.feed import feed_document
 from app.audit.service import record_change
 from app.core.errors import Conflict, NotFound
+from app.core.pagination import Paginator
 from app.frameworks.models import Framework, FrameworkIndicator, NifEntry
 from app.frameworks.schemas import FrameworkCreate, FrameworkRead, NifRead
 from app.identity.policy import require
@@ -29,8 +31,13 @@ def _read(session: Session, framework: Framework) -> FrameworkRead:
     })
 
 
-def list_frameworks(session: Session) -> list[FrameworkRead]:
-    return [_read(session, f) for f in session.scalars(select(Framework).order_by(col(Framework.code)))]
+def list_frameworks(session: Session, paginator: Paginator, *, limit: int,
+                    cursor: str | None) -> tuple[list[FrameworkRead], str | None]:
+    """A page of the frameworks, by code."""
+    rows, next_cursor = paginator.page(session, select(Framework),
+                                       [col(Framework.code), col(Framework.id)],
+                                       scope="frameworks", limit=limit, cursor=cursor)
+    return [_read(session, f) for f in rows], next_cursor
 
 
 def get_framework(session: Session, code: str) -> FrameworkRead:
@@ -135,3 +142,7 @@ def scale_for(session: Session, sector: str, authority_framework: str | None) ->
     )
     return Scale(framework.code, tuple(codes), tuple(framework.core_indicators),
                  tuple(p["value"] for p in framework.scale), framework.good_or_better_from)
+
+
+feed_document("framework", Framework, key=lambda f: {"code": f.code})(  # audit/feed.py
+    lambda session, frameworks: [_read(session, f) for f in frameworks])

@@ -10,10 +10,10 @@ from fastapi.security import OAuth2
 from sqlalchemy import and_, bindparam, exists, select
 from sqlmodel import Session
 
-from app.core.errors import Unauthorized, problems
+from app.core.errors import TOKEN_EXPIRED, TOKEN_MISSING, Unauthorized, problems
 from app.core.media_types import require_json
 from app.core.reads import Reads, ReadsDep
-from app.core.security import InvalidToken, verify_access_token
+from app.core.security import InvalidToken, TokenExpired, verify_access_token
 from app.identity.models import (
     HeadteacherEstablishment,
     IntegrationClient,
@@ -36,10 +36,12 @@ oauth2 = OAuth2(
 
 def _bearer(authorization: str | None) -> str:
     if not authorization:
-        raise Unauthorized("Send an access token: Authorization: Bearer <token>.", error="invalid_request")
+        raise Unauthorized("Send an access token: Authorization: Bearer <token>.",
+                           error="invalid_request", code=TOKEN_MISSING)
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Use the Bearer scheme.", error="invalid_request")
+        raise Unauthorized("Use the Bearer scheme: Authorization: Bearer <token>.",
+                           error="invalid_request", code=TOKEN_MISSING)
     return token.strip()
 
 
@@ -90,8 +92,11 @@ async def get_principal(
     token = _bearer(authorization)
     try:
         claims = verify_access_token(request.app.state.keys, request.app.state.settings, token)
-    except InvalidToken as exc:
-        raise Unauthorized("The access token is invalid or expired.") from exc
+    except TokenExpired as exc:  # genuine, only old: the client may refresh it
+        raise Unauthorized("The access token has expired; refresh it or sign in again.",
+                           code=TOKEN_EXPIRED) from exc
+    except InvalidToken as exc:  # forged, tampered, another issuer's, not valid yet, garbage
+        raise Unauthorized("The access token is not valid; sign in again.") from exc
     principal = await principal_for_claims(reads, claims)
     request.app.state.principal_limits.hit(request.app.state.settings, principal)
     request.state.principal = principal
@@ -105,7 +110,7 @@ async def principal_for_claims(reads: Reads, claims: dict[str, Any]) -> Principa
     try:
         subject_id = uuid.UUID(raw_id)
     except ValueError as exc:
-        raise Unauthorized("The access token names no known subject.") from exc
+        raise Unauthorized("The access token names no known subject; sign in again.") from exc
     values = {"jti": jti, "subject_id": subject_id}
     if kind == "user":
         return user_principal(subject_id, jti, await reads.rows(USER_ROWS, values), reads.uuid)
@@ -113,7 +118,7 @@ async def principal_for_claims(reads: Reads, claims: dict[str, Any]) -> Principa
         granted = frozenset(str(claims.get("scope", "")).split())
         rows = await reads.rows(CLIENT_ROWS, values)
         return client_principal(subject_id, jti, granted, rows, reads.uuid, reads.json)
-    raise Unauthorized("The access token names no known subject.")
+    raise Unauthorized("The access token names no known subject; sign in again.")
 
 
 def principal_for_user(session: Session, user: User, jti: str = "") -> Principal:
@@ -131,12 +136,14 @@ def user_principal(user_id: uuid.UUID, jti: str, rows: Sequence[Sequence[Any]],
                    as_uuid: Callable[[Any], Any]) -> Principal:
     """The Principal of USER_ROWS's answer (by position; ids converted by `as_uuid`), or 401."""
     if rows and rows[0][7]:
-        raise Unauthorized("The access token has been revoked.")
+        raise Unauthorized("The access token has been revoked; sign in again.")
     if not rows:
-        raise Unauthorized("The account is not active.")
+        raise Unauthorized("The account is no longer active; sign in again once an "
+                           "administrator has restored it.")
     email, role, authority_id, region_id, is_authority_admin, active, deleted_at = rows[0][:7]
     if not active or deleted_at is not None:
-        raise Unauthorized("The account is not active.")
+        raise Unauthorized("The account is no longer active; sign in again once an "
+                           "administrator has restored it.")
     authority_id, region_id = as_uuid(authority_id), as_uuid(region_id)
     schools = {as_uuid(r[8]): as_uuid(r[9]) for r in rows if r[8] is not None}
     if role == Role.regional_lead and region_id is not None:
@@ -158,9 +165,10 @@ def client_principal(client_id: uuid.UUID, jti: str, granted: frozenset[str],
                      as_json: Callable[[Any], Any]) -> Principal:
     """The Principal of CLIENT_ROWS's answer, or 401."""
     if rows and rows[0][5]:
-        raise Unauthorized("The access token has been revoked.")
+        raise Unauthorized("The access token has been revoked; request a new one.")
     if not rows or not rows[0][1]:
-        raise Unauthorized("The client is not active.")
+        raise Unauthorized("The client is no longer active; request a new token once "
+                           "an administrator has restored it.")
     name, _active, scopes, authority_id, region_id = rows[0][:5]
     authority_id, region_id = as_uuid(authority_id), as_uuid(region_id)
     if region_id is not None:

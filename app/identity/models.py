@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Uuid
 from sqlmodel import Field, SQLModel
 
 from app.core.models import Versioned
+from app.core.text import FoldedField, keep_folded
 from app.core.types import UTCDateTime, utcnow
 
 
@@ -14,6 +15,7 @@ class User(Versioned, table=True):
     __tablename__ = "app_user"
     email: str = Field(sa_type=String(254), unique=True, index=True)
     name: str = Field(default="", sa_type=String(200))
+    name_folded: str = FoldedField("name")  # what `q` searches (core/text.py)
     password_hash: str = Field(sa_type=String(255))
     role: str = Field(sa_type=String(20), index=True)
     authority_id: uuid.UUID | None = Field(default=None, foreign_key="authority.id", index=True)
@@ -23,6 +25,9 @@ class User(Versioned, table=True):
     is_demo: bool = Field(default=False)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+keep_folded(User, name_folded="name")
 
 
 class HeadteacherEstablishment(SQLModel, table=True):

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Header, Query, Request, Response, status
 
-from app.core.conditional import IfMatchDep, OptionalIfMatchDep, conditional_get, with_etag, with_version_etag
+from app.core.conditional import IfMatchDep, conditional_get, with_etag, with_version_etag
 from app.core.db import SessionDep
-from app.core.errors import OAuthError, problems
+from app.core.errors import OAuthError, UnsupportedMediaType, problems
 from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.identity import service, tokens
 from app.identity.deps import PrincipalDep, get_principal, protected_router
@@ -91,13 +91,32 @@ def _basic_credentials(authorization: str | None) -> tuple[str | None, str | Non
     return client_id, secret
 
 
+FORM_MEDIA_TYPES = (FORM, "multipart/form-data")  # what FastAPI reads form fields from
+
+
+async def require_form(request: Request) -> None:
+    """The token endpoint takes an OAuth2 form (RFC 6749 4.3, 4.4, 6), not JSON: a JSON body
+    would otherwise be read as an empty form and refused for a missing grant_type. 415 says
+    what to send instead. A request without a body is left to the form's own checks."""
+    has_body = request.headers.get("content-length", "0") != "0" or (
+        "transfer-encoding" in request.headers
+    )
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if has_body and media not in FORM_MEDIA_TYPES:
+        raise UnsupportedMediaType(
+            f"The token endpoint takes {FORM} (an OAuth2 form: grant_type=password with "
+            "username and password, grant_type=client_credentials with client_id, "
+            "client_secret and scope, or grant_type=refresh_token with refresh_token), not "
+            f"{media or 'a body without Content-Type'}.")
+
+
 @auth_router.post(
     "/token", operation_id="issueToken", summary="Get an access token (OAuth2)",
     description="Form body. `grant_type=password` (username, password) for people, "
     "`refresh_token` to rotate a refresh token, `client_credentials` (client_id, client_secret, "
     "optional scope) for integration clients. Rate limited per IP and per account.",
     response_model=TokenResponse, responses=problems(400, 401, 413, 415, 422, 429, 503),
-    openapi_extra=form_examples(TOKEN_EXAMPLES),
+    openapi_extra=form_examples(TOKEN_EXAMPLES), dependencies=[Depends(require_form)],
 )
 def issue_token(
     session: SessionDep,
@@ -192,9 +211,9 @@ def update_user(user_id: uuid.UUID, body: UserUpdate, session: SessionDep, princ
 
 @router.delete("/users/{user_id}", operation_id="deleteUser",
                summary="Delete (deactivate and hide) a user", status_code=204,
-               responses=problems(403, 404, 409, 412, 422))
+               responses=problems(403, 404, 409, 412, 422, 428))
 def delete_user(user_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                if_match: OptionalIfMatchDep) -> Response:
+                if_match: IfMatchDep) -> Response:
     service.delete_user(session, principal, user_id, if_match)
     return Response(status_code=204)
 
@@ -227,7 +246,9 @@ def get_client(client_id: uuid.UUID, session: SessionDep, principal: PrincipalDe
 
 @router.delete("/clients/{client_id}", operation_id="deleteClient",
                summary="Remove an integration client; its tokens stop working",
-               status_code=204, responses=problems(403, 404, 422))
+               description="Takes no If-Match: a client is never updated, so it has no ETag and "
+               "no change of it can be lost (every DELETE of a resource served with an ETag "
+               "needs If-Match).", status_code=204, responses=problems(403, 404, 422))
 def delete_client(client_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     service.delete_client(session, principal, client_id)
     return Response(status_code=204)

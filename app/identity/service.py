@@ -6,12 +6,15 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
+from app.audit.feed import feed_document
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
 from app.core.errors import Conflict, rule
+from app.core.models import touch
 from app.core.pagination import Paginator
 from app.core.schemas import current_session
 from app.core.security import digest, hash_password, new_secret, unusable_password_hash
+from app.core.text import contains_folded
 from app.core.types import utcnow
 from app.identity.models import HeadteacherEstablishment, IntegrationClient, User
 from app.identity.policy import load_visible, require, visible
@@ -99,10 +102,26 @@ def _bind(session: Session, values: dict[str, Any], establishment_ids: list[uuid
         raise rule("establishment_ids", "Only headteachers lead establishments.")
 
 
-def _set_establishments(session: Session, user: User, establishment_ids: list[uuid.UUID]) -> None:
+def _set_establishments(session: Session, principal: Principal, user: User,
+                        establishment_ids: list[uuid.UUID]) -> None:
+    led = set(session.scalars(select(col(HeadteacherEstablishment.establishment_id)).where(
+        col(HeadteacherEstablishment.user_id) == user.id)))
     session.execute(delete(HeadteacherEstablishment).where(col(HeadteacherEstablishment.user_id) == user.id))
     for establishment_id in dict.fromkeys(establishment_ids):
         session.add(HeadteacherEstablishment(user_id=user.id, establishment_id=establishment_id))
+    _heads_changed(session, principal, led ^ set(establishment_ids))
+
+
+def _heads_changed(session: Session, principal: Principal, school_ids: set[uuid.UUID]) -> None:
+    """These schools' headteachers changed: each has a new version (its ETag follows what it
+    says), and the change feed says so."""
+    if not school_ids:
+        return
+    for school in session.scalars(select(Establishment).where(col(Establishment.id).in_(school_ids))):
+        before = snapshot(school)
+        touch(school)
+        record_change(session, principal, "establishment.headteachers", school, before=before,
+                      audited=False)
 
 
 def list_users(session: Session, principal: Principal, paginator: Paginator, *, limit: int,
@@ -116,9 +135,8 @@ def list_users(session: Session, principal: Principal, paginator: Paginator, *, 
     if active is not None:
         stmt = stmt.where(col(User.active) == active)
     if q:
-        needle = q.lower()
-        stmt = stmt.where(func.lower(col(User.name)).contains(needle, autoescape=True)
-                          | col(User.email).contains(needle, autoescape=True))
+        stmt = stmt.where(contains_folded(col(User.name_folded), q)
+                          | contains_folded(col(User.email), q))
     rows, next_cursor = paginator.page(session, stmt, [col(User.email), col(User.id)],
                                        scope="users", limit=limit, cursor=cursor)
     return _reads(session, rows), next_cursor
@@ -139,7 +157,7 @@ def _insert_user(session: Session, principal: Principal, values: dict[str, Any],
         raise Conflict(f"A user with email {values['email']!r} already exists.")
     session.add(user)
     session.flush()
-    _set_establishments(session, user, establishment_ids)
+    _set_establishments(session, principal, user, establishment_ids)
     session.flush()
     created = user_read(session, user)
     record_change(session, principal, "user.create", user,
@@ -223,7 +241,7 @@ def update_user(session: Session, principal: Principal, user_id: uuid.UUID, data
         revoke_all_for_user(session, user.id)
         changed = True
     if sorted(set(establishment_ids)) != sorted(current.establishment_ids):
-        _set_establishments(session, user, establishment_ids)
+        _set_establishments(session, principal, user, establishment_ids)
         changed = True
     if not user.active:
         revoke_all_for_user(session, user.id)  # deactivation ends every session at once
@@ -252,7 +270,7 @@ def delete_user(session: Session, principal: Principal, user_id: uuid.UUID, if_m
     user.deleted_at = utcnow()
     user.updated_at = utcnow()
     revoke_all_for_user(session, user.id)
-    session.execute(delete(HeadteacherEstablishment).where(col(HeadteacherEstablishment.user_id) == user.id))
+    _set_establishments(session, principal, user, [])
     session.flush()
     record_change(session, principal, "user.delete", user, before=before, deleted=True)
 
@@ -303,3 +321,9 @@ def delete_client(session: Session, principal: Principal, client_id: uuid.UUID) 
     session.delete(client)
     session.flush()
     record_change(session, principal, "client.delete", client, before=before, deleted=True)
+
+
+# The change feed's documents (audit/feed.py): what GET answers.
+feed_document("user", User, key=lambda u: {"email": u.email})(_reads)
+feed_document("client", IntegrationClient)(
+    lambda _session, clients: [_client_read(c) for c in clients])

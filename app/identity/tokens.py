@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from app.audit.service import record_change, snapshot
 from app.core.config import Settings
 from app.core.errors import OAuthError
 from app.core.security import (
@@ -79,7 +80,10 @@ def password_grant(session: Session, ctx: TokenContext, username: str | None,
     usable = user is not None and user.active and user.deleted_at is None
     if not verify_password(password, user.password_hash if usable and user else None) or not user:
         raise _invalid_grant("The email or password is wrong, or the account is not active.")
-    user.last_login_at = utcnow()
+    before = snapshot(user)
+    user.last_login_at = utcnow()  # a new version of the user: the feed says so too
+    record_change(session, Principal(kind="user", id=user.id, label=user.email, role=user.role),
+                  "user.sign_in", user, before=before)
     return _user_tokens(session, ctx, user, uuid.uuid4())
 
 

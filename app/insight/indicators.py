@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
+from app.audit.feed import feed_document
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
 from app.core.errors import Conflict, NotFound, rule
@@ -254,3 +255,18 @@ def stored_values(session: Session, wanted: Iterable[tuple[uuid.UUID, str]],
         col(CriticalIndicatorValue.indicator_id).in_({i for i, _ in pairs}),
         col(CriticalIndicatorValue.session).in_({s for _, s in pairs})))
     return {(r.indicator_id, r.session): r for r in rows if (r.indicator_id, r.session) in pairs}
+
+
+# The change feed's documents (audit/feed.py): what GET answers.
+feed_document("critical_indicator", CriticalIndicator)(
+    lambda _session, indicators: [read(i) for i in indicators])
+
+
+@feed_document("critical_indicator_value", CriticalIndicatorValue,
+               key=lambda v: {"indicator_id": v.indicator_id, "session": v.session},
+               authority=lambda session, v: getattr(session.get(CriticalIndicator, v.indicator_id),
+                                                 "authority_id", None))
+def _value_documents(session: Session, rows: list[CriticalIndicatorValue]) -> list[Any]:
+    indicators = {i.id: i for i in session.scalars(select(CriticalIndicator).where(
+        col(CriticalIndicator.id).in_({r.indicator_id for r in rows})))}
+    return [_value_read(session, indicators[r.indicator_id], r) for r in rows]

@@ -9,6 +9,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.schemas import LongText, Name, ReadModel, SchoolSession, ShortText, WriteModel
+from app.learning.clpl.schemas import (
+    ATTENDANCE_MARKED,
+    ATTENDANCE_RATE,
+    ATTENDANCE_UNMARKED,
+    LATE_CANCELLED,
+)
 
 Percent = Annotated[float | None, Field(description="0-100, one decimal; null when nothing to count")]
 Mean = Annotated[float | None, Field(description="Two decimals; null when nothing to average")]
@@ -90,7 +96,9 @@ class GradeShare(BaseModel):
 
 class Accuracy(BaseModel):
     schools: int = Field(description="Schools with a self-evaluated and a validated grade")
-    mean_difference: Mean = Field(description="Mean of self-evaluated minus validated grade")
+    mean_difference: Mean = Field(description=(
+        "Mean over those schools of the self-evaluated grade minus the school's latest "
+        "validated grade (its last reported VSE that graded the QI)"))
     mean_absolute_difference: Mean
     higher: int = Field(description="Schools whose own grade is higher than the validated one")
     same: int
@@ -101,7 +109,9 @@ class IndicatorFigures(BaseModel):
     framework_code: str
     indicator_code: str
     self_evaluated: GradeShare = Field(description="Quality reports submitted, agreed or closed")
-    validated: GradeShare = Field(description="VSEs reported or closed")
+    validated: GradeShare = Field(description=(
+        "Each school once: its latest validated grade, from the session's VSEs reported or "
+        "closed that graded the QI"))
     accuracy: Accuracy
 
 
@@ -115,9 +125,11 @@ class ClplFigures(BaseModel):
     events: int = Field(description="Events not cancelled starting in the session")
     registrations: int = Field(description="Confirmed places")
     participants: int = Field(description="Distinct people with a confirmed place")
-    attendance_marked: int
+    attendance_marked: int = Field(description=ATTENDANCE_MARKED)
+    attendance_unmarked: int = Field(description=ATTENDANCE_UNMARKED)
     attended: int
-    attendance_rate: Percent = Field(description="Attended among places whose attendance is marked")
+    attendance_rate: Percent = Field(description=ATTENDANCE_RATE)
+    late_cancellations: int = Field(description=LATE_CANCELLED)
     evaluations: int
     mean_change: DimensionMeans = Field(description="Mean of the rating after minus before (1-5)")
 
@@ -178,7 +190,8 @@ def _figures_example(establishments: int) -> dict[str, Any]:
                                      "mean_absolute_difference": 0.5, "higher": 2, "same": 4,
                                      "lower": 0}}],
         "clpl": {"events": 14, "registrations": 310, "participants": 245, "attendance_marked": 280,
-                 "attended": 251, "attendance_rate": 89.6, "evaluations": 198,
+                 "attendance_unmarked": 30, "attended": 251, "attendance_rate": 89.6,
+                 "late_cancellations": 6, "evaluations": 198,
                  "mean_change": {"knowledge": 1.2, "understanding": 1.1, "confidence": 0.9}},
         "trios": {"groups": 9, "quads": 2, "establishments_in_trio": 29, "establishments": n,
                   "percent_in_trio": round(100 * 29 / n, 1)},

@@ -18,6 +18,7 @@ from app.identity.policy import AggregateScope, allowed, require
 from app.identity.principal import Principal
 from app.insight import summaries as sql
 from app.insight.schemas import AuthorityFigures, AuthoritySummary, Figures, RegionSummary
+from app.learning.clpl.service import attendance_rate
 from app.organisations.models import Authority, Region
 
 CSV_COLUMNS = ("scope", "authority_code", "session", "measure", "dimension", "value")
@@ -140,8 +141,12 @@ def _compose(parts: dict[str, Any], authority: Authority | None) -> dict[str, An
                        for key in sorted(parts["grades"], key=_indicator_order)],
         "clpl": {"events": _n(clpl, "events"), "registrations": _n(clpl, "registrations"),
                  "participants": _n(clpl, "participants"),
-                 "attendance_marked": _n(clpl, "attendance_marked"), "attended": _n(clpl, "attended"),
-                 "attendance_rate": _round(clpl.get("attendance_rate"), 1),
+                 "attendance_marked": _n(clpl, "attendance_marked"),
+                 "attendance_unmarked": _n(clpl, "registrations") - _n(clpl, "attendance_marked"),
+                 "attended": _n(clpl, "attended"),
+                 "attendance_rate": attendance_rate(_n(clpl, "attended"),
+                                                    _n(clpl, "attendance_marked")),
+                 "late_cancellations": _n(clpl, "late_cancellations"),
                  "evaluations": _n(clpl, "evaluations"),
                  "mean_change": {d: _round(clpl.get(f"change_{d}"), 2) for d in sql.DIMENSIONS}},
         "trios": {"groups": _n(parts["trios"], "groups"), "quads": _n(parts["trios"], "quads"),

@@ -16,14 +16,18 @@ What counts:
 - visits: final visits of the session; below the minimum = fewer than the authority's
   `min_visits_per_session`.
 - VSEs: by status; themes of the VSEs not cancelled, most frequent first.
-- grades: self-evaluated = quality reports submitted, agreed or closed; validated = VSEs
-  reported or closed; good or better = grade >= the framework's `good_or_better_from`;
-  accuracy = self-evaluated minus validated grade per school and indicator (a school's
-  validated grades for one indicator averaged first, should it have had two VSEs).
+- grades: self-evaluated = quality reports submitted, agreed or closed (one per school and
+  session); validated = each school's latest validated grade per indicator: of its VSEs of
+  the session reported or closed that grade the indicator, the last reported (then the
+  greatest id), so a school counts once however many VSEs it had; good or better = grade >=
+  the framework's `good_or_better_from`; accuracy = self-evaluated minus that validated grade
+  per school and indicator.
 - CLPL: events not cancelled that start in the session (1 August to 31 July, UTC) and are
   run by the authority (for a region's totals: by the region or any of its authorities);
   participants = distinct people with a confirmed place; attendance rate = attended among
-  confirmed places whose attendance is marked; mean change = mean of after - before.
+  confirmed places whose attendance is marked, as a percent (clpl.schemas.ATTENDANCE_RATE,
+  put together in the service from the counts here); late cancellations = registrations
+  cancelled after their event started; mean change = mean of after - before.
 - trios: establishments that are members of a trio or quad in the session."""
 
 import uuid
@@ -39,7 +43,7 @@ from app.assurance.models import SupportStatus, Visit
 from app.assurance.vse.models import VseCycle, VseEvaluation, VseTheme
 from app.core.schemas import session_bounds
 from app.frameworks.models import Framework
-from app.learning.clpl.models import ClplEvaluation, ClplEvent, ClplRegistration
+from app.learning.clpl.models import LATE_CANCELLED, ClplEvaluation, ClplEvent, ClplRegistration
 from app.learning.trios.models import Trio, TrioMember
 from app.organisations.models import Authority, Establishment
 from app.planning.models import ImprovementPlan, PlanningCalendar, QualityReport, ReportEvaluation
@@ -254,26 +258,33 @@ def vse_themes(db: Session, reach: Reach, session_name: str,
 # Grades: self-evaluated, validated, accuracy -----------------------------------------
 
 
+def _shares(db: Session, source: Any, where: list[Any], authority: Any, framework_code: Any,
+            indicator: Any, grade: Any, breakdown: bool, indicator_code: str | None) -> list[Any]:
+    """Grades good or better, per framework and indicator (or for one indicator code)."""
+    good = FRAMEWORK.c.good_or_better_from
+    group = []
+    if indicator_code is None:
+        group = [framework_code.label("framework_code"), indicator.label("indicator_code")]
+    else:
+        where = [*where, indicator == indicator_code]
+    columns = [func.count().label("evaluations"),
+               _count_if(grade >= good).label("good_or_better"),
+               _share_of(grade >= good).label("percent")]
+    return _rows(db, authority, columns, source, where, breakdown, extra_group=group,
+                 totals={"percent": _percent("good_or_better", "evaluations")})
+
+
 def _grade_rows(db: Session, grades: Any, parent: Any, link: Any, statuses: Sequence[str],
                 reach: Reach, session_name: str, breakdown: bool,
                 indicator_code: str | None) -> list[Any]:
     g, p = grades.c, parent.c
-    good = FRAMEWORK.c.good_or_better_from
     source = (grades.join(parent, link)
               .join(ESTABLISHMENT, ESTABLISHMENT.c.id == p.establishment_id)
               .join(FRAMEWORK, FRAMEWORK.c.code == p.framework_code))
     where = [p.session == session_name, p.status.in_(statuses),
              p.authority_id.in_(reach.authority_ids), ESTABLISHMENT.c.status == "open"]
-    group = []
-    if indicator_code is None:
-        group = [p.framework_code.label("framework_code"), g.indicator_code.label("indicator_code")]
-    else:
-        where.append(g.indicator_code == indicator_code)
-    columns = [func.count().label("evaluations"),
-               _count_if(g.grade >= good).label("good_or_better"),
-               _share_of(g.grade >= good).label("percent")]
-    return _rows(db, p.authority_id, columns, source, where, breakdown, extra_group=group,
-                 totals={"percent": _percent("good_or_better", "evaluations")})
+    return _shares(db, source, where, p.authority_id, p.framework_code, g.indicator_code, g.grade,
+                   breakdown, indicator_code)
 
 
 def self_evaluated(db: Session, reach: Reach, session_name: str, breakdown: bool,
@@ -283,10 +294,34 @@ def self_evaluated(db: Session, reach: Reach, session_name: str, breakdown: bool
                        SELF_EVALUATED, reach, session_name, breakdown, indicator_code)
 
 
+def _latest_validated(reach: Reach, session_name: str, indicator_code: str | None = None) -> Any:
+    """The validated grades of the session's VSEs reported or closed, each ranked among its
+    school's grades for the same indicator (`recency` 1: the last reported, then the greatest
+    id; a cycle reported before reported_at was kept comes last)."""
+    v, g = VSE.c, VSE_GRADE.c
+    recency = func.row_number().over(
+        partition_by=(v.establishment_id, v.framework_code, g.indicator_code),
+        order_by=(v.reported_at.desc().nulls_last(), v.id.desc()))
+    where = [v.session == session_name, v.status.in_(VALIDATED),
+             v.authority_id.in_(reach.authority_ids)]
+    if indicator_code is not None:
+        where.append(g.indicator_code == indicator_code)
+    return (select(v.establishment_id, v.authority_id, v.framework_code, g.indicator_code,
+                   g.grade, recency.label("recency"))
+            .select_from(VSE_GRADE.join(VSE, g.vse_id == v.id)).where(*where)
+            .subquery("latest_validated"))
+
+
 def validated(db: Session, reach: Reach, session_name: str, breakdown: bool,
               indicator_code: str | None = None) -> list[Any]:
-    return _grade_rows(db, VSE_GRADE, VSE, VSE_GRADE.c.vse_id == VSE.c.id, VALIDATED, reach,
-                       session_name, breakdown, indicator_code)
+    """Each school once per indicator: its latest validated grade."""
+    latest = _latest_validated(reach, session_name, indicator_code)
+    graded = latest.c
+    source = (latest.join(ESTABLISHMENT, ESTABLISHMENT.c.id == graded.establishment_id)
+              .join(FRAMEWORK, FRAMEWORK.c.code == graded.framework_code))
+    return _shares(db, source, [graded.recency == 1, ESTABLISHMENT.c.status == "open"],
+                   graded.authority_id, graded.framework_code, graded.indicator_code, graded.grade,
+                   breakdown, indicator_code)
 
 
 def _mean(total: str, count: str) -> Callable[[Any], Any]:
@@ -294,20 +329,16 @@ def _mean(total: str, count: str) -> Callable[[Any], Any]:
 
 
 def accuracy(db: Session, reach: Reach, session_name: str, breakdown: bool) -> list[Any]:
-    """Self-evaluated minus validated grade, per indicator, over schools graded both ways."""
-    v, r, g = VSE.c, REPORT.c, REPORT_GRADE.c
-    checked = (select(v.establishment_id, v.framework_code, VSE_GRADE.c.indicator_code,
-                      func.avg(VSE_GRADE.c.grade).label("grade"))
-               .select_from(VSE_GRADE.join(VSE, VSE_GRADE.c.vse_id == v.id))
-               .where(v.session == session_name, v.status.in_(VALIDATED),
-                      v.authority_id.in_(reach.authority_ids))
-               .group_by(v.establishment_id, v.framework_code, VSE_GRADE.c.indicator_code)
-               .subquery())
+    """Self-evaluated minus validated grade, per indicator, over schools graded both ways: each
+    school's grade in its report against its latest validated grade (`validated`)."""
+    r, g = REPORT.c, REPORT_GRADE.c
+    checked = _latest_validated(reach, session_name)
     source = (REPORT_GRADE.join(REPORT, g.report_id == r.id)
               .join(ESTABLISHMENT, ESTABLISHMENT.c.id == r.establishment_id)
               .join(checked, and_(checked.c.establishment_id == r.establishment_id,
                                   checked.c.framework_code == r.framework_code,
-                                  checked.c.indicator_code == g.indicator_code)))
+                                  checked.c.indicator_code == g.indicator_code,
+                                  checked.c.recency == 1)))
     difference = g.grade - checked.c.grade
     columns = [func.count().label("schools"),
                func.sum(difference).label("sum_difference"),
@@ -374,13 +405,11 @@ def _people(db: Session, reach: Reach, session_name: str) -> dict[str, Any]:
     flags = [(_count_if(and_(named, each.c[f"m{k}"].op("&")(1 << n) != 0))
               + func.max(erased.c[f"e{k * BITS + n}"])).label(f"in_{k * BITS + n}")
              for k, chunk in enumerate(chunks) for n in range(len(chunk))]
-    marked, came = func.sum(each.c.marked), func.sum(each.c.came)
     stmt = select(
         func.coalesce(func.sum(case((named, 1), else_=each.c.places)), 0).label("participants"),
         func.coalesce(func.sum(each.c.places), 0).label("registrations"),
-        func.coalesce(marked, 0).label("attendance_marked"),
-        func.coalesce(came, 0).label("attended"),
-        (100.0 * came / func.nullif(marked, 0)).label("attendance_rate"), *flags,
+        func.coalesce(func.sum(each.c.marked), 0).label("attendance_marked"),
+        func.coalesce(func.sum(each.c.came), 0).label("attended"), *flags,
     ).select_from(each).join(erased, true())
     return dict(db.execute(stmt).one()._mapping)
 
@@ -401,14 +430,21 @@ def clpl_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) 
                           for d in DIMENSIONS))
                  .where(rated.event_id.in_(select(EVENT.c.id).where(*_events(reach, session_name))))
                  .group_by(rated.event_id).subquery())
+    # Late cancellations, counted per event the same way (the event and status index).
+    late = (select(PLACE.c.event_id, func.count().label("n"))
+            .where(PLACE.c.status == LATE_CANCELLED,
+                   PLACE.c.event_id.in_(select(EVENT.c.id).where(*_events(reach, session_name))))
+            .group_by(PLACE.c.event_id).subquery())
     evaluations = func.coalesce(func.sum(per_event.c.n), 0)
     columns = [func.count().label("events"), evaluations.label("evaluations"),
+               func.coalesce(func.sum(late.c.n), 0).label("late_cancellations"),
                *(func.sum(per_event.c[d]).label(f"sum_change_{d}") for d in DIMENSIONS),
                *((1.0 * func.sum(per_event.c[d]) / func.nullif(evaluations, 0)).label(f"change_{d}")
                  for d in DIMENSIONS)]
     totals: dict[str, Total] = {f"change_{d}": _mean(f"sum_change_{d}", "evaluations")
                                 for d in DIMENSIONS}
-    rated_events = EVENT.outerjoin(per_event, per_event.c.event_id == EVENT.c.id)
+    rated_events = (EVENT.outerjoin(per_event, per_event.c.event_id == EVENT.c.id)
+                    .outerjoin(late, late.c.event_id == EVENT.c.id))
     for row in _rows(db, EVENT.c.authority_id, columns, rated_events,
                      _events(reach, session_name), breakdown, totals=totals):
         found.setdefault(None if row.is_total else row.authority_id, {}).update(row._mapping)
@@ -418,8 +454,6 @@ def clpl_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) 
             _count_if(confirmed).label("registrations"),
             _count_if(and_(confirmed, attended.is_not(None))).label("attendance_marked"),
             _count_if(and_(confirmed, attended.is_(True))).label("attended"),
-            func.avg(case((and_(confirmed, attended.is_(True)), 100.0),
-                          (and_(confirmed, attended.is_(False)), 0.0))).label("attendance_rate"),
         ]
         stmt = (select(EVENT.c.authority_id, *places)
                 .select_from(EVENT.join(PLACE, PLACE.c.event_id == EVENT.c.id))

@@ -8,8 +8,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.audit.models import ChangeRecord, FeedHorizon
-from app.core.errors import BadRequest
-from app.core.pagination import Paginator
+from app.core.errors import RuleViolation
+from app.core.pagination import InvalidCursor, Paginator
 from app.identity.policy import feed_kinds, feed_rows, require
 from app.identity.principal import Principal
 
@@ -21,9 +21,10 @@ def _position(paginator: Paginator, since: str) -> tuple[int, int]:
     txid existed hold [seq] alone: that is (0, seq), exactly where it was among the rows then
     written (all txid 0), and before every row written since, so none is skipped."""
     try:
-        txid, seq = paginator.decode(SCOPE, since, [ChangeRecord.txid, ChangeRecord.seq])
-    except BadRequest:
-        (seq,) = paginator.decode(SCOPE, since, [ChangeRecord.seq])
+        txid, seq = paginator.decode(SCOPE, since, [ChangeRecord.txid, ChangeRecord.seq],
+                                     param="since")
+    except InvalidCursor:
+        (seq,) = paginator.decode(SCOPE, since, [ChangeRecord.seq], param="since")
         txid = 0
     return txid, seq
 
@@ -38,8 +39,10 @@ def list_changes(session: Session, principal: Principal, paginator: Paginator, *
     if kinds:
         unknown = sorted(set(kinds) - allowed)
         if unknown:
-            raise BadRequest(f"Unknown kinds or not yours to follow: {', '.join(unknown)}. "
-                             f"You may follow: {', '.join(sorted(allowed))}.")
+            message = (f"Unknown kinds or not yours to follow: {', '.join(unknown)}. "
+                       f"You may follow: {', '.join(sorted(allowed))}.")
+            raise RuleViolation(message, errors=[{"loc": ["query", "kinds"], "msg": message,
+                                                  "type": "value_error"}])
         allowed = frozenset(kinds)
     txid, seq = _position(paginator, since) if since else (0, 0)
     visible = (col(ChangeRecord.txid) < FeedHorizon(),

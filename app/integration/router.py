@@ -40,7 +40,7 @@ def list_audit_events(session: SessionDep, principal: PrincipalDep, paginator: P
             "(it is always set, also when nothing new happened). Deletes arrive as tombstones with "
             "`data: null`. Admins, officers, regional leads and clients with `changes:read`; each "
             "sees its own authorities' changes and the reference data.",
-            response_model=ChangeFeed, responses=problems(400, 403))
+            response_model=ChangeFeed, responses=problems(403, 422))
 def list_changes(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
                  since: Annotated[str | None, Query(max_length=1024)] = None,
                  kinds: Annotated[str | None, Query(
@@ -51,5 +51,6 @@ def list_changes(session: SessionDep, principal: PrincipalDep, paginator: Pagina
                                              kinds=wanted, limit=limit)
     return ChangeFeed(items=[ChangeRead(seq=r.seq, occurred_at=r.occurred_at, kind=r.resource_type,
                                         id=r.resource_id, operation=r.operation,
-                                        version=r.version, data=r.data) for r in rows],
+                                        version=r.version, key=r.natural_key, data=r.data)
+                             for r in rows],
                       next_cursor=next_cursor)

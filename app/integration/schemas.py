@@ -39,14 +39,25 @@ class ChangeRead(ReadModel):
     id: str
     operation: str = Field(description="created, updated or deleted (a tombstone: data is null)")
     version: int | None
-    data: dict[str, object] | None = Field(description="The resource after the change")
+    key: dict[str, object] | None = Field(
+        default=None, description="The record's natural key where it has one, tombstones "
+        "included: `code` for regions, authorities, establishments and frameworks; "
+        "`authority_id` and `name` for clusters; `email` for users; `authority_id` and "
+        "`session` for planning calendars; `indicator_id` and `session` for critical "
+        "indicator values; `establishment_id` and `session` for plans and reports.")
+    data: dict[str, object] | None = Field(description=(
+        "The resource after the change, as its `GET` answers it at that moment (children and "
+        "counts included), except the fields that depend on who asks or on the day "
+        "(`allowed_transitions`, `can_manage`, `overdue`, `due_on`, which comes from the "
+        "planning calendar). Null on a tombstone."))
 
 
 class ChangeFeed(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "items": [{"seq": 41, "occurred_at": "2026-11-02T08:00:00Z", "kind": "establishment",
                    "id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21", "operation": "updated",
-                   "version": 3, "data": {"code": "8000001", "name": "Sgoil Ghàidhlig Ghlaschu"}}],
+                   "version": 3, "key": {"code": "8000001"},
+                   "data": {"code": "8000001", "name": "Sgoil Ghàidhlig Ghlaschu"}}],
         "next_cursor": "WyJjaGFuZ2VzIiwgWzQxXV0.3f2c9a0b1d4e5f60718293a4b5c6d7e8",
     }]})
     items: list[ChangeRead]

@@ -9,12 +9,13 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, select
 from sqlmodel import col
 
 from app.core.errors import NotFound
 from app.core.pagination import AFTER, PAGE_SIZE, Paginator, keyset_page
 from app.core.reads import Reads
+from app.core.text import contains_folded
 from app.identity.policy import require, visible
 from app.identity.principal import Principal
 from app.organisations import establishment_rows as rows_json
@@ -75,11 +76,8 @@ def _school_page_query(principal: Principal, after: bool, authority_id: uuid.UUI
         if value is not None:
             stmt = stmt.where(column == value)
     if q:
-        needle = q.lower()
-        stmt = stmt.where(
-            func.lower(col(Establishment.name)).contains(needle, autoescape=True)
-            | col(Establishment.code).startswith(q, autoescape=True)
-        )
+        stmt = stmt.where(contains_folded(col(Establishment.name_folded), q)
+                          | col(Establishment.code).startswith(q.strip(), autoescape=True))
     if updated_since is not None:
         stmt = stmt.where(col(Establishment.updated_at) >= updated_since)
     page = keyset_page(stmt, SCHOOL_ORDER, after=after).subquery("page")

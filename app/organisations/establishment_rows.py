@@ -26,7 +26,7 @@ _people = User.__table__  # type: ignore[attr-defined]
 
 # Unpacked by position below (a row's attribute lookup costs more than the conversions).
 FIELDS = ("id", "version", "created_at", "updated_at", "code", "name", "sector", "authority_id",
-          "cluster_id", "area", "roll", "simd_q1_percent", "gaelic_medium", "status",
+          "cluster_id", "area", "area_id", "roll", "simd_q1_percent", "gaelic_medium", "status",
           "link_officer_id")
 SCHOOL_COLUMNS = [_schools.c[name] for name in FIELDS]
 HEADTEACHER = len(FIELDS)  # the column after a school's own: one of its current headteachers
@@ -72,14 +72,15 @@ def school_document(row: Sequence[Any], head_ids: Sequence[Any],
                     convert: Converters) -> dict[str, Any]:
     """One school (the FIELDS first in `row`) in EstablishmentRead's shape and order."""
     (school_id, version, created_at, updated_at, code, name, sector, authority_id, cluster_id,
-     area, roll, percent, gaelic_medium, status, link_officer_id) = row[:HEADTEACHER]
+     area, area_id, roll, percent, gaelic_medium, status, link_officer_id) = row[:HEADTEACHER]
     as_uuid, instant = convert.uuid, convert.instant
     return {
         "id": as_uuid(school_id), "version": version,
         "created_at": instant(created_at), "updated_at": instant(updated_at),
         "code": code, "code_scheme": code_scheme(code),
         "name": name, "sector": sector, "authority_id": as_uuid(authority_id),
-        "cluster_id": as_uuid(cluster_id), "area": area, "roll": roll,
+        "cluster_id": as_uuid(cluster_id), "area": area, "area_id": as_uuid(area_id),
+        "roll": roll,
         "simd_q1_percent": convert.percent(percent), "gaelic_medium": bool(gaelic_medium),
         "status": status, "link_officer_id": as_uuid(link_officer_id),
         "headteacher_ids": [as_uuid(h) for h in head_ids],

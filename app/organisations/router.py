@@ -16,6 +16,11 @@ from app.organisations import establishment_reads as reads_service
 from app.organisations import establishment_rows as rows_json
 from app.organisations import service
 from app.organisations.schemas import (
+    AreaCreate,
+    AreaListItem,
+    AreaMerge,
+    AreaRead,
+    AreaUpdate,
     AuthorityCreate,
     AuthorityRead,
     AuthorityUpdate,
@@ -37,7 +42,7 @@ router = protected_router(tags=["organisation"])
 READ = problems(400, 404)
 CREATE = problems(400, 403, 409, 413, 415, 422)
 UPDATE = problems(400, 403, 404, 409, 412, 413, 415, 422, 428)
-DELETE = problems(403, 404, 409, 412)
+DELETE = problems(403, 404, 409, 412, 428)
 Q = Annotated[QueryText | None, Query(description="Text search on the name")]
 
 
@@ -141,7 +146,7 @@ def update_establishment(establishment_id: uuid.UUID, body: EstablishmentUpdate,
                summary="Delete an establishment", status_code=status.HTTP_204_NO_CONTENT,
                responses=DELETE)
 def delete_establishment(establishment_id: uuid.UUID, session: SessionDep,
-                         principal: PrincipalDep, if_match: OptionalIfMatchDep) -> Response:
+                         principal: PrincipalDep, if_match: IfMatchDep) -> Response:
     service.delete_establishment(session, principal, establishment_id, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -224,6 +229,72 @@ def update_authority(authority_id: uuid.UUID, body: AuthorityUpdate, session: Se
                                                       body, if_match))
 
 
+# Areas
+
+
+AREAS = ("An authority's areas are named things: a school or cluster names one of them "
+         "(`area` by name, found whatever its case, accents or apostrophes, or `area_id`), and "
+         "a trio's schools share one. Only imports create areas implicitly.")
+
+
+@router.get("/authorities/{authority_id}/areas", operation_id="listAreas",
+            summary="List an authority's areas, with their schools and clusters counted",
+            description=AREAS, response_model=Page[AreaListItem], responses=READ)
+def list_areas(authority_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+               paginator: PaginatorDep, limit: Limit = 50, cursor: Cursor = None,
+               q: Q = None) -> Page[AreaListItem]:
+    items, next_cursor = service.list_areas(session, principal, paginator, authority_id,
+                                            limit=limit, cursor=cursor, q=q)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/authorities/{authority_id}/areas", operation_id="createArea",
+             summary="Add an area to an authority (its admins)", description=AREAS,
+             status_code=status.HTTP_201_CREATED, response_model=AreaRead,
+             responses=problems(400, 403, 404, 409, 413, 415, 422))
+def create_area(authority_id: uuid.UUID, body: AreaCreate, session: SessionDep,
+                principal: PrincipalDep, response: Response) -> AreaRead:
+    area = service.create_area(session, principal, authority_id, body)
+    return created(response, area, f"/api/v1/areas/{area.id}")
+
+
+@router.get("/areas/{area_id}", operation_id="getArea", summary="Get an area",
+            description="The area's counts of schools and clusters are in the authority's "
+            "list of areas (they change with every school that moves, not with the area's "
+            "version).", response_model=AreaRead, responses=READ,
+            openapi_extra=conditional_get())
+def get_area(area_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+             request: Request, response: Response) -> Any:
+    area = service.get_area(session, principal, area_id)
+    return with_etag(request, response, area, area.version)
+
+
+@router.patch("/areas/{area_id}", operation_id="updateArea", summary="Rename an area",
+              description="Its schools and clusters take the new name (each a new version, "
+              "audited and in the change feed); the old name stays among `former_names`, so a "
+              "write or an import naming it still finds the area.",
+              response_model=AreaRead, responses=UPDATE)
+def update_area(area_id: uuid.UUID, body: AreaUpdate, session: SessionDep,
+                principal: PrincipalDep, if_match: IfMatchDep, response: Response) -> AreaRead:
+    return with_version_etag(response, service.update_area(session, principal, area_id, body,
+                                                           if_match))
+
+
+@router.post("/areas/{area_id}/merge", operation_id="mergeArea",
+             summary="Merge an area into another of its authority",
+             description="In one transaction: the area's schools and clusters move to the other "
+             "area (each a new version, audited and in the change feed), its names become the "
+             "other's `former_names`, and it is deleted. Answers the area merged into. "
+             "If-Match, when sent, is checked against the merged area's version.",
+             response_model=AreaRead,
+             responses=problems(400, 403, 404, 409, 412, 413, 415, 422))
+def merge_area(area_id: uuid.UUID, body: AreaMerge, session: SessionDep,
+               principal: PrincipalDep, if_match: OptionalIfMatchDep,
+               response: Response) -> AreaRead:
+    return with_version_etag(response, service.merge_area(session, principal, area_id, body,
+                                                          if_match))
+
+
 # Clusters
 
 
@@ -268,6 +339,6 @@ def update_cluster(cluster_id: uuid.UUID, body: ClusterUpdate, session: SessionD
                summary="Delete a cluster with no establishments",
                status_code=status.HTTP_204_NO_CONTENT, responses=DELETE)
 def delete_cluster(cluster_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                   if_match: OptionalIfMatchDep) -> Response:
+                   if_match: IfMatchDep) -> Response:
     service.delete_cluster(session, principal, cluster_id, if_match)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -6,9 +6,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from app.core.schemas import Name, ReadModel, ShortText, WriteModel
+from app.core.text import fold
 
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 AuthorityCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{8}$")]
@@ -103,6 +104,62 @@ class AuthorityRead(Timestamps):
     framework_code: str | None = None
 
 
+def _named(value: str) -> str:
+    if not fold(value):
+        raise ValueError("an area's name needs a letter or a digit")
+    return value
+
+
+AreaName = Annotated[Name, AfterValidator(_named)]
+AREA_FIELD = ("The area's name: one of the authority's areas (GET /authorities/{id}/areas), "
+              "found whatever its case, accents or apostrophes, or by a name it had before; "
+              "null for none. Unknown names are a 422: create the area first")
+AREA_ID_FIELD = "The area, by id (instead of, or agreeing with, `area`)"
+
+
+class AreaCreate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Blantyre"}]})
+    name: AreaName = Field(description="Unique within the authority, whatever its case, "
+                           "accents or apostrophes")
+
+
+class AreaUpdate(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Blantyre"}]})
+    name: AreaName = Field(default=None, description="A rename: the area's schools and clusters "
+                           "take the new name, and the old one still finds the area")
+
+
+class AreaMerge(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"into_area_id": "2c9d8e7f-6a5b-4c3d-9e1f-0a2b3c4d5e6f"}]})
+    into_area_id: uuid.UUID = Field(description="Another area of the same authority: it takes "
+                                    "this area's schools, clusters and names")
+
+
+_AREA_EXAMPLE = {
+    "id": "2c9d8e7f-6a5b-4c3d-9e1f-0a2b3c4d5e6f",
+    "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "name": "Blantyre",
+    "former_names": ["Blanytre"], "version": 2, "created_at": "2025-08-01T09:00:00Z",
+    "updated_at": "2025-10-07T16:02:11Z",
+}
+
+
+class AreaRead(Timestamps):
+    model_config = ConfigDict(json_schema_extra={"examples": [_AREA_EXAMPLE]})
+    authority_id: uuid.UUID
+    name: str
+    former_names: list[str] = Field(description="Names it had, and names of areas merged into "
+                                    "it: writes naming them find this area")
+
+
+class AreaListItem(AreaRead):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {**_AREA_EXAMPLE, "establishment_count": 8, "cluster_count": 1}]})
+    establishment_count: int = Field(description="Schools in the area: their own area, or for a "
+                                     "school with none, its cluster's")
+    cluster_count: int
+
+
 class ClusterCreate(WriteModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44",
@@ -110,25 +167,28 @@ class ClusterCreate(WriteModel):
     }]})
     authority_id: uuid.UUID
     name: Name
-    area: ShortText | None = None
+    area: ShortText | None = Field(default=None, description=AREA_FIELD)
+    area_id: uuid.UUID | None = Field(default=None, description=AREA_ID_FIELD)
 
 
 class ClusterUpdate(WriteModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"area": "Airdrie and Chapelhall"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"area": "Airdrie"}]})
     name: Name = Field(default=None)
-    area: ShortText | None = None
+    area: ShortText | None = Field(default=None, description=AREA_FIELD)
+    area_id: uuid.UUID | None = Field(default=None, description=AREA_ID_FIELD)
 
 
 class ClusterRead(Timestamps):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "6f5e4d3c-2b1a-4098-8f7e-6d5c4b3a2910",
         "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "name": "Airdrie Academy cluster",
-        "area": "Airdrie and Chapelhall", "version": 1, "created_at": "2025-08-01T09:00:00Z",
-        "updated_at": "2025-08-01T09:00:00Z",
+        "area": "Airdrie", "area_id": "2c9d8e7f-6a5b-4c3d-9e1f-0a2b3c4d5e6f", "version": 1,
+        "created_at": "2025-08-01T09:00:00Z", "updated_at": "2025-08-01T09:00:00Z",
     }]})
     authority_id: uuid.UUID
     name: str
-    area: str | None
+    area: str | None = Field(description="The area's name")
+    area_id: uuid.UUID | None
 
 
 _ESTABLISHMENT_EXAMPLE = {
@@ -143,7 +203,8 @@ class EstablishmentFields(WriteModel):
     name: Name
     sector: Sector
     cluster_id: uuid.UUID | None = None
-    area: ShortText | None = None
+    area: ShortText | None = Field(default=None, description=AREA_FIELD)
+    area_id: uuid.UUID | None = Field(default=None, description=AREA_ID_FIELD)
     roll: Roll = 0
     simd_q1_percent: Percent | None = Field(
         default=None, description="% of pupils living in SIMD deciles 1-2"
@@ -176,7 +237,8 @@ class EstablishmentUpdate(WriteModel):
     name: Name = Field(default=None)
     sector: Sector = Field(default=None)
     cluster_id: uuid.UUID | None = None
-    area: ShortText | None = None
+    area: ShortText | None = Field(default=None, description=AREA_FIELD)
+    area_id: uuid.UUID | None = Field(default=None, description=AREA_ID_FIELD)
     roll: Roll = Field(default=None)
     simd_q1_percent: Percent | None = None
     gaelic_medium: bool = Field(default=None)
@@ -187,6 +249,7 @@ class EstablishmentUpdate(WriteModel):
 class EstablishmentRead(Timestamps):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         **_ESTABLISHMENT_EXAMPLE, "simd_q1_percent": 23.5, "id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21",
+        "area_id": "2c9d8e7f-6a5b-4c3d-9e1f-0a2b3c4d5e6f",
         "code_scheme": "seed", "headteacher_ids": [], "version": 1,
         "created_at": "2026-08-01T09:00:00Z", "updated_at": "2026-08-01T09:00:00Z",
     }]})
@@ -196,7 +259,8 @@ class EstablishmentRead(Timestamps):
     sector: Sector
     authority_id: uuid.UUID
     cluster_id: uuid.UUID | None
-    area: str | None
+    area: str | None = Field(description="The area's name")
+    area_id: uuid.UUID | None
     roll: int
     simd_q1_percent: float | None
     gaelic_medium: bool

@@ -4,6 +4,7 @@ import uuid
 
 from sqlmodel import Session, select
 
+from app.audit.feed import feed_document
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
 from app.core.errors import NotFound, rule
@@ -52,3 +53,8 @@ def put_calendar(session: Session, principal: Principal, authority_id: uuid.UUID
         session.flush()
         record_change(session, principal, "planning_calendar.update", calendar, before=before)
     return CalendarRead.model_validate(calendar), False
+
+
+feed_document("planning_calendar", PlanningCalendar,  # audit/feed.py
+              key=lambda c: {"authority_id": c.authority_id, "session": c.session})(
+    lambda _session, calendars: [CalendarRead.model_validate(c) for c in calendars])

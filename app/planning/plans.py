@@ -7,14 +7,15 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.audit.feed import feed_document
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
-from app.core.errors import Conflict, NotFound, rule
+from app.core.errors import Conflict, NotFound, RuleViolation, rule
 from app.core.models import apply_changes, touch
 from app.core.pagination import Paginator
 from app.frameworks.service import nif_titles
 from app.identity.policy import load_visible, require
-from app.identity.principal import Principal
+from app.identity.principal import FEED_READER, Principal
 from app.organisations.models import Establishment
 from app.planning import workflow
 from app.planning.common import (
@@ -50,7 +51,10 @@ def _reads(session: Session, principal: Principal, plans: list[ImprovementPlan])
         .group_by(col(PlanPriority.plan_id))
     ).all()) if ids else {}
     states = workflow_fields(session, principal, plans, "plan_due")
+    feedback = workflow.feedback_entries(session, plans)
     return [PlanRead.model_validate({**plan.model_dump(), **states[plan.id],
+                                     "feedback": workflow.current_feedback(feedback[plan.id]),
+                                     "feedback_entries": feedback[plan.id],
                                      "priority_count": counts.get(plan.id, 0)})
             for plan in plans]
 
@@ -134,10 +138,7 @@ def transition_plan(session: Session, principal: Principal, plan_id: uuid.UUID, 
     require(principal, workflow.TRANSITIONS[action][2], establishment)
     if_match(plan.version)
     if action == "submit":
-        count = session.exec(select(func.count()).where(PlanPriority.plan_id == plan.id)).one()
-        if not 1 <= count <= MAX_PRIORITIES:
-            raise rule(["priorities"], f"A plan is submitted with 1 to {MAX_PRIORITIES} priorities; "
-                                       f"this one has {count}.")
+        _check_submittable(session, plan)
     before = snapshot(plan)
     workflow.move(session, principal, plan, "improvement_plan", action, feedback)
     session.flush()
@@ -145,8 +146,41 @@ def transition_plan(session: Session, principal: Principal, plan_id: uuid.UUID, 
     return read(session, principal, plan)
 
 
-def plan_history(session: Session, principal: Principal, plan_id: uuid.UUID) -> list[TransitionRead]:
-    return workflow.history(session, load(session, principal, plan_id).id)
+def measurable(outcome: dict[str, Any]) -> bool:
+    """An outcome is measurable when it says what is measured and the target: the baseline may
+    still be to be established, and the actual comes later in the year."""
+    return all(str(outcome.get(key) or "").strip() for key in ("measure", "target"))
+
+
+def _check_submittable(session: Session, plan: ImprovementPlan) -> None:
+    """A plan goes to its link officer with 1 to MAX_PRIORITIES priorities, each with at least
+    one measurable outcome; otherwise 422 naming what is missing."""
+    priorities = list(session.exec(select(PlanPriority).where(PlanPriority.plan_id == plan.id)
+                                   .order_by(col(PlanPriority.position), col(PlanPriority.id))))
+    if not 1 <= len(priorities) <= MAX_PRIORITIES:
+        raise rule(["priorities"], f"A plan is submitted with 1 to {MAX_PRIORITIES} priorities; "
+                                   f"this one has {len(priorities)}.")
+    lacking = [(number, p) for number, p in enumerate(priorities, start=1)
+               if not any(measurable(o) for o in p.outcomes)]
+    if not lacking:
+        return
+    named = "; ".join(f'priority {number} "{p.title}"' for number, p in lacking)
+    raise RuleViolation(
+        "Every priority needs at least one measurable outcome (what is measured and the target) "
+        f"before the plan is submitted. Without one: {named}.",
+        errors=[{"loc": ["body", "priorities", number - 1, "outcomes"],
+                 "msg": f'Priority {number} "{p.title}" has no measurable outcome: give it at least '
+                        "one outcome with a measure and a target.",
+                 "type": "rule.measurable_outcome"} for number, p in lacking],
+        extensions={"priorities_without_measurable_outcome": [
+            {"id": str(p.id), "number": number, "title": p.title} for number, p in lacking]},
+    )
+
+
+def plan_history(session: Session, principal: Principal, paginator: Paginator, plan_id: uuid.UUID,
+                 *, limit: int, cursor: str | None) -> tuple[list[TransitionRead], str | None]:
+    return workflow.history(session, paginator, load(session, principal, plan_id).id,
+                            scope="plan-history", limit=limit, cursor=cursor)
 
 
 # Priorities ---------------------------------------------------------------------------
@@ -180,11 +214,16 @@ def _check_priority(session: Session, plan: ImprovementPlan, values: dict[str, A
                          ["actions", i, "due"])
 
 
-def list_priorities(session: Session, principal: Principal, plan_id: uuid.UUID) -> list[PriorityRead]:
+def list_priorities(session: Session, principal: Principal, paginator: Paginator,
+                    plan_id: uuid.UUID, *, limit: int,
+                    cursor: str | None) -> tuple[list[PriorityRead], str | None]:
+    """A page of the plan's priorities, in their order."""
     plan = load(session, principal, plan_id)
-    rows = session.exec(select(PlanPriority).where(PlanPriority.plan_id == plan.id)
-                        .order_by(col(PlanPriority.position), col(PlanPriority.id)))
-    return _priority_reads(session, list(rows))
+    rows, next_cursor = paginator.page(
+        session, select(PlanPriority).where(PlanPriority.plan_id == plan.id),
+        [col(PlanPriority.position), col(PlanPriority.id)], scope=f"plan-priorities:{plan.id}",
+        limit=limit, cursor=cursor)
+    return _priority_reads(session, rows), next_cursor
 
 
 def _load_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
@@ -213,7 +252,7 @@ def create_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
     priority = PlanPriority(**{**values, "pef_allocation": data.pef_allocation},
                             plan_id=plan.id, position=count)
     session.add(priority)
-    touch(plan)  # its priority_count
+    _priorities_changed(session, principal, plan)
     session.flush()
     record_change(session, principal, "plan_priority.create", priority,
                   authority_id=plan.authority_id)
@@ -238,15 +277,24 @@ def update_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
 
 
 def delete_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
-                    priority_id: uuid.UUID) -> None:
+                    priority_id: uuid.UUID, if_match: IfMatch) -> None:
     plan, priority = _load_priority(session, principal, plan_id, priority_id)
     _editable(session, principal, plan)
+    if_match(priority.version)
     before = snapshot(priority)
     session.delete(priority)
-    touch(plan)  # its priority_count
+    _priorities_changed(session, principal, plan)
     session.flush()
     record_change(session, principal, "plan_priority.delete", priority, before=before,
                   deleted=True, authority_id=plan.authority_id)
+
+
+def _priorities_changed(session: Session, principal: Principal, plan: ImprovementPlan) -> None:
+    """Its priority_count changes: a new version (its ETag), and the change feed says so."""
+    before = snapshot(plan)
+    touch(plan)
+    record_change(session, principal, "improvement_plan.priorities", plan, before=before,
+                  audited=False)
 
 
 # Progress -----------------------------------------------------------------------------
@@ -261,15 +309,38 @@ def record_progress(session: Session, principal: Principal, plan_id: uuid.UUID,
     progress = PriorityProgress(priority_id=priority.id, rag=data.rag, commentary=data.commentary,
                                 recorded_by=principal.id, recorded_by_label=principal.label)
     session.add(progress)
+    before = snapshot(priority)
+    touch(priority)  # its latest_rag
     session.flush()
     record_change(session, principal, "priority_progress.create", progress,
                   authority_id=plan.authority_id)
+    record_change(session, principal, "plan_priority.progress", priority, before=before,
+                  authority_id=plan.authority_id, audited=False)
     return ProgressRead.model_validate(progress)
 
 
-def progress_history(session: Session, principal: Principal, plan_id: uuid.UUID,
-                     priority_id: uuid.UUID) -> list[ProgressRead]:
+def progress_history(session: Session, principal: Principal, paginator: Paginator,
+                     plan_id: uuid.UUID, priority_id: uuid.UUID, *, limit: int,
+                     cursor: str | None) -> tuple[list[ProgressRead], str | None]:
+    """A page of the priority's progress records, oldest first."""
     _plan, priority = _load_priority(session, principal, plan_id, priority_id)
-    rows = session.exec(select(PriorityProgress).where(PriorityProgress.priority_id == priority.id)
-                        .order_by(col(PriorityProgress.recorded_at), col(PriorityProgress.id)))
-    return [ProgressRead.model_validate(r) for r in rows]
+    rows, next_cursor = paginator.page(
+        session, select(PriorityProgress).where(PriorityProgress.priority_id == priority.id),
+        [col(PriorityProgress.recorded_at), col(PriorityProgress.id)],
+        scope=f"priority-progress:{priority.id}", limit=limit, cursor=cursor)
+    return [ProgressRead.model_validate(r) for r in rows], next_cursor
+
+
+def _plan_authority(session: Session, plan_id: uuid.UUID | None) -> uuid.UUID | None:
+    return getattr(session.get(ImprovementPlan, plan_id), "authority_id", None)
+
+
+# The change feed's documents (audit/feed.py): what GET answers.
+feed_document("improvement_plan", ImprovementPlan,
+              key=lambda p: {"establishment_id": p.establishment_id, "session": p.session})(
+    lambda session, plans: _reads(session, FEED_READER, plans))
+feed_document("plan_priority", PlanPriority,
+              authority=lambda session, p: _plan_authority(session, p.plan_id))(_priority_reads)
+feed_document("priority_progress", PriorityProgress, authority=lambda session, p: _plan_authority(
+    session, getattr(session.get(PlanPriority, p.priority_id), "plan_id", None)))(
+    lambda _session, rows: [ProgressRead.model_validate(r) for r in rows])

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from app.audit.feed import feed_document
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
 from app.core.errors import Conflict, rule
@@ -15,7 +16,7 @@ from app.core.pagination import Paginator
 from app.core.types import utcnow
 from app.frameworks.service import Scale
 from app.identity.policy import load_visible, require
-from app.identity.principal import Principal
+from app.identity.principal import FEED_READER, Principal
 from app.organisations.models import Establishment
 from app.planning import workflow
 from app.planning.common import (
@@ -57,7 +58,10 @@ def _evaluations(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list
 def _reads(session: Session, principal: Principal, reports: list[QualityReport]) -> list[ReportRead]:
     evaluations = _evaluations(session, [r.id for r in reports])
     states = workflow_fields(session, principal, reports, "report_due")
+    feedback = workflow.feedback_entries(session, reports)
     return [ReportRead.model_validate({**report.model_dump(), **states[report.id],
+                                       "feedback": workflow.current_feedback(feedback[report.id]),
+                                       "feedback_entries": feedback[report.id],
                                        "evaluations": evaluations.get(report.id, [])})
             for report in reports]
 
@@ -207,5 +211,13 @@ def _check_complete(session: Session, report: QualityReport) -> None:
                                           f"missing: {', '.join(unreported)}.")
 
 
-def report_history(session: Session, principal: Principal, report_id: uuid.UUID) -> list[TransitionRead]:
-    return workflow.history(session, load(session, principal, report_id).id)
+def report_history(session: Session, principal: Principal, paginator: Paginator,
+                   report_id: uuid.UUID, *, limit: int,
+                   cursor: str | None) -> tuple[list[TransitionRead], str | None]:
+    return workflow.history(session, paginator, load(session, principal, report_id).id,
+                            scope="report-history", limit=limit, cursor=cursor)
+
+
+feed_document("quality_report", QualityReport,  # audit/feed.py
+              key=lambda r: {"establishment_id": r.establishment_id, "session": r.session})(
+    lambda session, reports: _reads(session, FEED_READER, reports))

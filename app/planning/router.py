@@ -94,30 +94,37 @@ def update_plan(plan_id: uuid.UUID, body: PlanUpdate, session: SessionDep,
 
 
 @router.delete("/improvement-plans/{plan_id}", operation_id="deleteImprovementPlan",
-               summary="Delete a draft plan", status_code=204, responses=problems(403, 404, 409, 412))
+               summary="Delete a draft plan", status_code=204,
+               responses=problems(403, 404, 409, 412, 428))
 def delete_plan(plan_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                if_match: OptionalIfMatchDep) -> Response:
+                if_match: IfMatchDep) -> Response:
     plans.delete_plan(session, principal, plan_id, if_match)
     return Response(status_code=204)
 
 
 @router.get("/improvement-plans/{plan_id}/history", operation_id="getImprovementPlanHistory",
-            summary="Every status change of a plan: who, when, feedback",
-            response_model=list[TransitionRead], responses=READ)
-def plan_history(plan_id: uuid.UUID, session: SessionDep,
-                 principal: PrincipalDep) -> list[TransitionRead]:
-    return plans.plan_history(session, principal, plan_id)
+            summary="Every status change of a plan: who, when, feedback (oldest first)",
+            response_model=Page[TransitionRead], responses=READ)
+def plan_history(plan_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                 paginator: PaginatorDep, limit: Limit = 50,
+                 cursor: Cursor = None) -> Page[TransitionRead]:
+    items, next_cursor = plans.plan_history(session, principal, paginator, plan_id, limit=limit,
+                                            cursor=cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 # Priorities and progress
 
 
 @router.get("/improvement-plans/{plan_id}/priorities", operation_id="listPlanPriorities",
-            summary="A plan's priorities, in order", response_model=list[PriorityRead],
+            summary="A plan's priorities, in order", response_model=Page[PriorityRead],
             responses=READ)
-def list_priorities(plan_id: uuid.UUID, session: SessionDep,
-                    principal: PrincipalDep) -> list[PriorityRead]:
-    return plans.list_priorities(session, principal, plan_id)
+def list_priorities(plan_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                    paginator: PaginatorDep, limit: Limit = 50,
+                    cursor: Cursor = None) -> Page[PriorityRead]:
+    items, next_cursor = plans.list_priorities(session, principal, paginator, plan_id,
+                                               limit=limit, cursor=cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post("/improvement-plans/{plan_id}/priorities", operation_id="createPlanPriority",
@@ -152,10 +159,10 @@ def update_priority(plan_id: uuid.UUID, priority_id: uuid.UUID, body: PriorityUp
 
 @router.delete("/improvement-plans/{plan_id}/priorities/{priority_id}",
                operation_id="deletePlanPriority", summary="Remove a priority", status_code=204,
-               responses=problems(403, 404, 409))
+               responses=problems(403, 404, 409, 412, 428))
 def delete_priority(plan_id: uuid.UUID, priority_id: uuid.UUID, session: SessionDep,
-                    principal: PrincipalDep) -> Response:
-    plans.delete_priority(session, principal, plan_id, priority_id)
+                    principal: PrincipalDep, if_match: IfMatchDep) -> Response:
+    plans.delete_priority(session, principal, plan_id, priority_id, if_match)
     return Response(status_code=204)
 
 
@@ -169,11 +176,15 @@ def record_progress(plan_id: uuid.UUID, priority_id: uuid.UUID, body: ProgressCr
 
 
 @router.get("/improvement-plans/{plan_id}/priorities/{priority_id}/progress",
-            operation_id="listPriorityProgress", summary="The progress history of a priority",
-            response_model=list[ProgressRead], responses=READ)
+            operation_id="listPriorityProgress",
+            summary="The progress history of a priority (oldest first)",
+            response_model=Page[ProgressRead], responses=READ)
 def list_progress(plan_id: uuid.UUID, priority_id: uuid.UUID, session: SessionDep,
-                  principal: PrincipalDep) -> list[ProgressRead]:
-    return plans.progress_history(session, principal, plan_id, priority_id)
+                  principal: PrincipalDep, paginator: PaginatorDep, limit: Limit = 50,
+                  cursor: Cursor = None) -> Page[ProgressRead]:
+    items, next_cursor = plans.progress_history(session, principal, paginator, plan_id,
+                                                priority_id, limit=limit, cursor=cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 # Standards and quality reports
@@ -217,11 +228,14 @@ def update_report(report_id: uuid.UUID, body: ReportUpdate, session: SessionDep,
 
 
 @router.get("/quality-reports/{report_id}/history", operation_id="getQualityReportHistory",
-            summary="Every status change of a report: who, when, feedback",
-            response_model=list[TransitionRead], responses=READ)
-def report_history(report_id: uuid.UUID, session: SessionDep,
-                   principal: PrincipalDep) -> list[TransitionRead]:
-    return reports.report_history(session, principal, report_id)
+            summary="Every status change of a report: who, when, feedback (oldest first)",
+            response_model=Page[TransitionRead], responses=READ)
+def report_history(report_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                   paginator: PaginatorDep, limit: Limit = 50,
+                   cursor: Cursor = None) -> Page[TransitionRead]:
+    items, next_cursor = reports.report_history(session, principal, paginator, report_id,
+                                                limit=limit, cursor=cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 # Workflow transitions: one operation per move, for plans and reports alike

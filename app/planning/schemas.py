@@ -147,7 +147,10 @@ class Transition(WriteModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "feedback": "Priority 2 needs a measurable outcome for the PEF spend."}]})
     feedback: LongText | None = Field(
-        default=None, description="Required when returning; kept in the history")
+        default=None,
+        description="Required when returning. Given with a return, an agreement or a close it is "
+                    "the officer's feedback (feedback_entries); sent with a submission it is a "
+                    "note kept in the history only")
 
 
 class TransitionRead(ReadModel):
@@ -165,13 +168,59 @@ class TransitionRead(ReadModel):
     occurred_at: datetime
 
 
+FEEDBACK_DESCRIPTION = (
+    "The officer's feedback on the current submission round, for clients written before "
+    "feedback_entries: the text of the newest current entry of feedback_entries (the return's "
+    "while returned; the agreement's, or the closing note, once agreed or closed). Null while "
+    "draft or submitted: once the document is resubmitted the earlier round's feedback is no "
+    "longer shown here, only in feedback_entries with current false."
+)
+FEEDBACK_ENTRIES_DESCRIPTION = (
+    "Every piece of officer feedback (given with a return, an agreement or a close), oldest "
+    "first, newest last. A round is one submission and the review of it: the feedback of the "
+    "latest round is current (while returned, agreed or closed); after a resubmission it is "
+    "history (current false)."
+)
+
+
+class FeedbackEntry(ReadModel):
+    """One piece of officer feedback, dated, with the status change it came with."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "round": 1, "to_status": "returned", "actor_id": "2b0c4c8e-7f55-4b4e-9f0e-7d6c5b4a3f21",
+        "actor_label": "morag.officer@northlan.gov.uk", "actor_role": "officer",
+        "given_at": "2025-10-07T16:02:11Z",
+        "text": "Priority 2 needs a measurable outcome for the PEF spend.", "current": True,
+    }]})
+    round: int = Field(description="The submission it answers: 1 for the first, 2 for the "
+                                   "resubmission after the first return, and so on")
+    to_status: Status = Field(description="The status change it came with: returned, agreed "
+                                          "or closed")
+    actor_id: uuid.UUID | None = Field(description="Who gave it")
+    actor_label: str = Field(description="Who gave it: the account's email or client name")
+    actor_role: str | None = Field(
+        default=None, description="Their role (officer, admin, ...; client for an integration "
+                                  "client); null when the account is not known")
+    given_at: datetime
+    text: str
+    current: bool = Field(description="Whether it belongs to the current round: true for the "
+                                      "latest round's feedback while the document is returned, "
+                                      "agreed or closed; false once it is resubmitted")
+
+
 class PlanRead(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
         "establishment_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21",
         "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "session": "2025-26",
         "status": "submitted", "title": "School improvement plan 2025-26", "context": "",
-        "feedback": None, "submitted_at": "2025-09-30T15:00:00Z", "agreed_at": None,
+        "feedback": None, "feedback_entries": [{
+            "round": 1, "to_status": "returned",
+            "actor_id": "2b0c4c8e-7f55-4b4e-9f0e-7d6c5b4a3f21",
+            "actor_label": "morag.officer@northlan.gov.uk", "actor_role": "officer",
+            "given_at": "2025-09-22T16:02:11Z",
+            "text": "Priority 2 needs a measurable outcome for the PEF spend.", "current": False}],
+        "submitted_at": "2025-09-30T15:00:00Z", "agreed_at": None,
         "priority_count": 3, "due_on": "2025-09-30", "overdue": False,
         "allowed_transitions": ["return", "agree"], "version": 4,
         "created_at": "2025-08-20T09:00:00Z", "updated_at": "2025-09-30T15:00:00Z",
@@ -183,7 +232,9 @@ class PlanRead(ReadModel):
     status: Status
     title: str
     context: str
-    feedback: str | None
+    feedback: str | None = Field(description=FEEDBACK_DESCRIPTION)
+    feedback_entries: list[FeedbackEntry] = Field(default=[],
+                                                  description=FEEDBACK_ENTRIES_DESCRIPTION)
     submitted_at: datetime | None
     agreed_at: datetime | None
     priority_count: int = 0
@@ -239,7 +290,8 @@ class ReportRead(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         **_REPORT_EXAMPLE, "id": "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d",
         "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "status": "draft",
-        "framework_code": "HGIOS4", "feedback": None, "submitted_at": None, "agreed_at": None,
+        "framework_code": "HGIOS4", "feedback": None, "feedback_entries": [],
+        "submitted_at": None, "agreed_at": None,
         "due_on": "2026-06-26", "overdue": False, "allowed_transitions": ["submit"],
         "version": 1, "created_at": "2026-05-01T09:00:00Z", "updated_at": "2026-05-01T09:00:00Z",
     }]})
@@ -252,7 +304,9 @@ class ReportRead(ReadModel):
     summary: str
     evaluations: list[Evaluation]
     priority_progress: list[PriorityProgressEntry]
-    feedback: str | None
+    feedback: str | None = Field(description=FEEDBACK_DESCRIPTION)
+    feedback_entries: list[FeedbackEntry] = Field(default=[],
+                                                  description=FEEDBACK_ENTRIES_DESCRIPTION)
     submitted_at: datetime | None
     agreed_at: datetime | None
     due_on: date | None = None

@@ -3,17 +3,20 @@
 One table of transitions serves both documents; each move is kept with who, when and feedback."""
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.core.errors import Conflict, RuleViolation
+from app.core.pagination import Paginator
 from app.core.types import utcnow
+from app.identity.models import IntegrationClient, User
 from app.identity.policy import allowed
-from app.identity.principal import Principal
+from app.identity.principal import CLIENT_ROLE, Principal
 from app.organisations.models import Establishment
 from app.planning.models import WorkflowTransition
-from app.planning.schemas import TransitionRead
+from app.planning.schemas import FeedbackEntry, TransitionRead
 
 # action -> (statuses it may start from, status it leads to, policy action)
 TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
@@ -23,6 +26,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "close": (frozenset({"agreed"}), "closed", "school_document.review"),
 }
 EDITABLE = frozenset({"draft", "returned"})
+# The statuses an officer's review leads to: feedback given with these moves is officer feedback
+# (a note sent with a submission stays in the history only).
+REVIEWED = frozenset({"returned", "agreed", "closed"})
 
 
 def next_actions(status: str) -> list[str]:
@@ -71,7 +77,11 @@ def move(session: Session, principal: Principal, document: Any, document_type: s
     ))
     document.status = target
     document.updated_at = now
-    if feedback is not None:
+    # The stored feedback is the current round's (see feedback_entries): a (re)submission
+    # starts a round without any, a review's own feedback replaces it.
+    if target == "submitted":
+        document.feedback = None
+    elif target in REVIEWED and (feedback or "").strip():
         document.feedback = feedback
     if target == "submitted":
         document.submitted_at = now
@@ -79,10 +89,67 @@ def move(session: Session, principal: Principal, document: Any, document_type: s
         document.agreed_at = now
 
 
-def history(session: Session, document_id: uuid.UUID) -> list[TransitionRead]:
-    rows = session.exec(
+def history(session: Session, paginator: Paginator, document_id: uuid.UUID, *, scope: str,
+            limit: int, cursor: str | None) -> tuple[list[TransitionRead], str | None]:
+    """A page of a document's status changes, oldest first."""
+    rows, next_cursor = paginator.page(
+        session, select(WorkflowTransition).where(WorkflowTransition.document_id == document_id),
+        [col(WorkflowTransition.occurred_at), col(WorkflowTransition.id)],
+        scope=f"{scope}:{document_id}", limit=limit, cursor=cursor)
+    return [TransitionRead.model_validate(r) for r in rows], next_cursor
+
+
+def feedback_entries(session: Session, documents: Sequence[Any]) -> dict[uuid.UUID, list[FeedbackEntry]]:
+    """Per document: the officer feedback of every review, oldest first, each with the round
+    (submission) it answers and whether that round is the current one. Read from the
+    transitions, so feedback never outlives the round it was given in."""
+    found: dict[uuid.UUID, list[FeedbackEntry]] = {d.id: [] for d in documents}
+    if not documents:
+        return found
+    rows = list(session.exec(
         select(WorkflowTransition)
-        .where(WorkflowTransition.document_id == document_id)
+        .where(col(WorkflowTransition.document_id).in_(list(found)))
         .order_by(col(WorkflowTransition.occurred_at), col(WorkflowTransition.id))
-    )
-    return [TransitionRead.model_validate(r) for r in rows]
+    ))
+    roles = _roles(session, {r.actor_id for r in rows
+                             if r.actor_id is not None and r.to_status in REVIEWED})
+    # A round is a submission and its review. A document may have been put in already
+    # submitted or agreed (imports, generated data), with no submission recorded: its first
+    # review, or the close, then belongs to round 1.
+    rounds: dict[uuid.UUID, int] = {}
+    awaiting: set[uuid.UUID] = set()  # submitted and not yet reviewed
+    for row in rows:
+        document_id = row.document_id
+        if row.to_status == "submitted":
+            rounds[document_id] = rounds.get(document_id, 0) + 1
+            awaiting.add(document_id)
+        elif row.from_status == "submitted":
+            if document_id not in awaiting:  # reviewing a submission that was not recorded
+                rounds[document_id] = rounds.get(document_id, 0) + 1
+            awaiting.discard(document_id)
+        if row.to_status in REVIEWED and (row.feedback or "").strip():
+            found[document_id].append(FeedbackEntry(
+                round=rounds.get(document_id, 1), to_status=row.to_status,
+                actor_id=row.actor_id, actor_label=row.actor_label,
+                actor_role=roles.get(row.actor_id) if row.actor_id else None,
+                given_at=row.occurred_at, text=row.feedback or "", current=False))
+    for document in documents:
+        latest = rounds.get(document.id, 1)
+        for entry in found[document.id]:
+            entry.current = document.status in REVIEWED and entry.round == latest
+    return found
+
+
+def current_feedback(entries: list[FeedbackEntry]) -> str | None:
+    """The text of the newest entry of the current round, or None."""
+    return next((e.text for e in reversed(entries) if e.current), None)
+
+
+def _roles(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    roles = {i: CLIENT_ROLE for i in session.exec(
+        select(IntegrationClient.id).where(col(IntegrationClient.id).in_(list(ids))))}
+    roles.update({i: role for i, role in session.exec(
+        select(User.id, User.role).where(col(User.id).in_(list(ids))))})
+    return roles

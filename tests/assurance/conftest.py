@@ -72,8 +72,14 @@ def patch_vse(api: Any, vse_id: str, body: dict[str, Any], headers: dict[str, st
     return api.patch(f"{VSE_CYCLES}/{vse_id}", json=body, headers={**headers, "If-Match": etag})
 
 
-def move_vse(api: Any, vse_id: str, action: str, headers: dict[str, str]) -> Any:
-    return api.post(f"{VSE_CYCLES}/{vse_id}/{action}", headers=headers)
+CANCEL_REASON = "The school's priorities changed: a VSE of 2.3 would help more next session."
+
+
+def move_vse(api: Any, vse_id: str, action: str, headers: dict[str, str],
+             reason: str = CANCEL_REASON) -> Any:
+    """A move; a cancellation says why (required)."""
+    body = {"reason": reason} if action == "cancel" else None
+    return api.post(f"{VSE_CYCLES}/{vse_id}/{action}", json=body, headers=headers)
 
 
 def stored_vse(make: Factory, school: School, status: str, **fields: Any) -> Any:

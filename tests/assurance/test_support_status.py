@@ -23,7 +23,7 @@ def test_a_new_status_keeps_the_old_in_history(api, school):  # noqa: F811
     assert second.status_code == 200 and second.json()["version"] == 2
     current = api.get(url, headers=school.head)
     assert current.json()["rag"] == "green" and current.headers["ETag"] == '"2"'
-    history = api.get(f"{url}/history", headers=school.head).json()
+    history = api.get(f"{url}/history", headers=school.head).json()["items"]
     assert [h["rag"] for h in history] == ["green", "amber"]
     assert history[1]["set_by_label"].startswith("officer")
 
@@ -50,7 +50,7 @@ def test_resending_the_same_status_changes_nothing(api, school, db):  # noqa: F8
     first = api.put(url, json=STATUS, headers=school.link_officer)
     again = api.put(url, json=STATUS, headers={**school.link_officer, "If-Match": first.headers["ETag"]})
     assert again.status_code == 200 and again.json()["version"] == 1
-    assert len(api.get(f"{url}/history", headers=school.head).json()) == 1
+    assert len(api.get(f"{url}/history", headers=school.head).json()["items"]) == 1
 
 
 def test_bad_statuses_are_422(api, school):  # noqa: F811

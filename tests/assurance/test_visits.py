@@ -69,7 +69,7 @@ def test_sync_applies_good_items_and_reports_the_conflict(api, school, db):  # n
     answer = api.post(f"{VISITS}/sync", json=batch, headers=school.link_officer)
     assert answer.status_code == 200, answer.text
     result = answer.json()
-    assert (result["applied"], result["conflicts"], result["unchanged"]) == (3, 1, 0)
+    assert (result["applied"], result["conflict"], result["unchanged"]) == (3, 1, 0)
     conflict = result["items"][3]
     assert conflict["outcome"] == "conflict" and conflict["version"] == 2
     assert conflict["current"]["notes"] == "Edited on the laptop"
@@ -163,7 +163,7 @@ def test_a_phones_stale_copy_does_not_bring_a_deleted_visit_back(api, school, db
     assert answer.status_code == 200
     item = answer.json()["items"][0]
     assert item["outcome"] == "conflict" and item["deleted"] is True and item["current"] is None
-    assert answer.json()["applied"] == 0 and answer.json()["conflicts"] == 1
+    assert answer.json()["applied"] == 0 and answer.json()["conflict"] == 1
     assert api.get(f"{VISITS}/{visit_id}", headers=headers).status_code == 404
     assert _count(db) == 0
     # A new visit from the phone (no base version) at the deleted id: the same answer.

@@ -30,9 +30,10 @@ def test_a_school_asks_and_the_authority_validates_reports_and_closes(api, schoo
     assert asked.status_code == 201, asked.text
     cycle = asked.json()
     assert cycle["status"] == "proposed" and cycle["framework_code"] == "HGIOS4"
-    assert cycle["allowed_transitions"] == []  # the headteacher asks; the authority runs it
+    # The headteacher asks (and may withdraw the request); the authority runs it.
+    assert cycle["allowed_transitions"] == ["cancel"]
     url = f"{VSE_CYCLES}/{cycle['id']}"
-    assert api.get(url, headers=school.head).status_code == 404  # not until it is reported
+    assert api.get(url, headers=school.head).json()["allowed_transitions"] == ["cancel"]
 
     officer_view = api.get(url, headers=school.link_officer).json()
     assert officer_view["allowed_transitions"] == ["schedule", "cancel"]
@@ -173,30 +174,49 @@ def test_who_may_ask_for_and_who_may_direct_a_vse(api, school):
             "indicator_codes": ["1.3"]}
     directed = {**base, "trigger": "authority_directed"}
     requested = {**base, "trigger": "school_requested"}
+
+    def opens(body, headers):  # and cancels it: a school has one open VSE at a time
+        answer = api.post(VSE_CYCLES, json=body, headers=headers)
+        if answer.status_code == 201:
+            move_vse(api, answer.json()["id"], "cancel", school.link_officer)
+        return answer.status_code
+
     assert api.post(VSE_CYCLES, json=directed, headers=school.head).status_code == 403
-    assert api.post(VSE_CYCLES, json=requested, headers=school.head).status_code == 201
+    assert opens(requested, school.head) == 201
     assert api.post(VSE_CYCLES, json=requested, headers=school.other_head).status_code == 422
     assert api.post(VSE_CYCLES, json=directed, headers=school.other_officer).status_code == 403
     assert api.post(VSE_CYCLES, json=requested, headers=school.other_officer).status_code == 403
-    assert api.post(VSE_CYCLES, json=requested, headers=school.link_officer).status_code == 201
-    assert api.post(VSE_CYCLES, json=directed, headers=school.authority_admin).status_code == 201
+    assert opens(requested, school.link_officer) == 201
+    assert opens(directed, school.authority_admin) == 201
     assert api.post(VSE_CYCLES, json=directed, headers=school.lead).status_code == 403
     # Validated grades are the team's, never the school's own.
     graded = {**requested, "evaluations": [{"indicator_code": "1.3", "grade": 6}]}
     assert api.post(VSE_CYCLES, json=graded, headers=school.head).status_code == 403
 
 
-def test_headteachers_see_their_vse_only_once_reported(api, school, make):
+def test_headteachers_see_the_authoritys_vse_once_scheduled_and_findings_once_reported(
+        api, school, make, db):
+    """(An authority's proposal, and one cancelled before it was scheduled, stay with the
+    authority; what the school asked for: tests/assurance/test_vse_school_requests.py.)"""
     states = {s: stored_vse(make, school, s) for s in LEGAL}
+    for cycle in states.values():
+        db.add(VseEvaluation(vse_id=cycle.id, indicator_code="1.3", grade=3))
+    db.commit()
+    told = ("scheduled", "in_progress", "reported", "closed")
     for status, cycle in states.items():
         answer = api.get(f"{VSE_CYCLES}/{cycle.id}", headers=school.head)
-        assert answer.status_code == (200 if status in ("reported", "closed") else 404), status
+        assert answer.status_code == (200 if status in told else 404), status
+        if status in told:
+            findings = [{**GRADES[0], "grade": 3, "strengths": "", "next_steps": ""}]
+            assert answer.json()["evaluations"] == (
+                findings if status in ("reported", "closed") else []), status
+            assert answer.json()["allowed_transitions"] == []
         assert api.get(f"{VSE_CYCLES}/{cycle.id}", headers=school.other_head).status_code == 404
         assert api.get(f"{VSE_CYCLES}/{cycle.id}", headers=school.lead).status_code == 404
         assert api.get(f"{VSE_CYCLES}/{cycle.id}",
                        headers=school.other_officer).status_code == 200
     listed = api.get(VSE_CYCLES, headers=school.head).json()["items"]
-    assert {c["status"] for c in listed} == {"reported", "closed"}
+    assert {c["status"] for c in listed} == set(told)
     assert api.get(VSE_CYCLES, headers=school.other_head).json()["items"] == []
     assert api.get(VSE_CYCLES, headers=school.lead).json()["items"] == []
     reported = states["reported"]

@@ -124,6 +124,7 @@ def test_every_authenticated_post_declares_idempotency_key_and_its_answers(docum
 def test_a_declared_idempotency_key_is_honoured(api, make):
     """The declaration above describes the server: a retry with the key replays the answer."""
     officer = make.user("officer", authority_admin=True)
+    make.area(make.authority(), "Coatbridge")  # the area the body names
     headers = make.headers(officer, **{"Idempotency-Key": "0d7c5e2a-6b4f-4e1d-9a3c-8f2e1b0c4d5a"})
     body = {"name": "Coatbridge High cluster", "area": "Coatbridge",
             "authority_id": str(officer.authority_id)}

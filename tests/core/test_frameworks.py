@@ -20,7 +20,7 @@ def _laser(**fields) -> dict:
 def test_every_user_lists_the_published_frameworks_with_scales(api, make: Factory):
     answer = api.get(URL, headers=make.headers(make.user("headteacher")))
     assert answer.status_code == 200, answer.text
-    frameworks = {f["code"]: f for f in answer.json()}
+    frameworks = {f["code"]: f for f in answer.json()["items"]}
     assert {"HGIOS4", "HGIOELC", "LASER"} <= set(frameworks)
     for framework in frameworks.values():
         values = [p["value"] for p in framework["scale"]]

@@ -3,12 +3,20 @@
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, update
 from sqlmodel import select
 
 from app.core.idempotency import IdempotencyRecord
 from app.core.types import utcnow
 from app.organisations.models import Cluster
+
+
+@pytest.fixture(autouse=True)
+def _areas(make):
+    """The areas the bodies name (a write names an existing area of the authority)."""
+    for name in ("Coatbridge", "A"):
+        make.area(make.authority(), name)
 
 
 def _post(api, make, headers, key, name="Coatbridge cluster", authority_id=None):
@@ -132,3 +140,73 @@ def test_a_body_too_big_to_hold_in_memory_is_fingerprinted_and_replayed_whole(ap
     changed = body[:-3] + b"9\n" if not body.endswith(b"9\n") else body[:-3] + b"8\n"
     assert api.post("/api/v1/imports/establishments", content=changed, headers=headers
                     ).status_code == 422
+
+
+# JSON bodies are compared as parsed (issue #20, point 17) ---------------------------------
+
+
+def _raw_post(api, headers, key, raw: bytes, path="/api/v1/clusters"):
+    return api.post(path, content=raw, headers={**headers, "Idempotency-Key": key,
+                                                "Content-Type": "application/json"})
+
+
+def test_the_same_json_with_keys_in_another_order_replays(api, make, db):
+    admin = make.headers(make.admin())
+    authority_id = str(make.authority().id)
+    first = _raw_post(api, admin, "reordered", (
+        f'{{"authority_id": "{authority_id}", "name": "Coatbridge cluster", '
+        f'"area": "Coatbridge"}}').encode())
+    assert first.status_code == 201, first.text
+    # Another client library: other key order, no spaces, a newline, an escaped character.
+    again = _raw_post(api, admin, "reordered", (
+        f'{{"area":"Coatbridg\\u0065","name":"Coatbridge cluster",'
+        f'"authority_id":"{authority_id}"}}\n').encode())
+    assert again.status_code == 201, again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    assert _clusters(db) == 1
+
+
+def test_json_values_are_compared_with_their_types(api, make, db):
+    """1 and 1.0 (and "1") are different JSON to the application, so different bodies."""
+    admin = make.headers(make.admin())
+    body = ('{"code": "8000001", "name": "Typed Primary", "sector": "primary", '
+            f'"authority_id": "{make.authority().id}", "roll": %s}}')
+    first = _raw_post(api, admin, "typed", (body % "200").encode(), "/api/v1/establishments")
+    assert first.status_code == 201, first.text
+    for other in ("200.0", '"200"', "201"):
+        answer = _raw_post(api, admin, "typed", (body % other).encode(), "/api/v1/establishments")
+        assert answer.status_code == 422, other
+        assert answer.json()["type"].endswith("/idempotency-key-reused"), other
+
+
+def test_a_body_that_is_not_json_is_still_compared_byte_for_byte(api, make, db):
+    admin = make.headers(make.admin())
+    first = _raw_post(api, admin, "broken", b'{"name": ')
+    assert first.status_code == 400
+    assert _raw_post(api, admin, "broken", b'{"name": ').headers.get(
+        "Idempotent-Replayed") == "true"
+    assert _raw_post(api, admin, "broken", b'{"name":  ').status_code == 422
+
+
+def test_a_key_stored_before_the_upgrade_still_replays_the_same_bytes(api, make, db, engine):
+    """Records written before JSON was compared as parsed hold the byte-for-byte fingerprint;
+    for the 24 h they live, a retry of the same bytes is still replayed (a retry with the keys
+    reordered is then 422, as it was before the upgrade)."""
+    import hashlib
+    import json
+
+    admin = make.headers(make.admin())
+    authority_id = str(make.authority().id)
+    raw = f'{{"authority_id": "{authority_id}", "name": "Old cluster", "area": "A"}}'.encode()
+    assert _raw_post(api, admin, "upgraded", raw).status_code == 201
+    before = hashlib.sha256(json.dumps([  # the fingerprint as it was made before the upgrade
+        "POST", "/api/v1/clusters", "", "application/json", hashlib.sha256(raw).hexdigest(),
+    ]).encode()).hexdigest()
+    with engine.begin() as connection:
+        connection.execute(update(IdempotencyRecord).values(fingerprint=before))
+    again = _raw_post(api, admin, "upgraded", raw)
+    assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    reordered = f'{{"name": "Old cluster", "area": "A", "authority_id": "{authority_id}"}}'
+    assert _raw_post(api, admin, "upgraded", reordered.encode()).status_code == 422
+    assert _clusters(db) == 1

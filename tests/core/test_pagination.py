@@ -88,12 +88,12 @@ def test_every_list_walks_to_the_end(api, make: Factory):
 
 @pytest.mark.parametrize("cursor", ["garbage", "abc.def", "", "e30.00000000000000000000000000000000",
                                     "%%%.!!!", "ünïcödé.x"])
-def test_garbage_cursor_is_400(api, make: Factory, cursor):
+def test_garbage_cursor_is_422(api, make: Factory, cursor):
     answer = api.get(URL, params={"cursor": cursor or "."}, headers=make.headers(make.admin()))
-    assert_problem(answer, 400)
+    assert_problem(answer, 422, loc=["query", "cursor"])
 
 
-def test_tampered_cursor_is_400(api, make: Factory):
+def test_tampered_cursor_is_422(api, make: Factory):
     for _ in range(3):
         make.establishment()
     headers = make.headers(make.admin())
@@ -101,15 +101,18 @@ def test_tampered_cursor_is_400(api, make: Factory):
     token, signature = cursor.rsplit(".", 1)
     flipped = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
     for bad in (f"{flipped}.{signature}", f"{token}.{signature[::-1]}", token):
-        assert_problem(api.get(URL, params={"cursor": bad}, headers=headers), 400)
+        assert_problem(api.get(URL, params={"cursor": bad}, headers=headers), 422,
+                       loc=["query", "cursor"])
 
 
 def test_cursor_from_one_list_is_refused_by_another(api, make: Factory):
     headers = make.headers(make.admin())
     cursor = api.get("/api/v1/authorities", params={"limit": 1}, headers=headers).json()["next_cursor"]
     assert cursor
-    assert_problem(api.get(URL, params={"cursor": cursor}, headers=headers), 400)
-    assert_problem(api.get("/api/v1/regions", params={"cursor": cursor}, headers=headers), 400)
+    assert_problem(api.get(URL, params={"cursor": cursor}, headers=headers), 422,
+                   loc=["query", "cursor"])
+    assert_problem(api.get("/api/v1/regions", params={"cursor": cursor}, headers=headers), 422,
+                   loc=["query", "cursor"])
 
 
 def test_overlong_cursor_is_422(api, make: Factory):

@@ -88,6 +88,7 @@ AGREED_PLAN = {"plan_id": lambda w: w["agreed_plan"].id}
 SUBMITTED_REPORT = {"report_id": lambda w: w["submitted_report"].id}
 AGREED_REPORT = {"report_id": lambda w: w["agreed_report"].id}
 FEEDBACK = {"json": lambda w: {"feedback": "Sharpen the measures of priority 1."}}
+REVIEW = {"review_id": lambda w: w["peer_review"].id}
 
 
 def _new_establishment(w: World) -> dict[str, Any]:
@@ -141,6 +142,16 @@ MATRIX: dict[str, Row] = {
     "getAuthority":               row(401, 200, 200, 200, 200, 200, 200),
     "updateAuthority":            row(401, 200, 200, 403, 403, 403, 403,
                                       json=lambda w: {"min_visits_per_session": 4}),
+    # An authority's areas: read like its clusters (the headteacher: its school's area), kept
+    # (created, renamed, merged) by its admins.
+    "listAreas":                  row(401, 200, 200, 200, 200, 200, 200),
+    "createArea":                 row(401, 201, 201, 403, 403, 403, 403,
+                                      json=lambda w: {"name": "Matrix area"}),
+    "getArea":                    row(401, 200, 200, 200, 200, 200, 200),
+    "updateArea":                 row(401, 200, 200, 403, 403, 403, 403,
+                                      json=lambda w: {"name": "Renamed area"}),
+    "mergeArea":                  row(401, 200, 200, 403, 403, 403, 403,
+                                      json=lambda w: {"into_area_id": str(w["other_area"].id)}),
     "listClusters":               row(401, 200, 200, 200, 200, 200, 200),
     "createCluster":              row(401, 201, 201, 403, 403, 403, 403, json=lambda w: {
         "authority_id": str(w["authority"].id), "name": "Matrix cluster"}),
@@ -210,7 +221,8 @@ MATRIX: dict[str, Row] = {
     # officer or an authority admin. Visit notes: the authority's officers (drafts their
     # author's), the school once final and shared; never regional leads (403), nor clients
     # without visits:write. VSE: managed by the link officer or an authority admin; the
-    # headteacher sees it once reported.
+    # headteacher sees the authority's VSE once scheduled (the findings once reported), and
+    # may cancel only the school's own request while it is proposed.
     "getSupportStatus":           qa_row(401, 200, 200, 200, 200, 403, 403),
     "getSupportStatusHistory":    qa_row(401, 200, 200, 200, 200, 403, 403),
     "setSupportStatus":           qa_row(401, 200, 200, 403, 403, 403, 403, json=lambda w: {
@@ -236,17 +248,20 @@ MATRIX: dict[str, Row] = {
     "updateVseCycle":             qa_row(401, 200, 200, 403, 404, 404, 404,
                                          json=lambda w: {"summary": "Focus on leadership"}),
     "scheduleVseCycle":           qa_row(401, 200, 200, 403, 404, 404, 404, params=VSE["proposed"]),
-    "startVseCycle":              qa_row(401, 200, 200, 403, 404, 404, 404, params=VSE["scheduled"]),
-    "reportVseCycle":             qa_row(401, 200, 200, 403, 404, 404, 404, params=VSE["in_progress"]),
+    "startVseCycle":              qa_row(401, 200, 200, 403, 403, 404, 404, params=VSE["scheduled"]),
+    "reportVseCycle":             qa_row(401, 200, 200, 403, 403, 404, 404, params=VSE["in_progress"]),
     "closeVseCycle":              qa_row(401, 200, 200, 403, 403, 404, 404, params=VSE["reported"]),
-    "cancelVseCycle":             qa_row(401, 200, 200, 403, 404, 404, 404, params=VSE["proposed"]),
+    "cancelVseCycle":             qa_row(401, 200, 200, 403, 404, 404, 404, params=VSE["proposed"],
+                                         json=lambda w: {"reason": "Inspection due"}),
     # The calendar is the authority's setting: read by all, set by its admins.
     "getPlanningCalendar":        plan_row(401, 200, 200, 200, 200, 200, 200),
     "putPlanningCalendar":        plan_row(401, 200, 200, 403, 403, 403, 403, json=lambda w: {
         "plan_due": "2025-10-31", "report_due": "2026-06-30"}),
     # Professional learning: trios. The authority's officers manage its trios (and propose
-    # them); the headteacher sees the trio their school is in, keeps the trio meetings held in
-    # it and records peer reviews; regional leads and clients see none.
+    # them); the headteacher sees the trio their school is in and, named in it, keeps the trio
+    # meetings held in their school, records peer reviews of the other schools and corrects or
+    # withdraws their own; regional leads and clients see none. The trio programme is the
+    # authority's setting: read by its people, set by its admins.
     "listTrios":                  trio_row(401, 200, 200, 200, 200, 200, 200),
     "createTrio":                 trio_row(401, 201, 201, 201, 403, 403, 403, json=lambda w: {
         "session": "2027-28", "kind": "trio", "indicator_codes": ["2.3"],
@@ -266,9 +281,20 @@ MATRIX: dict[str, Row] = {
     "getTrioMeeting":             trio_row(401, 200, 200, 200, 200, 404, 404),
     "updateTrioMeeting":          trio_row(401, 200, 200, 200, 200, 404, 404,
                                            json=lambda w: {"notes": "Learning walk"}),
+    "deleteTrioMeeting":          trio_row(401, 204, 204, 204, 403, 404, 404,
+                                           params={"trio_id": lambda w: w["future_trio"].id,
+                                                   "meeting_id": lambda w: w["future_meeting"].id}),
     "listPeerReviews":            trio_row(401, 200, 200, 200, 200, 404, 404),
     "recordPeerReview":           trio_row(401, 201, 201, 201, 201, 404, 404, json=lambda w: {
-        "visited_establishment_id": str(w["establishment"].id), "date": "2026-03-04"}),
+        "visited_establishment_id": str(w["trio_schools"][1].id), "date": "2026-03-04",
+        "indicator_code": "2.3"}),
+    "getPeerReview":              trio_row(401, 200, 200, 200, 200, 404, 404, params=REVIEW),
+    "updatePeerReview":           trio_row(401, 200, 200, 200, 200, 404, 404, params=REVIEW,
+                                           json=lambda w: {"next_steps": "Plenaries"}),
+    "deletePeerReview":           trio_row(401, 204, 204, 204, 204, 404, 404, params=REVIEW),
+    "getTrioProgramme":           trio_row(401, 200, 200, 200, 200, 200, 403),
+    "putTrioProgramme":           trio_row(401, 200, 200, 403, 403, 403, 403, json=lambda w: {
+        "indicator_codes": ["2.3"], "central_meetings": 3, "trio_meetings": 3}),
     # Professional learning: CLPL. The authority's event (it started yesterday): read by its
     # officers and headteachers and the region's lead; managed by its authority admins. The
     # headteacher books, cancels, erases and evaluates their own staff's registrations only
@@ -282,7 +308,9 @@ MATRIX: dict[str, Row] = {
                                            params={"event_id": lambda w: w["clpl_empty_event"].id}),
     "getClplEventSummary":        clpl_row(401, 200, 200, 200, 200, 200, 404),
     "listClplRegistrations":      clpl_row(401, 200, 200, 200, 200, 200, 404),
-    "registerForClplEvent":       clpl_row(401, 201, 201, 403, 201, 403, 404, json=lambda w: {
+    "registerForClplEvent":       clpl_row(401, 201, 201, 403, 201, 403, 404,
+                                           params={"event_id": lambda w: w["clpl_empty_event"].id},
+                                           json=lambda w: {
         "participant": {"name": "Matrix Teacher", "email": "matrix.teacher@test.sih.scot",
                         "establishment_id": str(w["establishment"].id), "role": "Class teacher"}}),
     "getClplRegistration":        clpl_row(401, 200, 200, 404, 200, 404, 404),
@@ -320,6 +348,7 @@ PATH_PARAMS: dict[str, Callable[[World], Any]] = {
     "region_id": lambda w: w["region"].id,
     "authority_id": lambda w: w["authority"].id,
     "cluster_id": lambda w: w["cluster"].id,
+    "area_id": lambda w: w["area"].id,
     "establishment_id": lambda w: w["establishment"].id,
     "plan_id": lambda w: w["draft_plan"].id,
     "priority_id": lambda w: w["draft_priority"].id,
@@ -363,6 +392,7 @@ def build_world(make: Factory, db: Session, *, planning: bool = False,
     establishment = make.establishment(authority, cluster_id=cluster.id)
     w: World = {
         "authority": authority, "region": make.region(), "cluster": cluster,
+        "area": make.area(authority, cluster.area), "other_area": make.area(authority),
         "empty_cluster": make.cluster(authority), "establishment": establishment,
         "admin": make.admin(),
         "authority_admin": make.user("officer", authority=authority, authority_admin=True),
@@ -376,7 +406,7 @@ def build_world(make: Factory, db: Session, *, planning: bool = False,
     if planning:
         _planning_world(make, db, w)
     if assurance:
-        _assurance_world(db, w)
+        _assurance_world(make, db, w)
     if trios:
         _trio_world(make, db, w)
     if clpl:
@@ -409,11 +439,14 @@ def _planning_world(make: Factory, db: Session, w: World) -> None:
                             plan_due=date(2025, 9, 30), report_due=date(2026, 6, 30)))
 
 
-def _assurance_world(db: Session, w: World) -> None:
+def _assurance_world(make: Factory, db: Session, w: World) -> None:
     """A current support status, a final visit shared with the school by another officer, and
-    a VSE cycle in each state that a move starts from."""
+    a VSE cycle (directed by the authority) in each state that a move starts from: the
+    reported one at the school, each open one at another school of the headteacher's (a
+    school has one open VSE at a time, and the school may still ask for one)."""
     from app.assurance.models import SupportStatus, Visit
     from app.assurance.vse.models import VseCycle, VseEvaluation
+    from app.identity.models import HeadteacherEstablishment
 
     school, authority = w["establishment"], w["authority"]
     db.add(SupportStatus(establishment_id=school.id, authority_id=authority.id, sequence=1,
@@ -426,8 +459,12 @@ def _assurance_world(db: Session, w: World) -> None:
     w["new_visit_id"] = str(uuid.uuid4())
     dated = {"visit_start": date(2026, 2, 2), "visit_end": date(2026, 2, 4)}
     for status in ("proposed", "scheduled", "in_progress", "reported"):
+        held = school
+        if status != "reported":
+            held = make.establishment(authority, cluster_id=w["cluster"].id)
+            db.add(HeadteacherEstablishment(user_id=w["headteacher"].id, establishment_id=held.id))
         w[f"{status}_vse"] = VseCycle(
-            establishment_id=school.id, authority_id=authority.id, session="2025-26",
+            establishment_id=held.id, authority_id=authority.id, session="2025-26",
             trigger="authority_directed", framework_code="HGIOS4", indicator_codes=["1.3"],
             status=status, **dated)
     db.add_all([w["visit"], *(w[f"{s}_vse"] for s in ("proposed", "scheduled", "in_progress", "reported"))])
@@ -436,46 +473,65 @@ def _assurance_world(db: Session, w: World) -> None:
 
 
 def _trio_world(make: Factory, db: Session, w: World) -> None:
-    """The school in a trio with two schools of its area from other clusters, this session's
-    meetings planned (the second one held in the school) and a peer review; the same three in
-    an unplanned trio next session."""
-    from app.learning.trios.models import Trio, TrioMeeting, TrioMember, TrioPeerReview
+    """The school in a trio with two schools of its area from other clusters (the headteacher
+    named for it), this session's meetings planned (the second one held in the school) and a
+    peer review the headteacher recorded; the same three in an unplanned trio next session,
+    and in a trio of a later session with a meeting ahead; the authority's trio programme."""
+    from app.core.schemas import session_of
+    from app.learning.trios.models import (
+        Trio,
+        TrioMeeting,
+        TrioMember,
+        TrioPeerReview,
+        TrioProgramme,
+    )
 
     school, authority = w["establishment"], w["authority"]
     others = [make.establishment(authority, cluster_id=make.cluster(
         authority, area=w["cluster"].area).id) for _ in range(2)]
     w["trio_schools"] = [school, *others]
-    for name, session in (("trio", "2025-26"), ("unplanned_trio", "2026-27")):
+    later = int(session_of(date.today())[:4]) + 2  # clear of the sessions named here
+    for name, session in (("trio", "2025-26"), ("unplanned_trio", "2026-27"),
+                          ("future_trio", f"{later}-{(later + 1) % 100:02d}")):
         w[name] = Trio(authority_id=authority.id, session=session, kind="trio",
                        area=w["cluster"].area, indicator_codes=["2.3"])
         db.add(w[name])
         db.flush()
         db.add_all([TrioMember(trio_id=w[name].id, establishment_id=e.id, session=session,
-                               position=n) for n, e in enumerate(w["trio_schools"])])
+                               position=n, headteacher_id=w["headteacher"].id if n == 0 else None)
+                    for n, e in enumerate(w["trio_schools"])])
+    w["future_meeting"] = TrioMeeting(trio_id=w["future_trio"].id, authority_id=authority.id,
+                                      sequence=1, kind="central",
+                                      meeting_date=date(later + 1, 3, 10))
+    db.add(w["future_meeting"])
+    db.add(TrioProgramme(authority_id=authority.id, session="2025-26", indicator_codes=["2.3"]))
     db.add(TrioMeeting(trio_id=w["trio"].id, authority_id=authority.id, sequence=1,
                        kind="central", meeting_date=date(2025, 9, 10)))
     w["trio_meeting"] = TrioMeeting(trio_id=w["trio"].id, authority_id=authority.id, sequence=2,
                                     kind="trio", meeting_date=date(2025, 11, 12),
                                     host_establishment_id=school.id)
     db.add(w["trio_meeting"])
-    db.add(TrioPeerReview(trio_id=w["trio"].id, authority_id=authority.id,
-                          visited_establishment_id=others[0].id, review_date=date(2026, 3, 4),
-                          indicator_code="2.3"))
+    w["peer_review"] = TrioPeerReview(
+        trio_id=w["trio"].id, authority_id=authority.id, visited_establishment_id=others[0].id,
+        review_date=date(2026, 3, 4), indicator_code="2.3", recorded_by=w["headteacher"].id)
+    db.add(w["peer_review"])
     db.flush()
 
 
 def _clpl_world(db: Session, w: World) -> None:
     """The authority's event, started yesterday, with two of the school's staff booked (one
-    of them attended), and an authority event without registrations."""
+    of them attended), and an authority event without registrations, still to come (bookings
+    close when an event starts)."""
     from datetime import UTC, datetime, timedelta
 
     from app.learning.clpl.models import ClplEvent, ClplRegistration
 
-    start = datetime.now(UTC) - timedelta(days=1)
+    now = datetime.now(UTC)
     w["clpl_event"], w["clpl_empty_event"] = (ClplEvent(
         title=title, level="universal", provider="Council", authority_id=w["authority"].id,
         starts_at=start, ends_at=start + timedelta(hours=2), location="Civic Centre",
-        capacity=10) for title in ("Matrix event", "Empty event"))
+        capacity=10) for title, start in (("Matrix event", now - timedelta(days=1)),
+                                          ("Empty event", now + timedelta(days=30))))
     db.add_all([w["clpl_event"], w["clpl_empty_event"]])
     db.flush()
     for n, name in enumerate(("clpl_booked", "clpl_attended"), start=1):

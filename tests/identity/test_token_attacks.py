@@ -178,7 +178,8 @@ def test_the_token_of_a_user_deleted_through_the_api_stops_working(api, make):
     authority_admin = make.user("officer", authority_admin=True)
     officer = make.user("officer")
     token = make.token(officer)
-    answer = api.delete(f"/api/v1/users/{officer.id}", headers=make.headers(authority_admin))
+    answer = api.delete(f"/api/v1/users/{officer.id}",
+                        headers=make.headers(authority_admin, **{"If-Match": '"1"'}))
     assert answer.status_code == 204, answer.text
     assert_unauthorized(api.get(ME, headers=bearer(token)))
 

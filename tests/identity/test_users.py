@@ -120,7 +120,8 @@ def test_an_authority_admin_cannot_reach_admins_or_other_authorities_users(api, 
         assert api.get(f"{USERS}/{other.id}", headers=make.headers(actor)).status_code == 404
         assert api.patch(f"{USERS}/{other.id}", json={"active": False},
                          headers=make.headers(actor, **{"If-Match": '"1"'})).status_code == 404
-        assert api.delete(f"{USERS}/{other.id}", headers=make.headers(actor)).status_code == 404
+        assert api.delete(f"{USERS}/{other.id}",
+                          headers=make.headers(actor, **{"If-Match": '"1"'})).status_code == 404
 
 
 @pytest.mark.parametrize("field,value", [
@@ -155,7 +156,7 @@ def test_plain_officers_headteachers_leads_and_clients_cannot_manage_users(api, 
         patched = api.patch(f"{USERS}/{target.id}", json={"name": "X"},
                             headers=make.headers(who, **{"If-Match": '"1"'}))
         assert patched.status_code in (403, 404), (who.role if hasattr(who, "role") else "client")
-        deleted = api.delete(f"{USERS}/{target.id}", headers=make.headers(who))
+        deleted = api.delete(f"{USERS}/{target.id}", headers=make.headers(who, **{"If-Match": '"1"'}))
         assert deleted.status_code in (403, 404)
 
 
@@ -188,13 +189,15 @@ def test_updates_need_if_match_and_stale_ones_fail(api, make, org):
 
 def test_nobody_deletes_their_own_account(api, make, org):
     actor = org["authority_admin"]
-    assert api.delete(f"{USERS}/{actor.id}", headers=make.headers(actor)).status_code == 409
+    assert api.delete(f"{USERS}/{actor.id}",
+                      headers=make.headers(actor, **{"If-Match": '"1"'})).status_code == 409
 
 
 def test_deleted_users_disappear_but_their_email_stays_taken(api, make, org):
     actor = org["authority_admin"]
     officer = make.user("officer", authority=org["ours"])
-    assert api.delete(f"{USERS}/{officer.id}", headers=make.headers(actor)).status_code == 204
+    assert api.delete(f"{USERS}/{officer.id}",
+                      headers=make.headers(actor, **{"If-Match": '"1"'})).status_code == 204
     assert api.get(f"{USERS}/{officer.id}", headers=make.headers(actor)).status_code == 404
     listed = api.get(USERS, headers=make.headers(make.admin())).json()["items"]
     assert str(officer.id) not in {u["id"] for u in listed}

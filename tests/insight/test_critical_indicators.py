@@ -68,7 +68,7 @@ def test_manual_values_round_trip_with_if_match(api, db: Session, world: World,
 
 @pytest.mark.parametrize("source,expected", [
     ("qi_good_or_better:1.3", 66.7),             # self-evaluated 4 5 3 across the region
-    ("qi_good_or_better_validated:1.3", 50.0),   # validated 4 3 4 3
+    ("qi_good_or_better_validated:1.3", 66.7),   # validated, latest per school: 4 4 3
     ("qi_good_or_better:2.3", 66.7),
     ("clpl_participants", 6.0),
     ("clpl_mean_change:knowledge", 1.4),

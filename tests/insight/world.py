@@ -73,11 +73,15 @@ def _visits(db: Session, school: Any, officer: Any, count: int, *, status: str =
                      strengths=VISIT_NOTE, next_steps=VISIT_NOTE))
 
 
-def _vse(db: Session, school: Any, status: str, grades: dict[str, int], themes: list[str]) -> None:
+def _vse(db: Session, school: Any, status: str, grades: dict[str, int], themes: list[str],
+         reported: date | None = None) -> None:
+    reported_at = datetime(reported.year, reported.month, reported.day, 16, tzinfo=UTC) \
+        if reported else None
     cycle = VseCycle(establishment_id=school.id, authority_id=school.authority_id,
                      session=SESSION, trigger="authority_directed", framework_code="HGIOS4",
                      indicator_codes=list(grades), status=status, summary="SECRET-VSE-SUMMARY",
-                     visit_start=date(2024, 11, 4), visit_end=date(2024, 11, 6))
+                     visit_start=date(2024, 11, 4), visit_end=date(2024, 11, 6),
+                     reported_at=reported_at)
     db.add(cycle)
     db.flush()
     for position, (code, grade) in enumerate(grades.items()):
@@ -174,12 +178,15 @@ def build(make: Factory, db: Session) -> World:
     _visits(db, s["B1"], gc_officer, 2)
     _visits(db, s["B2"], gc_officer, 1)
 
-    _vse(db, s["A1"], "reported", {"1.3": 4, "2.3": 4}, ["Curriculum design", "Tracking and monitoring"])
-    _vse(db, s["A1"], "closed", {"1.3": 3}, ["Tracking and monitoring"])
-    _vse(db, s["A2"], "closed", {"1.3": 4}, ["Curriculum design"])
+    # A1's VSE reported in March is its latest: the one reported in December (now closed)
+    # no longer counts for 1.3.
+    _vse(db, s["A1"], "reported", {"1.3": 4, "2.3": 4}, ["Curriculum design", "Tracking and monitoring"],
+         date(2025, 3, 14))
+    _vse(db, s["A1"], "closed", {"1.3": 3}, ["Tracking and monitoring"], date(2024, 12, 6))
+    _vse(db, s["A2"], "closed", {"1.3": 4}, ["Curriculum design"], date(2024, 11, 29))
     _vse(db, s["A3"], "in_progress", {"1.3": 5}, ["Learner voice"])
     _vse(db, s["A4"], "cancelled", {}, ["Learner voice", "Moderation"])
-    _vse(db, s["B1"], "reported", {"1.3": 3, "2.3": 3}, ["Learner voice"])
+    _vse(db, s["B1"], "reported", {"1.3": 3, "2.3": 3}, ["Learner voice"], date(2025, 2, 7))
     _vse(db, s["B2"], "proposed", {}, [])
 
     e1 = _event(db, date(2024, 9, 10), authority=nl)
@@ -194,6 +201,7 @@ def build(make: Factory, db: Session) -> World:
     _place(db, e1, "p3@x.scot", None)
     _place(db, e1, "p4@x.scot", None, status="waitlisted")
     _place(db, e1, "p5@x.scot", None, status="cancelled")
+    _place(db, e1, "p10@x.scot", None, status="late_cancelled")
     _place(db, e2, "p1@x.scot", True, ratings=(3, 4, 3, 3, 2, 4))
     _place(db, e2, None, True, ratings=(1, 2, 2, 4, 3, 3))  # erased: still one person
     _place(db, e3, "p9@x.scot", True, ratings=(1, 5, 1, 5, 1, 5))
@@ -202,6 +210,9 @@ def build(make: Factory, db: Session) -> World:
     _place(db, e5, "p6@x.scot", True, ratings=(2, 5, 1, 2, 2, 3))
     _place(db, e6, "p2@x.scot", True, ratings=(4, 4, 3, 4, 2, 2))
     _place(db, e6, "p7@x.scot", False)
+    _place(db, e6, "p11@x.scot", None, status="late_cancelled")
+    _place(db, e3, "p12@x.scot", None, status="late_cancelled")  # a cancelled event: not counted
+    _place(db, e7, "p13@x.scot", None, status="late_cancelled")  # another region's
     _place(db, e7, "p1@x.scot", True, ratings=(1, 5, 1, 5, 1, 5))
 
     _trio(db, nl, "trio", [s["A1"], s["A2"], s["A3"]])
@@ -261,10 +272,11 @@ EXPECTED_NL: dict[str, Any] = {
                        {"theme": "Tracking and monitoring", "count": 2},
                        {"theme": "Learner voice", "count": 1}]},
     "indicators": [
-        # Self: A1 4, A2 5 (A3's draft is left out). Validated: A1 4 and 3, A2 4 (A3's VSE is in
-        # progress). Accuracy: A1 4 - (4+3)/2 = +0.5, A2 5 - 4 = +1.
-        _indicator("HGIOS4", "1.3", _share(2, 2, 100.0), _share(3, 2, 66.7),
-                   _accuracy(2, 0.75, 0.75, higher=2)),
+        # Self: A1 4, A2 5 (A3's draft is left out). Validated, each school's latest: A1 4 (its
+        # March VSE, not December's 3), A2 4 (A3's VSE is in progress). Accuracy: A1 4 - 4 = 0,
+        # A2 5 - 4 = +1.
+        _indicator("HGIOS4", "1.3", _share(2, 2, 100.0), _share(2, 2, 100.0),
+                   _accuracy(2, 0.5, 0.5, higher=1, same=1)),
         # Self: A1 3, A2 4. Validated: A1 4. Accuracy: A1 3 - 4 = -1.
         _indicator("HGIOS4", "2.3", _share(2, 1, 50.0), _share(1, 1, 100.0),
                    _accuracy(1, -1.0, 1.0, lower=1)),
@@ -273,7 +285,8 @@ EXPECTED_NL: dict[str, Any] = {
     # erased one: 5 places, 4 people. Marked: p1 yes, p2 no, p1 yes, erased yes: 3 of 4.
     # Changes: K +2 +1 +1, U +1 0 +2, C +2 +2 0.
     "clpl": {"events": 2, "registrations": 5, "participants": 4, "attendance_marked": 4,
-             "attended": 3, "attendance_rate": 75.0, "evaluations": 3,
+             "attendance_unmarked": 1, "attended": 3, "attendance_rate": 75.0,
+             "late_cancellations": 1, "evaluations": 3,
              "mean_change": {"knowledge": 1.33, "understanding": 1.0, "confidence": 1.33}},
     # A1-A3 in a trio this session (A4's is next session's).
     "trios": {"groups": 1, "quads": 0, "establishments_in_trio": 3, "establishments": 4,
@@ -303,7 +316,8 @@ EXPECTED_GC: dict[str, Any] = {
         _indicator("LASER", "LT", _share(1, 1, 100.0), NO_GRADES, NO_ACCURACY),
     ],
     "clpl": {"events": 1, "registrations": 2, "participants": 2, "attendance_marked": 2,
-             "attended": 2, "attendance_rate": 100.0, "evaluations": 1,
+             "attendance_unmarked": 0, "attended": 2, "attendance_rate": 100.0,
+             "late_cancellations": 0, "evaluations": 1,
              "mean_change": {"knowledge": 3.0, "understanding": 1.0, "confidence": 1.0}},
     "trios": {"groups": 1, "quads": 1, "establishments_in_trio": 3, "establishments": 3,
               "percent_in_trio": 100.0},
@@ -323,9 +337,9 @@ EXPECTED_REGION: dict[str, Any] = {
                        {"theme": "Learner voice", "count": 2},
                        {"theme": "Tracking and monitoring", "count": 2}]},
     "indicators": [
-        # Self 4 5 3; validated 4 3 4 3; differences +0.5 +1 0.
-        _indicator("HGIOS4", "1.3", _share(3, 2, 66.7), _share(4, 2, 50.0),
-                   _accuracy(3, 0.5, 0.5, higher=2, same=1)),
+        # Self 4 5 3; validated (latest per school) 4 4 3; differences 0 +1 0.
+        _indicator("HGIOS4", "1.3", _share(3, 2, 66.7), _share(3, 2, 66.7),
+                   _accuracy(3, 0.33, 0.33, higher=1, same=2)),
         # Self 3 4 5; validated 4 3; differences -1 +2.
         _indicator("HGIOS4", "2.3", _share(3, 2, 66.7), _share(2, 1, 50.0),
                    _accuracy(2, 0.5, 1.5, higher=1, lower=1)),
@@ -334,7 +348,8 @@ EXPECTED_REGION: dict[str, Any] = {
     # NL's and GC's events and the region's own E6 (not Tayside's E7). People: p1 p2 p3, the
     # erased one, p6, p7. Marked 8, attended 6. K +2 +1 +1 +3 0, U +1 0 +2 +1 +1, C +2 +2 0 +1 0.
     "clpl": {"events": 4, "registrations": 9, "participants": 6, "attendance_marked": 8,
-             "attended": 6, "attendance_rate": 75.0, "evaluations": 5,
+             "attendance_unmarked": 1, "attended": 6, "attendance_rate": 75.0,
+             "late_cancellations": 2, "evaluations": 5,
              "mean_change": {"knowledge": 1.4, "understanding": 1.0, "confidence": 1.0}},
     "trios": {"groups": 2, "quads": 1, "establishments_in_trio": 6, "establishments": 7,
               "percent_in_trio": 85.7},
@@ -352,7 +367,8 @@ def empty_authority(minimum: int = 4) -> dict[str, Any]:
         "vse": {"total": 0, "by_status": _vse_counts(), "themes": []},
         "indicators": [],
         "clpl": {"events": 0, "registrations": 0, "participants": 0, "attendance_marked": 0,
-                 "attended": 0, "attendance_rate": None, "evaluations": 0,
+                 "attendance_unmarked": 0, "attended": 0, "attendance_rate": None,
+                 "late_cancellations": 0, "evaluations": 0,
                  "mean_change": {"knowledge": None, "understanding": None, "confidence": None}},
         "trios": {"groups": 0, "quads": 0, "establishments_in_trio": 0, "establishments": 0,
                   "percent_in_trio": None},

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.audit.service import changes_in_bulk, record_change
+from app.audit.service import changes_in_bulk, record_change, write_collected_changes
 from app.organisations.models import Cluster
 
 CHANGES = "/api/v1/changes"
@@ -56,6 +56,8 @@ def _record(session: Session, authority_id: uuid.UUID, name: str,
                       version=version)
     record_change(session, None, "cluster.create" if version == 1 else "cluster.update", cluster,
                   before=None if version == 1 else {"name": "before"})
+    # Inserted now, mid-transaction, as an import writes its rows (others wait for commit).
+    write_collected_changes(session)
 
 
 def _own_seq(session: Session) -> int:

@@ -106,8 +106,14 @@ def registrations(api: Any, event: dict[str, Any], headers: dict[str, str],
 
 
 def cancel(api: Any, event: dict[str, Any], registration: dict[str, Any],
-           headers: dict[str, str]) -> Any:
-    return api.delete(f"{EVENTS}/{event['id']}/registrations/{registration['id']}", headers=headers)
+           headers: dict[str, str], *, if_match: str | None = None) -> Any:
+    """DELETE a registration with If-Match, as every DELETE needs: the given ETag, or the one
+    the registration has now (read first, as a client would; where the caller may not read it,
+    the refusal is what the test is about)."""
+    url = f"{EVENTS}/{event['id']}/registrations/{registration['id']}"
+    if if_match is None:
+        if_match = api.get(url, headers=headers).headers.get("ETag", '"1"')
+    return api.delete(url, headers={**headers, "If-Match": if_match})
 
 
 def patch_event(api: Any, event: dict[str, Any], body: dict[str, Any],

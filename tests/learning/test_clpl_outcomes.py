@@ -15,6 +15,7 @@ from tests.learning.clpl_world import (
     booked,
     cancel,
     create_event,
+    patch_event,
     person,
     world,  # noqa: F401 - the fixture
 )
@@ -40,13 +41,22 @@ def _summary(api, event, headers):
     return answer.json()
 
 
+def _start(api, event, headers):
+    """The event's start passes: it is moved to have started yesterday."""
+    answer = patch_event(api, event, {"starts_at": at(-1), "ends_at": at(-1, 3)}, headers)
+    assert answer.status_code == 200, answer.text
+
+
 @pytest.fixture
 def past(api, world):  # noqa: F811
-    """An event that started yesterday: capacity 4, six booked (two of them waiting)."""
-    event = create_event(api, world, capacity=4, starts_at=at(-1), ends_at=at(-1, 3))
+    """An event that started yesterday: capacity 4, six booked before it did (two of them
+    waiting), and the sixth cancelled before it did."""
+    event = create_event(api, world, capacity=4)
     people = [booked(api, event, world.authority_admin, name, world.school if i % 2 else None)
               for i, name in enumerate(("Ann Bell", "Cal Dunn", "Eve Ford", "Gus Hay",
                                         "Ian Jack", "Kim Lee"))]
+    cancel(api, event, people[5], world.authority_admin)  # a waiting one: no promotion
+    _start(api, event, world.authority_admin)
     return event, people
 
 
@@ -96,8 +106,9 @@ def test_evaluations_come_once_from_attended_registrations(api, world, past):  #
     assert cancel(api, event, people[0], world.authority_admin).status_code == 409
     assert _attend(api, event, people[:1], world.authority_admin, attended=False).status_code == 409
     # The registration must be the event's.
-    other = create_event(api, world, starts_at=at(-2), ends_at=at(-2, 1))
+    other = create_event(api, world)
     stranger = booked(api, other, world.authority_admin, "Max Neil")
+    _start(api, other, world.authority_admin)
     _attend(api, other, [stranger], world.authority_admin)
     wrong = _evaluate(api, event, stranger, world.authority_admin)
     assert wrong.status_code == 422 and wrong.json()["errors"][0]["loc"] == ["body", "registration_id"]
@@ -116,11 +127,10 @@ def test_the_summary_of_a_small_known_set(api, world, past):  # noqa: F811
     event, people = past
     manager = world.authority_admin
     empty = _summary(api, event, manager)
-    assert (empty["registrations"], empty["waitlisted"], empty["attended"]) == (4, 2, 0)
-    assert empty["attendance_rate"] == 0 and empty["evaluations"] == 0
+    assert (empty["registrations"], empty["waitlisted"], empty["attended"]) == (4, 1, 0)
+    assert empty["attendance_rate"] is None and empty["evaluations"] == 0
     assert empty["mean_change"] == {"knowledge": None, "understanding": None, "confidence": None}
 
-    cancel(api, event, people[5], manager)  # a waiting one: no promotion
     _attend(api, event, people[:3], manager)
     _attend(api, event, people[3:4], manager, attended=False)
     ratings = [((2, 2, 3), (4, 3, 4)), ((1, 3, 2), (3, 3, 4)), ((3, 2, 4), (4, 4, 4))]
@@ -131,7 +141,8 @@ def test_the_summary_of_a_small_known_set(api, world, past):  # noqa: F811
     summary = _summary(api, event, manager)
     assert summary == {
         "event_id": event["id"], "capacity": 4, "registrations": 4, "waitlisted": 1,
-        "cancelled": 1, "attended": 3, "attendance_rate": 0.75, "evaluations": 3,
+        "cancelled": 1, "late_cancelled": 0, "attended": 3, "attendance_marked": 4,
+        "attendance_unmarked": 0, "attendance_rate": 75.0, "evaluations": 3,
         "mean_change": {"knowledge": 1.67, "understanding": 1.0, "confidence": 1.0}}
     # Aggregates only: every reader of the event may see them, outsiders may not.
     for reader in (world.officer, world.head, world.lead):
@@ -169,16 +180,22 @@ def test_erasure_removes_name_and_email_and_keeps_the_counts(api, world, past, d
     assert "ann.bell" not in logged and "Ann Bell" not in logged and "brilliant" not in logged
     erased = db.exec(select(AuditEvent).where(AuditEvent.action == "clpl_registration.erase")).one()
     assert erased.resource_id == ann["id"] and erased.after["erased_at"] is not None
-    # An answer kept for an Idempotency-Key replay goes too.
+    # An answer kept for an Idempotency-Key replay goes too (on an event still to come).
+    coming = create_event(api, world, capacity=1, title="Still to come")
+    booked(api, coming, manager, "Pat Quinn")
     keyed = {**manager, "Idempotency-Key": "book-olga"}
-    olga = api.post(f"{EVENTS}/{event['id']}/registrations", json=person("Olga Park"), headers=keyed)
+    olga = api.post(f"{EVENTS}/{coming['id']}/registrations", json=person("Olga Park"), headers=keyed)
     assert olga.status_code == 201
-    assert api.delete(f"{EVENTS}/{event['id']}/registrations/{olga.json()['id']}/participant",
+    assert api.delete(f"{EVENTS}/{coming['id']}/registrations/{olga.json()['id']}/participant",
                       headers=manager).status_code == 204
     assert not [r for r in db.exec(select(IdempotencyRecord)) if b"olga.park" in (r.body or b"")]
-    retry = api.post(f"{EVENTS}/{event['id']}/registrations", json=person("Olga Park"), headers=keyed)
+    retry = api.post(f"{EVENTS}/{coming['id']}/registrations", json=person("Olga Park"), headers=keyed)
     assert "Idempotent-Replayed" not in retry.headers
     # The person may book again (as someone new); the erased row no longer knows them.
-    assert booked(api, event, manager, "Ann Bell")["status"] == "waitlisted"
+    pat = booked(api, coming, manager, "Pat Quinn", email="pat.again@school.example.scot")
+    assert api.delete(f"{EVENTS}/{coming['id']}/registrations/{pat['id']}/participant",
+                      headers=manager).status_code == 204
+    assert booked(api, coming, manager, "Pat Quinn",
+                  email="pat.again@school.example.scot")["status"] == "waitlisted"
     assert db.exec(select(ClplRegistration).where(
-        col(ClplRegistration.participant_email) == "ann.bell@school.example.scot")).one()
+        col(ClplRegistration.participant_email) == "pat.again@school.example.scot")).one()

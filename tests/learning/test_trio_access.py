@@ -74,7 +74,8 @@ def test_every_trio_write_is_audited_with_its_authority_and_in_the_feed(api, wor
     api.patch(f"{TRIOS}/{trio['id']}", json={"name": "Renamed"},
               headers={**officer, "If-Match": '"1"'})
     api.post(f"{TRIOS}/{trio['id']}/meetings/plan", headers=officer)
-    api.delete(f"{TRIOS}/{trio['id']}", headers=officer)
+    current = api.get(f"{TRIOS}/{trio['id']}", headers=officer).headers["ETag"]
+    api.delete(f"{TRIOS}/{trio['id']}", headers={**officer, "If-Match": current})
     events = list(db.exec(select(AuditEvent).where(AuditEvent.resource_type.in_(
         ["trio", "trio_meeting"]))))
     assert {e.action for e in events} == {"trio.create", "trio.update", "trio.delete",

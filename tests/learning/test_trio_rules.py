@@ -179,7 +179,7 @@ def test_changing_members_checks_every_rule_again(api, world):
     to_quad = {"kind": "quad"}
     assert rules_of(api.patch(path, json=to_quad, headers={**officer, "If-Match": '"1"'})) == {
         "size": set()}
-    api.delete(f"{TRIOS}/{other['id']}", headers=officer)
+    api.delete(f"{TRIOS}/{other['id']}", headers={**officer, "If-Match": '"1"'})
     ok = api.patch(path, json={**taken, "name": "Airdrie trio"},
                    headers={**officer, "If-Match": '"1"'})
     assert ok.status_code == 200, ok.text
@@ -192,8 +192,9 @@ def test_changing_members_checks_every_rule_again(api, world):
 def test_disbanding_a_trio_frees_its_schools(api, world):
     trio = create_trio(api, world)
     officer = world.headers(world.officer)
-    assert api.delete(f"{TRIOS}/{trio['id']}", headers=world.headers(world.heads[0])
-                      ).status_code == 403
-    assert api.delete(f"{TRIOS}/{trio['id']}", headers=officer).status_code == 204
+    assert api.delete(f"{TRIOS}/{trio['id']}", headers=world.headers(world.heads[0], **{
+        "If-Match": '"1"'})).status_code == 403
+    assert api.delete(f"{TRIOS}/{trio['id']}",
+                      headers={**officer, "If-Match": '"1"'}).status_code == 204
     assert api.get(f"{TRIOS}/{trio['id']}", headers=officer).status_code == 404
     create_trio(api, world, (0, 1, 2))

@@ -55,7 +55,8 @@ def test_an_unchanged_write_is_not_audited(api, make: Factory, db: Session):
 def test_deleting_keeps_the_before_image(api, make: Factory, db: Session):
     admin = make.user("officer", authority_admin=True)
     school = make.establishment(name="Closing Primary")
-    assert api.delete(f"{URL}/{school.id}", headers=make.headers(admin)).status_code == 204
+    assert api.delete(f"{URL}/{school.id}",
+                      headers=make.headers(admin, **{"If-Match": '"1"'})).status_code == 204
     [event] = _events(db)
     assert event.action == "establishment.delete"
     assert event.before["name"] == "Closing Primary" and event.after is None
@@ -80,14 +81,17 @@ def test_every_organisation_write_is_audited(api, make: Factory, db: Session):
                                                       "region_id": region.json()["id"]}, headers=headers)
     cluster = api.post("/api/v1/clusters", json={"authority_id": authority.json()["id"],
                                                  "name": "Audit cluster"}, headers=headers)
+    api.post(f"/api/v1/authorities/{authority.json()['id']}/areas", json={"name": "North"},
+             headers=headers)
     if_match = make.headers(admin, **{"If-Match": '"1"'})
     api.patch(f"/api/v1/regions/{region.json()['id']}", json={"name": "Audit 2"}, headers=if_match)
     api.patch(f"/api/v1/authorities/{authority.json()['id']}", json={"name": "Audit Council 2"},
               headers=if_match)
     api.patch(f"/api/v1/clusters/{cluster.json()['id']}", json={"area": "North"}, headers=if_match)
-    api.delete(f"/api/v1/clusters/{cluster.json()['id']}", headers=headers)
+    api.delete(f"/api/v1/clusters/{cluster.json()['id']}",
+               headers=make.headers(admin, **{"If-Match": '"2"'}))
     assert [e.action for e in _events(db)] == [
-        "region.create", "authority.create", "cluster.create", "region.update",
+        "region.create", "authority.create", "cluster.create", "area.create", "region.update",
         "authority.update", "cluster.update", "cluster.delete",
     ]
     assert {e.actor_id for e in _events(db)} == {admin.id}

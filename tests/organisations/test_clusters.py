@@ -1,5 +1,6 @@
 """Clusters (learning communities): kept by authority admins, read across the authority."""
 
+import pytest
 from sqlmodel import Session
 
 from app.organisations.models import Cluster
@@ -13,6 +14,12 @@ GLASGOW = "S12000049"
 def _body(authority, **fields) -> dict:
     return {"authority_id": str(authority.id), "name": "Airdrie Academy cluster", "area": "Airdrie",
             **fields}
+
+
+@pytest.fixture(autouse=True)
+def airdrie(make: Factory):
+    """The area the bodies name, in North Lanarkshire (writes name existing areas)."""
+    return make.area(make.authority(), "Airdrie")
 
 
 def test_authority_admin_creates_a_cluster_in_own_authority(api, make: Factory):
@@ -119,7 +126,7 @@ def test_headteacher_sees_only_their_schools_cluster(api, make: Factory):
 def test_deleting_an_empty_cluster(api, make: Factory, db: Session):
     admin = make.user("officer", authority_admin=True)
     cluster_id = make.cluster().id
-    answer = api.delete(f"{URL}/{cluster_id}", headers=make.headers(admin))
+    answer = api.delete(f"{URL}/{cluster_id}", headers=make.headers(admin, **{"If-Match": '"1"'}))
     assert answer.status_code == 204, answer.text
     assert db.get(Cluster, cluster_id) is None
 
@@ -128,7 +135,8 @@ def test_deleting_a_cluster_with_establishments_is_409(api, make: Factory, db: S
     admin = make.user("officer", authority_admin=True)
     cluster = make.cluster()
     make.establishment(cluster_id=cluster.id)
-    assert_problem(api.delete(f"{URL}/{cluster.id}", headers=make.headers(admin)), 409)
+    assert_problem(api.delete(f"{URL}/{cluster.id}",
+                              headers=make.headers(admin, **{"If-Match": '"1"'})), 409)
     assert db.get(Cluster, cluster.id) is not None
 
 

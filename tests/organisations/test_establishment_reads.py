@@ -119,11 +119,11 @@ def test_more_concurrent_reads_than_read_connections_all_answer(app: FastAPI, ma
     assert asyncio.run(read_all()) == [200] * many
 
 
-def test_an_unknown_school_is_404_and_a_malformed_cursor_400(api, make: Factory):
+def test_an_unknown_school_is_404_and_a_malformed_cursor_422(api, make: Factory):
     headers = make.headers(make.admin())
     assert api.get(f"{URL}/{uuid.uuid4()}", headers=headers).status_code == 404
     answer = api.get(URL, params={"cursor": "not-ours"}, headers=headers)
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("application/problem+json")
 
 

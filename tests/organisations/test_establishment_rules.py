@@ -184,6 +184,7 @@ def test_control_characters_in_a_search_are_422_never_500(api, make: Factory, q)
     "Sgoil Ghàidhlig Ghlaschu", "Bun-sgoil Ìle", "Ysgol Gymraeg Aberystwyth \u2013 Ŵ", "学校 🏫",
 ])
 def test_unicode_names_round_trip_exactly(api, make: Factory, admin, name):
+    make.area(make.authority(), "Gàidhealtachd")
     answer = _create(api, make, admin, name=name, area="Gàidhealtachd")
     assert answer.status_code == 201, answer.text
     fetched = api.get(f"{URL}/{answer.json()['id']}", headers=make.headers(admin)).json()
@@ -197,6 +198,7 @@ def test_unicode_names_round_trip_exactly(api, make: Factory, admin, name):
     "{{7*7}} ${7*7}",
 ])
 def test_sql_and_markup_are_stored_and_returned_verbatim(api, make: Factory, db: Session, admin, text):
+    make.area(make.authority(), text)
     answer = _create(api, make, admin, name=text, area=text)
     assert answer.status_code == 201, answer.text
     assert answer.headers["content-type"] == "application/json"

@@ -206,7 +206,7 @@ def test_patch_can_clear_nullable_fields(api, make: Factory):
 def test_authority_admin_deletes_establishment(api, make: Factory, db: Session):
     admin = make.user("officer", authority_admin=True)
     school_id = make.establishment().id
-    answer = api.delete(f"{URL}/{school_id}", headers=make.headers(admin))
+    answer = api.delete(f"{URL}/{school_id}", headers=make.headers(admin, **{"If-Match": '"1"'}))
     assert answer.status_code == 204, answer.text
     assert answer.content == b""
     assert db.get(Establishment, school_id) is None

@@ -20,6 +20,12 @@ def _body(**fields) -> dict:
             "simd_q1_percent": "23.50", "gaelic_medium": True, "area": "Glasgow North", **fields}
 
 
+@pytest.fixture(autouse=True)
+def glasgow_north(make: Factory):
+    """The area the bodies name: an area of North Lanarkshire (writes name existing areas)."""
+    return make.area(make.authority(), "Glasgow North")
+
+
 @pytest.fixture
 def mis(make: Factory):
     """A council MIS: an integration client bound to North Lanarkshire that writes establishments."""

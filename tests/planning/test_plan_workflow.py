@@ -35,7 +35,7 @@ def test_a_plan_goes_from_draft_to_closed_with_every_step_kept(api, school):
     assert agreed.json()["status"] == "agreed" and agreed.json()["agreed_at"]
     assert _move(api, plan["id"], "close", school.link_officer).json()["status"] == "closed"
 
-    history = api.get(f"{PLANS}/{plan['id']}/history", headers=school.head).json()
+    history = api.get(f"{PLANS}/{plan['id']}/history", headers=school.head).json()["items"]
     assert [(h["from_status"], h["to_status"]) for h in history] == [
         ("draft", "submitted"), ("submitted", "returned"), ("returned", "submitted"),
         ("submitted", "agreed"), ("agreed", "closed")]
@@ -117,19 +117,20 @@ def test_headteachers_edit_only_in_draft_or_returned(api, school, planning):
 
 def test_agreed_plans_still_take_progress_and_drafts_do_not(api, school, planning):
     agreed = planning.plan(school.establishment, status="agreed")
-    priority = api.get(f"{PLANS}/{agreed.id}/priorities", headers=school.head).json()[0]
+    priority = api.get(f"{PLANS}/{agreed.id}/priorities", headers=school.head).json()["items"][0]
     url = f"{PLANS}/{agreed.id}/priorities/{priority['id']}/progress"
     first = api.post(url, json={"rag": "amber", "commentary": "Started"}, headers=school.head)
     assert first.status_code == 201, first.text
     api.post(url, json={"rag": "green", "commentary": "On track"}, headers=school.link_officer)
-    history = api.get(url, headers=school.head).json()
+    history = api.get(url, headers=school.head).json()["items"]
     assert [h["rag"] for h in history] == ["amber", "green"]
     latest = api.get(f"{PLANS}/{agreed.id}/priorities/{priority['id']}", headers=school.head)
     assert latest.json()["latest_rag"] == "green"
     assert api.post(url, json={"rag": "purple"}, headers=school.head).status_code == 422
 
     draft = planning.plan(school.establishment, session="2026-27")
-    draft_priority = api.get(f"{PLANS}/{draft.id}/priorities", headers=school.head).json()[0]
+    draft_priority = api.get(f"{PLANS}/{draft.id}/priorities",
+                             headers=school.head).json()["items"][0]
     answer = api.post(f"{PLANS}/{draft.id}/priorities/{draft_priority['id']}/progress",
                       json={"rag": "red"}, headers=school.head)
     assert answer.status_code == 409

@@ -69,7 +69,7 @@ def test_a_headteacher_cannot_move_a_priority_into_another_schools_plan(api, sch
                                                                          make):
     mine = planning.plan(school.establishment, priorities=1)
     theirs = planning.plan(make.establishment(), priorities=0)
-    priority = api.get(f"{PLANS}/{mine.id}/priorities", headers=school.head).json()[0]
+    priority = api.get(f"{PLANS}/{mine.id}/priorities", headers=school.head).json()["items"][0]
     answer = api.get(f"{PLANS}/{theirs.id}/priorities/{priority['id']}", headers=school.head)
     assert answer.status_code == 404
     extra = api.patch(f"{PLANS}/{mine.id}/priorities/{priority['id']}",
@@ -92,7 +92,8 @@ def test_a_plans_etag_follows_its_priorities(api, make, planning):
     assert after_add.json()["priority_count"] == 1
     assert after_add.headers["ETag"] != tag
     assert after_add.json()["updated_at"] > first.json()["updated_at"]
-    gone = api.delete(f"{PLANS}/{plan.id}/priorities/{added.json()['id']}", headers=head)
+    gone = api.delete(f"{PLANS}/{plan.id}/priorities/{added.json()['id']}",
+                      headers={**head, "If-Match": added.headers["ETag"]})
     assert gone.status_code == 204
     after_delete = api.get(f"{PLANS}/{plan.id}", headers={**head, "If-None-Match": after_add.headers["ETag"]})
     assert after_delete.status_code == 200 and after_delete.json()["priority_count"] == 0

@@ -14,7 +14,7 @@ def test_a_report_with_every_core_indicator_and_priority_is_submitted_and_agreed
         api, school, planning):
     plan = planning.plan(school.establishment, status="agreed", priorities=2)
     priorities = api.get(f"/api/v1/improvement-plans/{plan.id}/priorities",
-                         headers=school.head).json()
+                         headers=school.head).json()["items"]
     progress = [{"priority_id": p["id"], "rag": "green", "commentary": "Done"} for p in priorities]
     report = _create(api, school, evaluations=CORE, priority_progress=progress)
     assert report.status_code == 201, report.text
@@ -25,7 +25,7 @@ def test_a_report_with_every_core_indicator_and_priority_is_submitted_and_agreed
     agreed = api.post(f"{REPORTS}/{body['id']}/agree", json={"feedback": "Accurate"},
                       headers=school.link_officer)
     assert agreed.json()["status"] == "agreed"
-    history = api.get(f"{REPORTS}/{body['id']}/history", headers=school.head).json()
+    history = api.get(f"{REPORTS}/{body['id']}/history", headers=school.head).json()["items"]
     assert [h["to_status"] for h in history] == ["submitted", "agreed"]
 
 

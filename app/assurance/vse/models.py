@@ -28,6 +28,11 @@ class VseCycle(Versioned, table=True):
     status: str = Field(default="proposed", sa_type=String(16), index=True)
     summary: str = Field(default="", sa_type=Text)
     reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When it was scheduled: from then on the school is told of it, even if later cancelled.
+    scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancelled_by: str | None = Field(default=None, sa_type=String(16))  # school or authority
+    cancellation_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class VseTeamMember(SQLModel, table=True):

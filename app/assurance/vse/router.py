@@ -6,7 +6,15 @@ from typing import Annotated, Any
 from fastapi import Query, Request, Response
 
 from app.assurance.vse import service as vse
-from app.assurance.vse.schemas import Day, VseCreate, VseRead, VseStatus, VseTrigger, VseUpdate
+from app.assurance.vse.schemas import (
+    Day,
+    VseCancel,
+    VseCreate,
+    VseRead,
+    VseStatus,
+    VseTrigger,
+    VseUpdate,
+)
 from app.core.conditional import IfMatchDep, OptionalIfMatchDep, conditional_get, with_etag, with_version_etag
 from app.core.db import SessionDep
 from app.core.errors import problems
@@ -23,8 +31,11 @@ OfficerId = Annotated[uuid.UUID | None, Query(description="A user in the VSE tea
 
 
 @router.get("/vse-cycles", operation_id="listVseCycles", summary="List VSE cycles",
-            description="Headteachers see their school's cycles once reported; regional leads "
-            "see none (they read summaries).", response_model=Page[VseRead])
+            description="Headteachers see the cycles their school asked for (whatever became of "
+            "them: cancellations come with their date and reason) and every cycle of their "
+            "school once it is scheduled; the team's findings (evaluations, themes, summary) "
+            "once it is reported. Regional leads see none (they read summaries).",
+            response_model=Page[VseRead])
 def list_vse_cycles(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
                     limit: Limit = 50, cursor: Cursor = None,
                     establishment_id: uuid.UUID | None = None,
@@ -44,7 +55,9 @@ def list_vse_cycles(session: SessionDep, principal: PrincipalDep, paginator: Pag
              summary="Propose a VSE: requested by the school or directed by the authority",
              description="`school_requested`: the school's headteacher or its link officer / an "
              "authority admin; `authority_directed`: the link officer or an authority admin. "
-             "Starts `proposed`.", status_code=201, response_model=VseRead,
+             "Starts `proposed`. A school has one open VSE (proposed, scheduled or in progress) "
+             "at a time: 409 names the open one (`Location`, `existing_id`).",
+             status_code=201, response_model=VseRead,
              responses=problems(403, 404, 409, 413, 415))
 def create_vse_cycle(body: VseCreate, session: SessionDep, principal: PrincipalDep,
                      response: Response) -> VseRead:
@@ -80,8 +93,12 @@ _SUMMARIES = {
     "start": "Start a scheduled VSE: the visit days have begun",
     "report": "Report a VSE in progress (needs a grade for every indicator)",
     "close": "Close a reported VSE",
-    "cancel": "Cancel a VSE before it is reported",
+    "cancel": "Cancel a VSE before it is reported, saying why",
 }
+_WHO = {"cancel": "Allowed to the school's link officer or an authority admin; the school's "
+                  "headteacher may withdraw the school's own request while it is proposed. The "
+                  "reason is required: the school sees it, with `cancelled_at` and "
+                  "`cancelled_by`."}
 
 
 def _transition_route(action: str) -> None:
@@ -90,12 +107,19 @@ def _transition_route(action: str) -> None:
         return with_version_etag(response, vse.transition_vse_cycle(session, principal, vse_id, action,
                                                         if_match))
 
+    def cancel(vse_id: uuid.UUID, body: VseCancel, session: SessionDep, principal: PrincipalDep,
+               if_match: OptionalIfMatchDep, response: Response) -> VseRead:
+        return with_version_etag(response, vse.transition_vse_cycle(
+            session, principal, vse_id, action, if_match, reason=body.reason))
+
     sources = ", ".join(sorted(vse.TRANSITIONS[action][0]))
+    who = _WHO.get(action, "Allowed to the school's link officer or an authority admin.")
     router.add_api_route(
-        f"/vse-cycles/{{vse_id}}/{action}", endpoint, methods=["POST"], response_model=VseRead,
-        operation_id=f"{action}VseCycle", summary=_SUMMARIES[action],
-        description=f"From {sources} only. Allowed to the school's link officer or an authority "
-        "admin. 409 names the current status and the moves allowed from it.",
+        f"/vse-cycles/{{vse_id}}/{action}", cancel if action == "cancel" else endpoint,
+        methods=["POST"], response_model=VseRead, operation_id=f"{action}VseCycle",
+        summary=_SUMMARIES[action],
+        description=f"From {sources} only. {who} 409 names the current status and the moves "
+        "allowed from it.",
         responses=problems(403, 404, 409, 412, 413, 415),
     )
 

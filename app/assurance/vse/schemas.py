@@ -49,6 +49,24 @@ class VseTrigger(StrEnum):
     school_requested = "school_requested"
 
 
+class VseCanceller(StrEnum):
+    school = "school"
+    authority = "authority"
+
+
+def _said(value: str) -> str:
+    if not value.strip():
+        raise ValueError("say why: a reason cannot be blank")
+    return value.strip()
+
+
+class VseCancel(WriteModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "reason": "The new headteacher starts in January; we would rather ask again then."}]})
+    reason: Annotated[LongText, AfterValidator(_said)] = Field(
+        description="Why it is cancelled: the school is told (required)")
+
+
 class TeamMember(WriteModel):
     user_id: uuid.UUID | None = Field(
         default=None, description="An active user of the school's authority; or give `name`")
@@ -124,12 +142,17 @@ class VseUpdate(WriteModel):
     summary: LongText = Field(default=None)
 
 
+FINDINGS = ("The team's findings: the school's headteachers see them once the VSE is reported "
+            "(until then empty for them).")
+
+
 class VseRead(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         **_VSE_EXAMPLE, "id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e",
         "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "framework_code": "HGIOS4",
         "team": [{**_TEAM[0], "name": "Morag Officer"}, {**_TEAM[1], "user_id": None}],
-        "status": "scheduled", "reported_at": None,
+        "status": "scheduled", "reported_at": None, "scheduled_at": "2025-10-20T16:00:00Z",
+        "cancelled_at": None, "cancelled_by": None, "cancellation_reason": None,
         "allowed_transitions": ["start", "cancel"], "version": 3,
         "created_at": "2025-09-15T09:00:00Z", "updated_at": "2025-10-20T16:00:00Z",
     }]})
@@ -145,10 +168,18 @@ class VseRead(ReadModel):
     visit_start: date | None
     visit_end: date | None
     status: VseStatus
-    evaluations: list[ValidatedEvaluation]
-    themes: list[str] = Field(description="Normalised, in alphabetical order")
-    summary: str
+    evaluations: list[ValidatedEvaluation] = Field(description=FINDINGS)
+    themes: list[str] = Field(description=f"Normalised, in alphabetical order. {FINDINGS}")
+    summary: str = Field(description=FINDINGS)
     reported_at: datetime | None
+    scheduled_at: datetime | None = Field(
+        description="When it was scheduled: from then on the school sees it")
+    cancelled_at: datetime | None = Field(description="When it was cancelled, if it was")
+    cancelled_by: VseCanceller | None = Field(
+        description="`school`: the school withdrew its request; `authority`: its link officer "
+                    "or an authority admin cancelled it")
+    cancellation_reason: str | None = Field(
+        description="Why it was cancelled (none for cycles cancelled before reasons were kept)")
     allowed_transitions: list[str] = Field(
         default=[], description="What the caller may do next (schedule, start, report, close, "
                                 "cancel)")

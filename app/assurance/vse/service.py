@@ -1,9 +1,11 @@
 """VSE cycles: rules and transactions.
 
 proposed -> scheduled -> in_progress -> reported -> closed, or cancelled before the report.
-The link officer or an authority admin runs a cycle; the school may ask for one and reads it
-once it is reported. Grades, themes and team members who are users are rows, so summaries
-and the `officer_id` filter are plain SQL."""
+The link officer or an authority admin runs a cycle; the school may ask for one, follows its
+own requests (and may withdraw one while it is proposed), sees every cycle of the school
+once it is scheduled, and reads the team's findings once it is reported. A school has one
+open cycle (proposed, scheduled or in progress) at a time. Grades, themes and team members
+who are users are rows, so summaries and the `officer_id` filter are plain SQL."""
 
 import uuid
 from datetime import date, datetime
@@ -14,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from app.assurance.vse.models import VseCycle, VseEvaluation, VseTeamMember, VseTheme
 from app.assurance.vse.schemas import TeamMember, ValidatedEvaluation, VseCreate, VseRead, VseUpdate
+from app.audit.feed import feed_document
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
 from app.core.errors import Conflict, RuleViolation, rule
@@ -23,7 +26,7 @@ from app.core.types import utcnow
 from app.frameworks.service import Scale, scale_for
 from app.identity.models import User
 from app.identity.policy import allowed, load_visible, require, visible
-from app.identity.principal import Principal
+from app.identity.principal import FEED_READER, Principal
 from app.organisations.models import Establishment
 from app.planning.common import check_indicators, school
 
@@ -38,6 +41,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 _PAST = {"schedule": "scheduled", "start": "started", "report": "reported", "close": "closed",
          "cancel": "cancelled"}
 FINISHED = frozenset({"closed", "cancelled"})
+OPEN = frozenset({"proposed", "scheduled", "in_progress"})  # one per school at a time
 DATED = frozenset({"scheduled", "in_progress", "reported"})  # these keep their visit dates
 
 
@@ -91,6 +95,16 @@ def _team_reads(cycle: VseCycle, names: dict[uuid.UUID, str]) -> list[dict[str, 
     return reads
 
 
+def _moves(principal: Principal, cycle: VseCycle, establishment: Establishment) -> list[str]:
+    """What the caller may do next: everything for whoever runs it; the school may withdraw
+    its own request while it is proposed."""
+    if allowed(principal, "vse.manage", establishment):
+        return next_actions(cycle.status)
+    if cycle.status == "proposed" and allowed(principal, "vse.withdraw", cycle):
+        return ["cancel"]
+    return []
+
+
 def _reads(session: Session, principal: Principal, cycles: list[VseCycle]) -> list[VseRead]:
     ids = [c.id for c in cycles]
     evaluations, themes = _evaluations(session, ids), _themes(session, ids)
@@ -99,12 +113,17 @@ def _reads(session: Session, principal: Principal, cycles: list[VseCycle]) -> li
         select(User.id, User.name).where(col(User.id).in_(user_ids))).all()) if user_ids else {}
     schools = {e.id: e for e in session.exec(select(Establishment).where(
         col(Establishment.id).in_({c.establishment_id for c in cycles})))} if cycles else {}
-    return [VseRead.model_validate({
-        **cycle.model_dump(), "team": _team_reads(cycle, names),
-        "evaluations": evaluations.get(cycle.id, []), "themes": themes.get(cycle.id, []),
-        "allowed_transitions": [a for a in next_actions(cycle.status) if allowed(
-            principal, "vse.manage", schools[cycle.establishment_id])],
-    }) for cycle in cycles]
+    reads = []
+    for cycle in cycles:
+        shown = allowed(principal, "vse.findings", cycle)
+        reads.append(VseRead.model_validate({
+            **cycle.model_dump(), "team": _team_reads(cycle, names),
+            "evaluations": evaluations.get(cycle.id, []) if shown else [],
+            "themes": themes.get(cycle.id, []) if shown else [],
+            "summary": cycle.summary if shown else "",
+            "allowed_transitions": _moves(principal, cycle, schools[cycle.establishment_id]),
+        }))
+    return reads
 
 
 def read(session: Session, principal: Principal, cycle: VseCycle) -> VseRead:
@@ -264,6 +283,39 @@ def _snapshot(session: Session, cycle: VseCycle) -> dict[str, Any]:
             "themes": _themes(session, [cycle.id]).get(cycle.id, [])}
 
 
+def _check_none_open(session: Session, principal: Principal, establishment: Establishment,
+                     besides: uuid.UUID | None = None) -> None:
+    """One open VSE (proposed, scheduled, in progress) per school at a time: 409 naming the
+    open one (with Location) when the caller may see it; a headteacher not yet told of the
+    authority's proposal learns only that there is one."""
+    # The school's row is locked first, so two requests cannot both find none open and both
+    # open one (PostgreSQL; SQLite has one writer at a time). NO KEY UPDATE: other tables'
+    # rows that refer to the school are still written meanwhile.
+    session.execute(select(Establishment.id).where(col(Establishment.id) == establishment.id)
+                    .with_for_update(key_share=True))
+    stmt = (select(VseCycle).where(col(VseCycle.establishment_id) == establishment.id,
+                                   col(VseCycle.status).in_(OPEN))
+            .order_by(col(VseCycle.created_at), col(VseCycle.id)))
+    if besides is not None:
+        stmt = stmt.where(col(VseCycle.id) != besides)
+    existing = session.exec(stmt).first()
+    if existing is None:
+        return
+    rule_text = "A school has one open VSE (proposed, scheduled or in progress) at a time"
+    seen = session.exec(select(VseCycle.id).where(col(VseCycle.id) == existing.id,
+                                                  visible(principal, VseCycle))).first()
+    if seen is None:
+        raise Conflict(f"{establishment.name} already has an open VSE, which its authority is "
+                       f"preparing: ask the link officer. {rule_text}.")
+    where = f"/api/v1/vse-cycles/{existing.id}"
+    raise Conflict(
+        f"{establishment.name} already has an open VSE ({existing.status}, "
+        f"{existing.trigger.replace('_', ' ')}, {existing.session}): {where}. {rule_text}: "
+        "finish or cancel that one first.",
+        headers={"Location": where},
+        extensions={"existing_id": str(existing.id), "existing_status": existing.status})
+
+
 def create_vse_cycle(session: Session, principal: Principal, data: VseCreate) -> VseRead:
     target = school(session, principal, data.establishment_id)
     establishment = target.establishment
@@ -275,6 +327,7 @@ def create_vse_cycle(session: Session, principal: Principal, data: VseCreate) ->
     _check_dates(data.session, data.planning_date, data.visit_start, data.visit_end)
     team = _team(session, establishment.authority_id, data.team)
     _check_evaluations(target.scale, data.indicator_codes, data.evaluations)
+    _check_none_open(session, principal, establishment)
     cycle = VseCycle(
         establishment_id=establishment.id, authority_id=establishment.authority_id,
         session=data.session, trigger=data.trigger.value, framework_code=target.scale.code,
@@ -352,24 +405,51 @@ def update_vse_cycle(session: Session, principal: Principal, vse_id: uuid.UUID, 
     return read(session, principal, cycle)
 
 
+def _canceller(principal: Principal, cycle: VseCycle, establishment: Establishment) -> str:
+    """Who cancels: the authority (whoever runs the VSE), or the school withdrawing its own
+    request, which it may do only while the request is still proposed."""
+    if allowed(principal, "vse.manage", establishment):
+        return "authority"
+    require(principal, "vse.withdraw", cycle)
+    if cycle.status != "proposed":
+        raise Conflict(f"The VSE cycle is {cycle.status}: the school may withdraw its request "
+                       "only while it is proposed. Ask the link officer to cancel it.")
+    return "school"
+
+
 def transition_vse_cycle(session: Session, principal: Principal, vse_id: uuid.UUID, action: str,
-                         if_match: IfMatch) -> VseRead:
+                         if_match: IfMatch, reason: str | None = None) -> VseRead:
     cycle = load(session, principal, vse_id)
     establishment = _establishment(session, cycle)
-    require(principal, "vse.manage", establishment)
+    by = _canceller(principal, cycle, establishment) if action == "cancel" else None
+    if by is None:
+        require(principal, "vse.manage", establishment)
     if_match(cycle.version)
     target = _check_move(cycle, action)
+    if action == "cancel" and not (reason or "").strip():
+        raise rule(["reason"], "Say why the VSE is cancelled: the school is told the reason.")
     if action == "schedule":
         _check_dated(cycle.visit_start, cycle.visit_end, "to be scheduled")
     if action == "report":
         _check_complete(_scale(session, cycle, establishment), cycle.indicator_codes,
                         _evaluations(session, [cycle.id]).get(cycle.id, []))
+    if target in OPEN and cycle.status not in OPEN:  # no move reopens a cycle today
+        _check_none_open(session, principal, establishment, besides=cycle.id)
     before = _snapshot(session, cycle)
     now = utcnow()
     cycle.status = target
     cycle.updated_at = now
+    if target == "scheduled":
+        cycle.scheduled_at = now
     if target == "reported":
         cycle.reported_at = now
+    if target == "cancelled":
+        cycle.cancelled_at, cycle.cancelled_by = now, by
+        cycle.cancellation_reason = (reason or "").strip()
     session.flush()
     record_change(session, principal, f"vse_cycle.{action}", cycle, before=before)
     return read(session, principal, cycle)
+
+
+feed_document("vse_cycle", VseCycle)(  # audit/feed.py
+    lambda session, cycles: _reads(session, FEED_READER, cycles))

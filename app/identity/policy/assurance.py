@@ -1,8 +1,10 @@
 """Quality assurance: a school's support status, support-and-challenge visits and validated
 self-evaluation (VSE). A school's link officer (or an authority admin) agrees its support and
 directs and runs its VSE; the authority's officers record visits; headteachers see their own
-school's support, the final visits shared with it and its reported VSE. Regional leads see
-none of it (aggregates only); clients with visits:write record and edit visits."""
+school's support, the final visits shared with it, the VSEs it asked for (and may withdraw
+one while it is proposed) and every VSE of the school once scheduled, with the team's
+findings once reported. Regional leads see none of it (aggregates only); clients with
+visits:write record and edit visits."""
 
 from sqlalchemy import ColumnElement, false, true
 from sqlmodel import col
@@ -41,12 +43,26 @@ def _visits(p: Principal) -> ColumnElement[bool]:
     return false()
 
 
+VSE_TOLD = ("scheduled", "in_progress", "reported", "closed")  # the school has been told
+VSE_FINDINGS = ("reported", "closed")  # the team's grades, themes and summary are the school's
+
+
 def _vse_cycles(p: Principal) -> ColumnElement[bool]:
-    """Headteachers read their school's VSE once it is reported; findings stay in the authority."""
+    """Headteachers see the VSEs their school asked for, whatever became of them, and every VSE
+    of their school once it is scheduled (cancelled later too); an authority's proposal not
+    yet scheduled stays in the authority."""
     if p.role == Role.headteacher and p.establishment_ids:
         return (col(VseCycle.establishment_id).in_(p.establishment_ids)
-                & col(VseCycle.status).in_(("reported", "closed")))
+                & ((col(VseCycle.trigger) == "school_requested")
+                   | col(VseCycle.status).in_(VSE_TOLD) | col(VseCycle.scheduled_at).is_not(None)))
     return school_documents(VseCycle)(p)
+
+
+def _withdraws(p: Principal, cycle: VseCycle) -> bool:
+    """The school's headteacher withdraws the school's own request (while it is proposed:
+    the VSE workflow says so with a 409)."""
+    return (p.role == Role.headteacher and cycle.establishment_id in p.establishment_ids
+            and cycle.trigger == "school_requested")
 
 
 def _records_visit(p: Principal, establishment: Establishment) -> bool:
@@ -85,4 +101,8 @@ RULES: dict[str, Rule] = {
     "vse.direct": lambda p, e: links_school(p, e),
     "vse.request": lambda p, e: leads_school(p, e) or links_school(p, e),
     "vse.manage": lambda p, e: links_school(p, e),
+    # Records passed: the VSE cycle.
+    "vse.withdraw": _withdraws,
+    # The team's findings (grades, themes, summary): the school's headteachers once reported.
+    "vse.findings": lambda p, c: p.role != Role.headteacher or c.status in VSE_FINDINGS,
 }

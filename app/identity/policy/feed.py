@@ -36,7 +36,8 @@ RULES: dict[str, Rule] = {
 
 
 # The change feed: which kinds each caller may follow (rows are then kept to its authorities).
-ORGANISATION_KINDS = frozenset({"region", "authority", "cluster", "establishment", "framework"})
+ORGANISATION_KINDS = frozenset({"region", "authority", "area", "cluster", "establishment",
+                                "framework"})
 SCHOOL_KINDS = frozenset({"improvement_plan", "plan_priority", "priority_progress",
                           "quality_report", "planning_calendar", "support_status"})
 

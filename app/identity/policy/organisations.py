@@ -1,7 +1,9 @@
 """Organisations and reference data: regions, authorities and frameworks are everyone's to
 read and the admin's to write; clusters and establishments are read within the caller's
 authorities (a headteacher: their own schools and those schools' clusters) and written by the
-authority's admins, a school's link officer, or a client with establishments:write."""
+authority's admins, a school's link officer, or a client with establishments:write. An
+authority's areas are read like its clusters (a headteacher: the areas of their own schools)
+and kept (created, renamed, merged) by its admins."""
 
 
 from sqlalchemy import ColumnElement, false, select, true
@@ -18,7 +20,7 @@ from app.identity.policy.primitives import (
     in_reach,
 )
 from app.identity.principal import Principal, Role, Scope
-from app.organisations.models import Authority, Cluster, Establishment, Region
+from app.organisations.models import Area, Authority, Cluster, Establishment, Region
 
 
 def _establishments(principal: Principal) -> ColumnElement[bool]:
@@ -42,6 +44,15 @@ def _creates_establishment(p: Principal, record: Establishment) -> bool:
     )
 
 
+def _areas(p: Principal) -> ColumnElement[bool]:
+    if p.role != Role.headteacher:
+        return in_reach(p, col(Area.authority_id), *ORG_READ_SCOPES)
+    schools = _establishments(p)
+    return col(Area.id).in_(select(col(Establishment.area_id)).where(schools)) | col(Area.id).in_(
+        select(col(Cluster.area_id)).where(col(Cluster.id).in_(
+            select(col(Establishment.cluster_id)).where(schools))))
+
+
 VISIBILITY: dict[type, Clause] = {
     Region: lambda p: true(),
     Authority: lambda p: true(),
@@ -52,6 +63,7 @@ VISIBILITY: dict[type, Clause] = {
         else in_reach(p, col(Cluster.authority_id), *ORG_READ_SCOPES)
     ),
     Establishment: _establishments,
+    Area: _areas,
 }
 RULES: dict[str, Rule] = {
     "region.create": admin_only,
@@ -59,6 +71,9 @@ RULES: dict[str, Rule] = {
     "authority.create": admin_only,
     "authority.update": admin_only,
     "authority.update_settings": lambda p, authority: p.administers(authority.id),
+    "area.create": administers_record,
+    "area.update": administers_record,
+    "area.merge": administers_record,
     "cluster.create": administers_record,
     "cluster.update": administers_record,
     "cluster.delete": administers_record,

@@ -12,6 +12,9 @@ WHO = {
 }
 
 REFUSED = {
+    "area.create": "add an area to this authority: areas are kept by the authority's admins",
+    "area.merge": "merge this area: areas are kept by the authority's admins",
+    "area.update": "rename this area: areas are kept by the authority's admins",
     "audit.read": "read the audit log: it is for administrators and authority admins",
     "authority.create": "add an authority: authorities are reference data kept by the "
                         "administrators",
@@ -75,10 +78,16 @@ REFUSED = {
     "trio.manage": "manage trios: they are formed by the authority's officers",
     "trio.override": "set aside a trio rule: only the authority's officers may, with a reason",
     "trio.propose": "ask for trio proposals: they are for the authority's officers",
-    "trio_meeting.edit": "change this trio meeting: it is kept by the authority's officers and "
-                         "the trio's headteachers",
-    "trio_peer_review.record": "record a peer review in this trio: that is for its member "
-                               "schools' headteachers and the authority's officers",
+    "trio_meeting.edit": "change this trio meeting: it is kept by the authority's officers "
+                         "and, for a meeting held in a member school, by the headteacher the "
+                         "trio names for that school",
+    "trio_peer_review.edit": "correct or withdraw this peer review: that is for the "
+                             "headteacher who recorded it, while named in the trio, and the "
+                             "authority's officers",
+    "trio_peer_review.record": "record a peer review in this trio: that is for the "
+                               "headteachers it names and the authority's officers",
+    "trio_programme.read": "read this authority's trio programme: it is for the authority's "
+                           "officers, its schools' headteachers and its region's leads",
     "user.create": "create this account: authority admins create officers and headteachers of "
                    "their own authority",
     "user.delete": "remove this account: authority admins remove officers and headteachers of "
@@ -98,8 +107,12 @@ REFUSED = {
                   "officer and the authority's admins",
     "vse.manage": "manage this validated self-evaluation: it is led by the school's link "
                   "officer and the authority's admins",
+    "vse.findings": "read this validated self-evaluation's findings before it is reported",
     "vse.request": "ask for a validated self-evaluation for this school: that is for its "
                    "headteacher or the authority",
+    "vse.withdraw": "cancel this validated self-evaluation: a school withdraws only its own "
+                    "request (while it is proposed); the link officer and the authority's "
+                    "admins cancel the rest",
 }
 
 

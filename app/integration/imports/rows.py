@@ -51,6 +51,7 @@ class ImportContext:
     principal: Principal  # the principal rows are written as (policy.importer)
     dry_run: bool
     also_created: Counter[str] = field(default_factory=Counter)
+    created_as: Counter[str] = field(default_factory=Counter)  # how created records came out
     cache: dict[str, Any] = field(default_factory=dict)  # per-import lookups (directories)
 
 

@@ -31,7 +31,7 @@ class ImportIssue(BaseModel):
 _REPORT_EXAMPLE: dict[str, Any] = {
     "kind": "establishments", "dry_run": False, "partial": False, "applied": False,
     "rows": 150, "created": 0, "updated": 0, "unchanged": 148, "failed": 1, "skipped": 1,
-    "merged": 0, "also_created": {},
+    "merged": 0, "also_created": {}, "created_as": {},
     "errors": [{"line": 42, "column": "Pupil_Roll", "reason": "a whole number, e.g. 412"}],
     "errors_truncated": False,
     "warnings": [{"line": 1, "column": "Email", "reason": "not a column of this import; ignored"}],
@@ -62,6 +62,12 @@ class ImportReport(BaseModel):
         default_factory=dict,
         description="Records created along the way, by kind (clusters a file names that did "
                     "not exist yet)")
+    created_as: dict[str, int] = Field(
+        default_factory=dict,
+        description="How the created records came out, where a kind's can come out more than "
+                    "one way; the counts add up to `created`. clpl-registrations: `confirmed` "
+                    "(a place) and `waitlisted` (on the waiting list). Empty for other kinds.",
+        examples=[{"confirmed": 2, "waitlisted": 13}])
     errors: list[ImportIssue] = Field(description="The failed rows' problems (the first 1,000)")
     errors_truncated: bool
     warnings: list[ImportIssue] = Field(description="Ignored columns and skipped rows (the first 1,000)")

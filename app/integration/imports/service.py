@@ -77,10 +77,12 @@ class _Tally:
         else:
             self.warnings_truncated = True
 
-    def report(self, applied: bool, also_created: dict[str, int] | None = None) -> ImportReport:
+    def report(self, applied: bool, also_created: dict[str, int] | None = None,
+               created_as: dict[str, int] | None = None) -> ImportReport:
         return ImportReport.model_validate({
             "kind": self.kind, "dry_run": self.dry_run, "partial": self.partial,
             "applied": applied, **self.counts, "also_created": dict(also_created or {}),
+            "created_as": dict(created_as or {}),
             "errors": self.errors, "errors_truncated": self.errors_truncated,
             "warnings": self.warnings, "warnings_truncated": self.warnings_truncated,
         })
@@ -336,15 +338,15 @@ def run_import(session: Session, principal: Principal, kind: str, chunks: Iterab
         run.rows(source)
         if tally.counts["rows"] == 0:
             raise _Empty(source.header_line if isinstance(source, CsvSource) else 0)
-    also_created = dict(ctx.also_created)
+    also_created, created_as = dict(ctx.also_created), dict(ctx.created_as)
     imported = sum(tally.counts[n] for n in ("created", "updated", "unchanged"))
     refusal = _refusal(tally, imported, partial)
     if dry_run or refusal is not None:
         session.rollback()
     if refusal is not None:  # a dry run answers as the import itself would
-        raise ImportRejectedError(tally.report(False, also_created),
+        raise ImportRejectedError(tally.report(False, also_created, created_as),
                                   f"Dry run: {refusal}" if dry_run else refusal)
-    return tally.report(not dry_run, also_created)
+    return tally.report(not dry_run, also_created, created_as)
 
 
 class _Empty(Exception):

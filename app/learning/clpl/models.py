@@ -21,9 +21,14 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 
 from app.core.models import Versioned
+from app.core.text import FoldedField, keep_folded
 from app.core.types import UTCDateTime, utcnow
 
 ACTIVE = ("confirmed", "waitlisted")  # a registration that holds, or waits for, a place
+# Cancelled before the event started (the place, if any, went to the first waiting), and
+# cancelled after it started: a late cancellation, kept as such in the record (no promotion).
+CANCELLED, LATE_CANCELLED = "cancelled", "late_cancelled"
+WITHDRAWN = (CANCELLED, LATE_CANCELLED)
 
 
 def _event() -> Any:
@@ -40,6 +45,7 @@ class ClplEvent(Versioned, table=True):
         CheckConstraint("capacity >= 1", name="ck_clpl_event_capacity"),
     )
     title: str = Field(sa_type=String(200), index=True)
+    title_folded: str = FoldedField("title")  # what `q` searches (core/text.py)
     description: str = Field(default="", sa_type=Text)
     level: str = Field(sa_type=String(16), index=True)
     provider: str = Field(sa_type=String(200))
@@ -53,6 +59,9 @@ class ClplEvent(Versioned, table=True):
     online_url: str | None = Field(default=None, sa_type=String(2048))
     capacity: int
     status: str = Field(default="scheduled", sa_type=String(16), index=True)
+
+
+keep_folded(ClplEvent, title_folded="title")
 
 
 class ClplEventAudience(SQLModel, table=True):
@@ -74,7 +83,9 @@ class ClplRegistration(Versioned, table=True):
     __tablename__ = "clpl_registration"
     __table_args__ = (
         UniqueConstraint("event_id", "sequence", name="uq_clpl_registration_sequence"),
-        # One active registration per person and event; erased rows have no email.
+        # One active registration per person and event; erased rows have no email. A late
+        # cancellation stays in it: bookings close when the event starts, so it is the
+        # person's last registration on the event.
         Index("uq_clpl_registration_participant", "event_id", "participant_email", unique=True,
               sqlite_where=text("status <> 'cancelled'"),
               postgresql_where=text("status <> 'cancelled'")),

@@ -2,7 +2,12 @@
 
 Places are counted and moved only under the event's row lock (`clpl.lock`): beyond capacity
 a booking waits, and a cancelled confirmed place goes to the first booked of those waiting,
-however many cancellations race."""
+however many cancellations race.
+
+Once the event has started (`clpl.started`) its registrations and attendance are history:
+bookings close, the waiting list freezes (no one is promoted, a waiting registration stays),
+cancelling a confirmed place is recorded as a late cancellation (`late_cancelled`), and a
+registration whose attendance is marked, attended or absent, cannot be cancelled at all."""
 
 import uuid
 from collections.abc import Iterable
@@ -13,7 +18,8 @@ from typing import Any
 from sqlalchemy import case, delete, func, update
 from sqlmodel import Session, col, select
 
-from app.audit.service import record_change
+from app.audit.feed import feed_document
+from app.audit.service import record_change, rewrite_feed_history
 from app.core.conditional import IfMatch
 from app.core.errors import Conflict, NotFound
 from app.core.idempotency import CLAIM_FOR, IdempotencyRecord
@@ -23,7 +29,15 @@ from app.core.types import utcnow
 from app.identity.policy import allowed, load_visible, require, visible
 from app.identity.principal import Principal
 from app.learning.clpl import service as clpl
-from app.learning.clpl.models import ACTIVE, ClplEvaluation, ClplEvent, ClplRegistration
+from app.learning.clpl.models import (
+    ACTIVE,
+    CANCELLED,
+    LATE_CANCELLED,
+    WITHDRAWN,
+    ClplEvaluation,
+    ClplEvent,
+    ClplRegistration,
+)
 from app.learning.clpl.schemas import (
     ClplAttendance,
     ClplEvaluationCreate,
@@ -139,27 +153,36 @@ def _count_places(session: Session, events: list[ClplEvent]) -> dict[uuid.UUID, 
     return {e.id: Places(e, *counts.get(e.id, (0, 0))) for e in events}
 
 
-def _places_changed(session: Session, event: ClplEvent) -> None:
+def _places_changed(session: Session, principal: Principal, event: ClplEvent) -> None:
     """The event's confirmed, waitlisted and places_left change: so do its version and
-    updated_at (its ETag). A statement, not the held ORM object: an import keeps its events
-    across batches and rows in savepoints, and this must roll back with the row."""
+    updated_at (its ETag), and the change feed says so. A statement, not the held ORM object:
+    an import keeps its events across batches and rows in savepoints, and this must roll back
+    with the row."""
     events = ClplEvent.__table__  # type: ignore[attr-defined]
     session.execute(update(events).where(events.c.id == event.id)
                     .values(version=events.c.version + 1, updated_at=utcnow()))
+    record_change(session, principal, "clpl_event.places", event, before={}, audited=False)
+
+
+def _check_bookable(event: ClplEvent) -> None:
+    if event.status == "cancelled":
+        raise Conflict("The event is cancelled; it takes no more bookings.")
+    if clpl.started(event):
+        raise Conflict(f"The event started on {event.starts_at:%Y-%m-%d at %H:%M} UTC: bookings "
+                       "closed then, and its registrations are now the record of who was booked.")
 
 
 def _place(session: Session, principal: Principal, places: Places,
            registration: ClplRegistration) -> None:
     """Give a booking its place, or its place in the queue. The caller holds the event's lock."""
-    if places.event.status == "cancelled":
-        raise Conflict("The event is cancelled; it takes no more bookings.")
+    _check_bookable(places.event)
     places.last_sequence += 1
     registration.sequence = places.last_sequence
     if places.confirmed >= places.event.capacity:
         registration.status = "waitlisted"
     else:
         places.confirmed += 1
-    _places_changed(session, places.event)
+    _places_changed(session, principal, places.event)
     session.add(registration)  # flushed by the next query, or with an import's whole batch
     record_change(session, principal, "clpl_registration.create", registration,
                   after_extra=clpl.REDACTED)
@@ -178,11 +201,10 @@ def register(session: Session, principal: Principal, event_id: uuid.UUID,
                        f"No establishment with id {person.establishment_id} that you can see."
                        ) from exc
     event = clpl.lock(session, event)
-    if event.status == "cancelled":
-        raise Conflict("The event is cancelled; it takes no more bookings.")
+    _check_bookable(event)
     if session.exec(select(ClplRegistration.id).where(
             ClplRegistration.event_id == event.id, ClplRegistration.participant_email == person.email,
-            col(ClplRegistration.status).in_(ACTIVE))).first():
+            col(ClplRegistration.status).in_((*ACTIVE, LATE_CANCELLED)))).first():
         raise Conflict(f"{person.email} is already registered for this event (or on its waiting "
                        "list).")
     _place(session, principal, _count_places(session, [event])[event.id], registration)
@@ -192,17 +214,26 @@ def register(session: Session, principal: Principal, event_id: uuid.UUID,
 
 def _withdraw(session: Session, principal: Principal, event: ClplEvent,
               registration: ClplRegistration) -> int:
-    """Cancel a place or a place in the queue; a freed place goes to the first waiting. The
-    caller holds the event's lock. Returns the change in confirmed places."""
-    if registration.attended:
-        raise Conflict("The participant attended; the registration stays as a record of that.")
+    """Cancel a place or a place in the queue; before the event starts a freed place goes to
+    the first waiting, after it the cancellation is a late one and frees nothing. The caller
+    holds the event's lock. Returns the change in confirmed places."""
+    if registration.attended is not None:
+        marked = "attended" if registration.attended else "was marked absent"
+        raise Conflict(f"The participant {marked}: a registration whose attendance is marked "
+                       "cannot be cancelled; it stays as the record of that.")
+    late = clpl.started(event)
+    if late and registration.status == "waitlisted":
+        raise Conflict("The event has started, so its waiting list is closed as it stood: a "
+                       "waiting registration stays as the record of who was waiting.")
     was_confirmed = registration.status == "confirmed"
-    _places_changed(session, event)
+    _places_changed(session, principal, event)
     before = clpl.redacted(registration)
-    apply_changes(registration, {"status": "cancelled", "cancelled_at": utcnow()})
+    apply_changes(registration, {"status": LATE_CANCELLED if late else CANCELLED,
+                                 "cancelled_at": utcnow()})
     session.flush()
-    record_change(session, principal, "clpl_registration.cancel", registration, before=before,
-                  after_extra=clpl.REDACTED)
+    record_change(session, principal,
+                  "clpl_registration.late_cancel" if late else "clpl_registration.cancel",
+                  registration, before=before, after_extra=clpl.REDACTED)
     return clpl.promote(session, principal, event) - 1 if was_confirmed else 0
 
 
@@ -213,7 +244,7 @@ def cancel(session: Session, principal: Principal, event_id: uuid.UUID,
     event = clpl.lock(session, event)
     registration = _fresh(session, registration)
     if_match(registration.version)
-    if registration.status != "cancelled":  # cancelling twice changes nothing
+    if registration.status not in WITHDRAWN:  # cancelling twice changes nothing
         _withdraw(session, principal, event, registration)
     return _reads(session, [registration])[0]
 
@@ -235,6 +266,12 @@ def erase(session: Session, principal: Principal, event_id: uuid.UUID,
     session.flush()
     record_change(session, principal, "clpl_registration.erase", registration, before=before,
                   after_extra=clpl.REDACTED)
+    rewrite_feed_history(session, "clpl_registration", [registration.id], lambda data: {
+        **data, "participant": {**data.get("participant", {}), "name": ERASED_NAME,
+                                "email": None}})
+    rewrite_feed_history(session, "clpl_evaluation", list(session.exec(
+        select(ClplEvaluation.id).where(ClplEvaluation.registration_id == registration.id))),
+        lambda data: {**data, "comment": ""})
 
 
 def _forget_replays(session: Session, registration: ClplRegistration) -> None:
@@ -349,8 +386,8 @@ def registrations_of(session: Session, principal: Principal,
         if key not in pairs:
             continue
         held = found.get(key)
-        rank = (registration.status != "cancelled", registration.sequence)
-        if held is None or rank > (held[0].status != "cancelled", held[0].sequence):
+        rank = (registration.status in ACTIVE, registration.sequence)
+        if held is None or rank > (held[0].status in ACTIVE, held[0].sequence):
             found[key] = (registration, bool(seen))
     return found
 
@@ -368,7 +405,7 @@ def withdraw(session: Session, principal: Principal, places: Places,
              registration: ClplRegistration) -> bool:
     """`cancel` for a batch (the event held by `hold_places`); False if already cancelled."""
     require(principal, "clpl_registration.cancel", registration)
-    if registration.status == "cancelled":
+    if registration.status in WITHDRAWN:
         return False
     places.confirmed += _withdraw(session, principal, places.event, registration)
     return True
@@ -438,3 +475,12 @@ def list_evaluations(session: Session, principal: Principal, paginator: Paginato
                                        cursor=cursor)
     return [_evaluation_read(e) for e in rows], next_cursor
 
+
+
+# The change feed's documents (audit/feed.py): what GET answers, participants included (an
+# erasure wipes them from the feed's earlier entries too: erase above).
+feed_document("clpl_registration", ClplRegistration)(_reads)
+feed_document("clpl_evaluation", ClplEvaluation,
+              authority=lambda session, e: getattr(session.get(ClplEvent, e.event_id), "authority_id",
+                                                   None))(
+    lambda _session, evaluations: [_evaluation_read(e) for e in evaluations])

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 
-from app.core.conditional import IfMatchDep, OptionalIfMatchDep, conditional_get, with_etag, with_version_etag
+from app.core.conditional import IfMatchDep, conditional_get, with_etag, with_version_etag
 from app.core.db import SessionDep
 from app.core.errors import problems
 from app.core.pagination import Cursor, Limit, Page, PaginatorDep
@@ -82,7 +82,8 @@ def get_event(event_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
 
 @router.patch(EVENT, operation_id="updateClplEvent", summary="Change a CLPL event",
               description="409 when the capacity would fall below the confirmed registrations; "
-              "a higher capacity gives places to the waiting list, first booked first.",
+              "a higher capacity gives places to the waiting list, first booked first, until "
+              "the event starts (the waiting list freezes then).",
               response_model=ClplEventRead, responses=UPDATE)
 def update_event(event_id: uuid.UUID, body: ClplEventUpdate, session: SessionDep,
                  principal: PrincipalDep, if_match: IfMatchDep, response: Response) -> ClplEventRead:
@@ -91,16 +92,24 @@ def update_event(event_id: uuid.UUID, body: ClplEventUpdate, session: SessionDep
 
 @router.delete(EVENT, operation_id="deleteClplEvent",
                summary="Delete an event without active registrations (else cancel it)",
-               status_code=204, responses=problems(403, 404, 409, 412))
+               description="409 when registrations hold or wait for a place, and once the "
+               "event has started when any registration is left from it (active or cancelled "
+               "late): they are its history, so cancel the event instead.",
+               status_code=204, responses=problems(403, 404, 409, 412, 428))
 def delete_event(event_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                 if_match: OptionalIfMatchDep) -> Response:
+                 if_match: IfMatchDep) -> Response:
     clpl.delete_event(session, principal, event_id, if_match)
     return Response(status_code=204)
 
 
 @router.get(EVENT + "/summary", operation_id="getClplEventSummary",
             summary="Registrations, waiting list, attendance rate and mean change in knowledge, "
-            "understanding and confidence", response_model=ClplEventSummary, responses=READ)
+            "understanding and confidence",
+            description="The attendance rate is the percent of the confirmed places whose "
+            "attendance is marked that were attended (null when none is marked); places not "
+            "yet marked are counted in `attendance_unmarked`. Late cancellations (after the "
+            "start) are counted apart from those before it.",
+            response_model=ClplEventSummary, responses=READ)
 def get_summary(event_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> ClplEventSummary:
     return clpl.summary(session, principal, event_id)
 
@@ -126,7 +135,8 @@ def list_registrations(event_id: uuid.UUID, session: SessionDep, principal: Prin
              summary="Book a participant: confirmed while places last, then waitlisted",
              description="Headteachers book staff of their own schools (`establishment_id` "
              "required); the event's managers book anyone. 409 when the email already holds an "
-             "active registration on the event.", status_code=201,
+             "active registration on the event, when the event is cancelled, and once it has "
+             "started: bookings close at the start.", status_code=201,
              response_model=ClplRegistrationRead, responses=CREATE)
 def register(event_id: uuid.UUID, body: ClplRegistrationCreate, session: SessionDep,
              principal: PrincipalDep, response: Response) -> ClplRegistrationRead:
@@ -146,12 +156,18 @@ def get_registration(event_id: uuid.UUID, registration_id: uuid.UUID, session: S
 
 
 @router.delete(REGISTRATION, operation_id="cancelClplRegistration",
-               summary="Cancel a registration; a confirmed place goes to the first waiting",
-               description="Answers the cancelled registration. Cancelling again changes "
-               "nothing; an attended registration cannot be cancelled (409).",
-               response_model=ClplRegistrationRead, responses=problems(403, 404, 409, 412))
+               summary="Cancel a registration; before the event starts a confirmed place goes "
+               "to the first waiting",
+               description="Answers the cancelled registration. Needs If-Match with the "
+               "registration's ETag, like every DELETE (428 without it, 412 when stale: a "
+               "waitlisted place may have been confirmed since it was read). Once the event "
+               "has started, cancelling a confirmed place records a late cancellation (status "
+               "`late_cancelled`) and promotes no one; a waitlisted registration then stays as "
+               "it was (409). A registration whose attendance is marked, attended or absent, "
+               "cannot be cancelled (409). Cancelling again changes nothing.",
+               response_model=ClplRegistrationRead, responses=problems(403, 404, 409, 412, 428))
 def cancel_registration(event_id: uuid.UUID, registration_id: uuid.UUID, session: SessionDep,
-                        principal: PrincipalDep, if_match: OptionalIfMatchDep,
+                        principal: PrincipalDep, if_match: IfMatchDep,
                         response: Response) -> ClplRegistrationRead:
     return with_version_etag(response, clpl_registrations.cancel(session, principal, event_id,
                                                      registration_id, if_match))
@@ -161,7 +177,10 @@ def cancel_registration(event_id: uuid.UUID, registration_id: uuid.UUID, session
                summary="Erase the participant's name and email (data protection)",
                description="The registration stays, anonymous, with its establishment, role, "
                "status, attendance and ratings, so counts and summaries stay right; the "
-               "evaluation comment is emptied.", status_code=204, responses=problems(403, 404))
+               "evaluation comment is emptied. The one DELETE without If-Match: the personal "
+               "data has no version of its own, and an erasure must go through whatever else "
+               "changed in the registration (erasing twice changes nothing).", status_code=204,
+               responses=problems(403, 404))
 def erase_participant(event_id: uuid.UUID, registration_id: uuid.UUID, session: SessionDep,
                       principal: PrincipalDep) -> Response:
     clpl_registrations.erase(session, principal, event_id, registration_id)

@@ -38,9 +38,25 @@ class ClplEventStatus(StrEnum):
 
 
 class RegistrationStatus(StrEnum):
+    """`cancelled` before the event started (a confirmed place went to the first waiting);
+    `late_cancelled` after it started: kept as a late cancellation, no one promoted."""
+
     confirmed = "confirmed"
     waitlisted = "waitlisted"
     cancelled = "cancelled"
+    late_cancelled = "late_cancelled"
+
+
+# One definition of the attendance rate, in these words, wherever it is reported (an event's
+# summary, the authority's and the region's summaries, their CSV).
+ATTENDANCE_RATE = ("Percent (0-100, one decimal) of the confirmed places whose attendance is "
+                   "marked that were attended: attended / attendance_marked x 100. Places not "
+                   "yet marked are left out (counted in attendance_unmarked, not as absent); "
+                   "null when no place is marked.")
+ATTENDANCE_MARKED = "Confirmed places whose attendance is marked (attended or absent)"
+ATTENDANCE_UNMARKED = "Confirmed places whose attendance is not marked yet"
+LATE_CANCELLED = ("Registrations cancelled after the event started (late cancellations): no "
+                  "one was promoted into their places")
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -202,7 +218,8 @@ class ClplRegistrationRead(ReadModel):
     attended: bool | None = Field(description="null until attendance is marked")
     erased: bool = Field(description="The participant's name and email have been erased")
     booked_by_label: str
-    cancelled_at: datetime | None
+    cancelled_at: datetime | None = Field(
+        description="When it was cancelled; at or after the event's start for a late_cancelled one")
     version: int
     created_at: datetime
     updated_at: datetime
@@ -272,15 +289,19 @@ class MeanChange(ReadModel):
 class ClplEventSummary(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "event_id": "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "capacity": 30,
-        "registrations": 30, "waitlisted": 4, "cancelled": 2, "attended": 27,
-        "attendance_rate": 0.9, "evaluations": 25,
+        "registrations": 30, "waitlisted": 4, "cancelled": 2, "late_cancelled": 1,
+        "attended": 26, "attendance_marked": 28, "attendance_unmarked": 2,
+        "attendance_rate": 92.9, "evaluations": 25,
         "mean_change": {"knowledge": 1.2, "understanding": 1.1, "confidence": 1.0}}]})
     event_id: uuid.UUID
     capacity: int
     registrations: int = Field(description="Confirmed registrations")
     waitlisted: int
-    cancelled: int
+    cancelled: int = Field(description="Registrations cancelled before the event started")
+    late_cancelled: int = Field(description=LATE_CANCELLED)
     attended: int
-    attendance_rate: float = Field(description="attended / registrations; 0 when none")
+    attendance_marked: int = Field(description=ATTENDANCE_MARKED)
+    attendance_unmarked: int = Field(description=ATTENDANCE_UNMARKED)
+    attendance_rate: float | None = Field(description=ATTENDANCE_RATE)
     evaluations: int
     mean_change: MeanChange

@@ -10,19 +10,23 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, delete, func
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
+from app.audit.feed import feed_document
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
 from app.core.errors import Conflict, RuleViolation, rule
 from app.core.models import apply_changes
 from app.core.pagination import Paginator
+from app.core.text import contains_folded
 from app.core.types import utcnow
 from app.frameworks.service import nif_titles, scale_for
 from app.identity.policy import allowed, load_visible, require, visible
-from app.identity.principal import Principal
+from app.identity.principal import FEED_READER, Principal
 from app.learning.clpl.models import (
     ACTIVE,
+    LATE_CANCELLED,
     ClplEvaluation,
     ClplEvent,
     ClplEventAudience,
@@ -123,7 +127,7 @@ def list_events(session: Session, principal: Principal, paginator: Paginator, *,
     if starts_to is not None:
         stmt = stmt.where(col(ClplEvent.starts_at) <= starts_to)
     if q:
-        stmt = stmt.where(func.lower(col(ClplEvent.title)).contains(q.lower(), autoescape=True))
+        stmt = stmt.where(contains_folded(col(ClplEvent.title_folded), q))
     rows, next_cursor = paginator.page(session, stmt, [ClplEvent.starts_at, ClplEvent.id],
                                        scope="clpl-events", limit=limit, cursor=cursor)
     return _reads(session, principal, rows), next_cursor
@@ -177,6 +181,12 @@ def redacted(registration: ClplRegistration) -> dict[str, Any]:
     return {**(snapshot(registration) or {}), **REDACTED}
 
 
+def started(event: ClplEvent) -> bool:
+    """Whether the event has started. From then on its registrations and attendance are its
+    history: no booking, no promotion from the waiting list, and a cancellation is a late one."""
+    return utcnow() >= event.starts_at
+
+
 def confirmed_count(session: Session, event: ClplEvent) -> int:
     return session.exec(select(func.count()).where(
         ClplRegistration.event_id == event.id, ClplRegistration.status == "confirmed")).one()
@@ -184,7 +194,9 @@ def confirmed_count(session: Session, event: ClplEvent) -> int:
 
 def promote(session: Session, principal: Principal, event: ClplEvent) -> int:
     """Fill free places from the waiting list, first booked first; how many were filled.
-    The caller holds the lock."""
+    None once the event has started: the waiting list froze then. The caller holds the lock."""
+    if started(event):
+        return 0
     free = event.capacity - confirmed_count(session, event)
     if free <= 0:
         return 0
@@ -248,8 +260,9 @@ def update_event(session: Session, principal: Principal, event_id: uuid.UUID,
         session.flush()
     record_change(session, principal, "clpl_event.update", event, before=before,
                   after_extra={"audience": sorted(audience or before["audience"])})
-    if changes.get("capacity", 0) > before["capacity"]:
-        promote(session, principal, event)
+    # More places, or a start moved later than now (the waiting list froze at the old one):
+    # the free places go to those waiting, first booked first.
+    promote(session, principal, event)
     return read(session, principal, event)
 
 
@@ -259,10 +272,15 @@ def delete_event(session: Session, principal: Principal, event_id: uuid.UUID,
     require(principal, "clpl_event.manage", event)
     event = lock(session, event)
     if_match(event.version)
-    active = session.exec(select(func.count()).where(
-        ClplRegistration.event_id == event.id, col(ClplRegistration.status).in_(ACTIVE))).one()
-    if active:
-        raise Conflict(f"The event has {active} active registrations: cancel the event "
+    held = session.exec(select(func.count()).where(
+        ClplRegistration.event_id == event.id,
+        col(ClplRegistration.status).in_((*ACTIVE, LATE_CANCELLED)))).one()
+    if held and started(event):
+        raise Conflict(f"The event has started and has {held} registrations (active or "
+                       "cancelled late): they are its history. Cancel the event (status "
+                       "cancelled) instead.")
+    if held:
+        raise Conflict(f"The event has {held} active registrations: cancel the event "
                        "(status cancelled) so its history stays, or cancel them first.")
     before = _snapshot(session, event)
     session.delete(event)
@@ -273,6 +291,12 @@ def delete_event(session: Session, principal: Principal, event_id: uuid.UUID,
 # Summary ------------------------------------------------------------------------------
 
 
+def attendance_rate(attended: int, marked: int) -> float | None:
+    """The one attendance rate (schemas.ATTENDANCE_RATE): percent of the marked places that
+    were attended, one decimal; None when none is marked."""
+    return round(100.0 * attended / marked, 1) if marked else None
+
+
 def _mean(value: Any) -> float | None:
     return None if value is None else round(float(value), 2)
 
@@ -281,21 +305,28 @@ def summary(session: Session, principal: Principal, event_id: uuid.UUID) -> Clpl
     """Counts and mean changes as SQL aggregates: no participant data leaves the database."""
     event = load(session, principal, event_id)
     status, attended = col(ClplRegistration.status), col(ClplRegistration.attended)
-    places = session.exec(select(
+    places = session.execute(sql_select(  # six columns: more than sqlmodel's select types
         func.count(case((status == "confirmed", 1))),
         func.count(case((status == "waitlisted", 1))),
         func.count(case((status == "cancelled", 1))),
+        func.count(case((status == LATE_CANCELLED, 1))),
+        func.count(case(((status == "confirmed") & attended.is_not(None), 1))),
         func.count(case(((status == "confirmed") & attended.is_(True), 1))),
-    ).where(ClplRegistration.event_id == event.id)).one()
-    confirmed, waitlisted, cancelled, came = places
+    ).where(col(ClplRegistration.event_id) == event.id)).one()
+    confirmed, waitlisted, cancelled, late, marked, came = (int(n) for n in places)
     changes = [func.avg(getattr(ClplEvaluation, f"{d}_after") - getattr(ClplEvaluation, f"{d}_before"))
                for d in DIMENSIONS]
     count, *means = session.execute(select(func.count(), *changes)
                                     .where(col(ClplEvaluation.event_id) == event.id)).one()
     return ClplEventSummary(
         event_id=event.id, capacity=event.capacity, registrations=confirmed,
-        waitlisted=waitlisted, cancelled=cancelled, attended=came,
-        attendance_rate=round(came / confirmed, 4) if confirmed else 0.0,
+        waitlisted=waitlisted, cancelled=cancelled, late_cancelled=late, attended=came,
+        attendance_marked=marked, attendance_unmarked=confirmed - marked,
+        attendance_rate=attendance_rate(came, marked),
         evaluations=count,
         mean_change=MeanChange(**{d: _mean(v) for d, v in zip(DIMENSIONS, means, strict=True)}),
     )
+
+
+feed_document("clpl_event", ClplEvent)(  # audit/feed.py
+    lambda session, events: _reads(session, FEED_READER, events))

@@ -28,6 +28,9 @@ class Trio(Versioned, table=True):
     indicator_codes: list[str] = Field(default_factory=list, sa_type=JSON)
     # Rules an officer set aside, each with its reason, who and when: [{rule, reason, by, ...}].
     overrides: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    # Schools that left the trio, kept because its past meetings and peer reviews still name
+    # them: [{establishment_id, headteacher_id, left_on}], oldest first.
+    former_members: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
 
 
 class TrioMember(SQLModel, table=True):
@@ -81,11 +84,28 @@ class TrioPeerReview(Versioned, table=True):
     recorded_by_label: str = Field(default="", sa_type=String(254))
 
 
+class TrioProgramme(Versioned, table=True):
+    """An authority's trio programme for a session: the focus every trio takes and how many
+    meetings of each kind a trio holds. Unset (null) settings leave the choice to each trio."""
+
+    __tablename__ = "trio_programme"
+    __table_args__ = (UniqueConstraint("authority_id", "session", name="uq_trio_programme_session"),)
+    authority_id: uuid.UUID = Field(foreign_key="authority.id", index=True)
+    session: str = Field(sa_type=String(7))
+    indicator_codes: list[str] | None = Field(default=None, sa_type=JSON)
+    central_meetings: int | None = None
+    trio_meetings: int | None = None
+
+
 @dataclass(frozen=True)
 class TrioScope:
-    """What the policy needs to decide about a trio: its authority, its member schools and,
-    for a meeting, the meeting's kind."""
+    """What the policy needs to decide about a trio: its authority, its member schools, the
+    headteachers named for them ((establishment, headteacher) pairs) and, for a meeting, its
+    kind and host; for a peer review, who recorded it."""
 
     authority_id: uuid.UUID
     establishment_ids: frozenset[uuid.UUID] = frozenset()
     meeting_kind: str | None = None
+    named: frozenset[tuple[uuid.UUID, uuid.UUID]] = frozenset()
+    host_establishment_id: uuid.UUID | None = None
+    recorded_by: uuid.UUID | None = None

@@ -1,9 +1,14 @@
 """Proposing trios: pure functions over plain dataclasses, no database.
 
-Every group keeps the rules of a trio: its schools share an area and come from different
-clusters (learning communities); groups are trios, with quads only where an area's count
-needs them (n % 3 == 1: one quad; n % 3 == 2: two quads; five schools: one quad). The
+Every group keeps the rules of a trio: its schools share an area (`Candidate.area`, the
+area's identity: the caller gives the same one the same-area rule compares) and come from
+different clusters (learning communities); groups are trios, with quads only where an area's
+count needs them (n % 3 == 1: one quad; n % 3 == 2: two quads; five schools: one quad). The
 authority, session and framework rules are the caller's to apply before calling `propose`.
+
+Every explanation (a group's reason, a pairing's, an unplaced school's detail) is written
+after the grouping, from the figures it used: the groups actually made, the schools actually
+offered, and for a school without a SIMD figure, the stand-in it was compared at.
 
 Similarity is measured on each school's profile: its roll (on a log scale, so 50 against 100
 pupils weighs like 250 against 500) and its share of pupils in SIMD quintile 1, both scaled
@@ -27,11 +32,12 @@ class Candidate:
     id: str
     key: str
     name: str
-    area: str | None
+    area: str | None  # the area's identity; None: no area
     cluster: str | None  # None: in no cluster, so it shares one with nobody
     cluster_name: str | None
     roll: int
     simd_q1_percent: float | None
+    area_name: str | None = None  # how the area is named (default: `area`)
 
 
 @dataclass(frozen=True)
@@ -43,12 +49,13 @@ class Pairing:
 
 @dataclass(frozen=True)
 class Group:
-    area: str
+    area: str  # its name
     members: tuple[Candidate, ...]
     spread: float
     score: float
     reason: str
     pairings: tuple[Pairing, ...]
+    area_key: str = ""  # its identity (Candidate.area)
 
     @property
     def kind(self) -> str:
@@ -77,6 +84,9 @@ class Profiles:
     """Each candidate's (roll, SIMD) scaled to 0..1 over a universe of candidates."""
 
     points: dict[str, tuple[float, float]]
+    # What a school without a SIMD figure is compared at: the median of those offered with
+    # one (None: no school offered has one, so SIMD plays no part).
+    simd_stand_in: float | None = None
 
     @classmethod
     def of(cls, universe: Sequence[Candidate]) -> "Profiles":
@@ -86,7 +96,8 @@ class Profiles:
         simds = [c.simd_q1_percent if c.simd_q1_percent is not None else median for c in universe]
         scale_roll, scale_simd = _scaler(rolls), _scaler(simds)
         return cls({c.id: (scale_roll(r), scale_simd(s))
-                    for c, r, s in zip(universe, rolls, simds, strict=True)})
+                    for c, r, s in zip(universe, rolls, simds, strict=True)},
+                   median if known else None)
 
     def spread(self, members: Sequence[Candidate]) -> float:
         rolls = [self.points[m.id][0] for m in members]
@@ -141,11 +152,12 @@ def _area(members: list[Candidate], profiles: Profiles) -> Area:
                 key=[c.key for c in members])
 
 
-def _saturated(members: list[Candidate], profiles: Profiles, label: str) -> tuple[
-        list[Candidate], list[Unplaced]]:
+def _saturated(members: list[Candidate], profiles: Profiles) -> tuple[
+        list[Candidate], list[Candidate]]:
     """Leave out the schools that no grouping can give a group without their cluster: a
-    cluster may have at most one school per group. Those furthest from the area's profile go."""
-    left: list[Unplaced] = []
+    cluster may have at most one school per group. Those furthest from the area's profile go.
+    Their details are written once the area's groups are made (`_propose_area`)."""
+    left: list[Candidate] = []
     while True:
         sizes, _rest = group_sizes(len(members))
         counts = Counter(c.cluster for c in members if c.cluster is not None)
@@ -158,10 +170,7 @@ def _saturated(members: list[Candidate], profiles: Profiles, label: str) -> tupl
         own = [c for c in members if c.cluster == cluster]
         out = max(own, key=lambda c: (_distance(profiles.points[c.id], centre), c.key))
         members = [c for c in members if c is not out]
-        left.append(Unplaced(out, "cluster_saturated", (
-            f"{out.name} is one of {counts[cluster]} opted-in schools of "
-            f"{out.cluster_name or 'one cluster'} in {label}, which makes only {len(sizes)} "
-            f"group{'s' if len(sizes) != 1 else ''}: each group takes one school per cluster.")))
+        left.append(out)
 
 
 def _median_point(members: list[Candidate], profiles: Profiles) -> tuple[float, float]:
@@ -174,21 +183,42 @@ def _distance(point: tuple[float, float], centre: tuple[float, float]) -> float:
     return abs(point[0] - centre[0]) + abs(point[1] - centre[1])
 
 
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def _cluster_label(c: Candidate) -> str:
+    return c.cluster_name or "a cluster without a name"
+
+
+def _make_up(members: Sequence[Candidate]) -> str:
+    """Where the schools come from, cluster by cluster: "2 from Cluster k, 1 in no cluster"."""
+    clusters = Counter(_cluster_label(c) for c in members if c.cluster is not None)
+    parts = [f"{n} from {name}" for name, n in sorted(clusters.items(), key=lambda i: (-i[1], i[0]))]
+    loose = sum(c.cluster is None for c in members)
+    if loose:
+        parts.append(f"{loose} in no cluster")
+    return ", ".join(parts)
+
+
+def _too_few(label: str, members: list[Candidate]) -> str:
+    offered = ("Only 1 school was offered" if len(members) == 1
+               else f"{len(members)} schools were offered")
+    return (f"{offered} in {label} ({_make_up(members)}); a trio needs three schools, each "
+            "from a different cluster (a school in no cluster counts as one of its own).")
+
+
 def _propose_area(label: str, members: list[Candidate], profiles: Profiles) -> tuple[
         list[Group], list[Unplaced]]:
-    clusters = {c.cluster or c.id for c in members}
-    if len(clusters) < 3:
-        return [], [Unplaced(c, "area_too_small", (
-            f"The {len(members)} school{'s' if len(members) != 1 else ''} offered in {label} "
-            f"come from {len(clusters)} cluster{'s' if len(clusters) != 1 else ''}; a trio "
-            "needs three schools from different clusters.")) for c in members]
-    members, unplaced = _saturated(members, profiles, label)
+    if len({c.cluster or c.id for c in members}) < 3:
+        return [], [Unplaced(c, "area_too_small", _too_few(label, members)) for c in members]
+    offered = Counter(c.cluster for c in members if c.cluster is not None)
+    members, saturated = _saturated(members, profiles)
     sizes, rest = group_sizes(len(members))
-    if not sizes:
-        unplaced += [Unplaced(c, "area_too_small", (
-            f"Only {len(members)} school{'s' if len(members) != 1 else ''} in {label} can be "
-            "grouped (a trio needs three, from different clusters).")) for c in members]
-        return [], unplaced
+    unplaced: list[Unplaced] = []
+    if not sizes:  # (kept for safety: three distinct clusters always leave three schools)
+        return [], [Unplaced(c, "area_too_small", _too_few(label, [*members, *saturated]))
+                    for c in [*members, *saturated]]
     if rest:  # five schools: the quad that leaves out the school that fits least
         options = []
         for out in members:
@@ -199,15 +229,44 @@ def _propose_area(label: str, members: list[Candidate], profiles: Profiles) -> t
             options.append((cost, out.key, out, others, found))
         _cost, _key, out, members, index_groups = min(options, key=lambda o: (o[0], o[1]))
         unplaced.append(Unplaced(out, "area_remainder", (
-            f"Five schools in {label} make one quad; {out.name} is the one whose profile "
-            "fits the others least.")))
+            f"The {len(members) + 1} schools of {label} that could be grouped make one quad, "
+            f"not a quad and one left over: {out.name} is the one whose profile (roll "
+            f"{out.roll}, {_simd_of(out, profiles)}) fits the others least.")))
     else:
         index_groups, _cost = solve(_area(members, profiles), sizes)
-    return [_describe(label, [members[i] for i in g], profiles, len(members))
-            for g in index_groups], unplaced
+    groups = [_describe(label, [members[i] for i in g], profiles, len(members))
+              for g in index_groups]
+    placed = Counter(c.cluster for g in groups for c in g.members if c.cluster is not None)
+    made = _plural(len(groups), "group")
+    for out in saturated:
+        cluster = out.cluster or ""  # a school left out for its cluster has one
+        k, kept = offered[cluster], placed[cluster]
+        unplaced.append(Unplaced(out, "cluster_saturated", (
+            f"{out.name} is one of {k} opted-in schools of {_cluster_label(out)} in {label}. "
+            f"The schools of {label} make {made}, and a group takes one school of a cluster, so "
+            f"{kept} of the {k} {'is' if kept == 1 else 'are'} placed and {k - kept} left out: "
+            "those whose profile is furthest from the area's.")))
+    return groups, unplaced
 
 
 # Explaining ----------------------------------------------------------------------------
+
+
+def _percent(value: float) -> str:
+    return f"{value:g}%"
+
+
+def _simd_of(c: Candidate, profiles: Profiles) -> str:
+    if c.simd_q1_percent is not None:
+        return f"SIMD Q1 {_percent(c.simd_q1_percent)}"
+    return "no SIMD figure"
+
+
+def _stand_in(profiles: Profiles) -> str:
+    if profiles.simd_stand_in is None:
+        return "no school offered has one, so only rolls were compared"
+    return (f"compared at {_percent(profiles.simd_stand_in)}, the median of the schools "
+            "offered with one")
 
 
 def _size_phrase(a: Candidate, b: Candidate) -> str:
@@ -217,45 +276,73 @@ def _size_phrase(a: Candidate, b: Candidate) -> str:
             else "different sizes")
 
 
-def _simd_phrase(a: Candidate, b: Candidate) -> str:
-    if a.simd_q1_percent is None or b.simd_q1_percent is None:
-        missing = a if a.simd_q1_percent is None else b
-        return f"SIMD Q1 not recorded for {missing.name}"
+def _simd_phrase(a: Candidate, b: Candidate, profiles: Profiles) -> str:
+    missing = [c.name for c in (a, b) if c.simd_q1_percent is None]
+    if missing:
+        whose = "either" if len(missing) == 2 else missing[0]
+        return f"no SIMD figure for {whose} ({_stand_in(profiles)})"
+    assert a.simd_q1_percent is not None and b.simd_q1_percent is not None
     gap = abs(a.simd_q1_percent - b.simd_q1_percent)
     words = ("very similar" if gap <= 5 else "similar" if gap <= 12 else "different")
-    return (f"SIMD Q1 {a.simd_q1_percent:g}% and {b.simd_q1_percent:g}% "
+    return (f"SIMD Q1 {_percent(a.simd_q1_percent)} and {_percent(b.simd_q1_percent)} "
             f"({words} deprivation profile)")
 
 
-def _pairing(a: Candidate, b: Candidate, label: str) -> Pairing:
-    clusters = (f"different clusters ({a.cluster_name or 'none'} / {b.cluster_name or 'none'})")
+def _clusters_phrase(a: Candidate, b: Candidate) -> str:
+    if a.cluster is None and b.cluster is None:
+        return "neither in a cluster"
+    names = [_cluster_label(c) if c.cluster is not None else "no cluster" for c in (a, b)]
+    return f"different clusters ({names[0]} / {names[1]})"
+
+
+def _pairing(a: Candidate, b: Candidate, label: str, profiles: Profiles) -> Pairing:
     return Pairing(a, b, (
         f"{a.name} and {b.name}: rolls {a.roll} and {b.roll} ({_size_phrase(a, b)}); "
-        f"{_simd_phrase(a, b)}; {clusters}; both in {label}."))
+        f"{_simd_phrase(a, b, profiles)}; {_clusters_phrase(a, b)}; both in {label}."))
+
+
+def _range(values: list[float], unit: str = "") -> str:
+    low, high = min(values), max(values)
+    return f"{low:g}{unit}" if low == high else f"{low:g}-{high:g}{unit}"
+
+
+def _group_simd(members: list[Candidate], profiles: Profiles) -> str:
+    known = [c for c in members if c.simd_q1_percent is not None]
+    n, missing = len(members), len(members) - len(known)
+    if not missing:
+        return f"SIMD Q1 {_range([c.simd_q1_percent for c in known if c.simd_q1_percent is not None], '%')}"
+    if not known:
+        return f"no SIMD figure for any of the {n} schools ({_stand_in(profiles)})"
+    figures = ", ".join(f"{c.name} {_percent(c.simd_q1_percent)}" for c in known
+                        if c.simd_q1_percent is not None)
+    return (f"SIMD Q1 {figures}; no SIMD figure for {missing} of {n} schools "
+            f"({_stand_in(profiles)})")
+
+
+def _group_clusters(members: list[Candidate]) -> str:
+    """"3 different clusters", "2 different clusters and 1 school in no cluster"."""
+    clusters = len({c.cluster for c in members if c.cluster is not None})
+    loose = sum(c.cluster is None for c in members)
+    parts = [f"{clusters} different clusters" if clusters > 1 else "1 cluster"] if clusters else []
+    if loose:
+        parts.append(f"{_plural(loose, 'school')} in no cluster")
+    return " and ".join(parts)
 
 
 def _describe(label: str, members: list[Candidate], profiles: Profiles, n_area: int) -> Group:
     members = sorted(members, key=lambda c: (c.roll, c.key))
     spread = profiles.spread(members)
-    rolls = [c.roll for c in members]
-    simds = [c.simd_q1_percent for c in members if c.simd_q1_percent is not None]
-    simd_text = f"SIMD Q1 {min(simds):g}-{max(simds):g}%" if simds else "SIMD Q1 not recorded"
-    reason = (f"Same area ({label}); {len(members)} different clusters; rolls "
-              f"{min(rolls)}-{max(rolls)}; {simd_text}.")
+    reason = (f"Same area ({label}); {_group_clusters(members)}; rolls "
+              f"{_range([float(c.roll) for c in members])}; {_group_simd(members, profiles)}.")
     if len(members) == 4:
         reason += f" A quad because the {n_area} schools grouped in {label} do not divide into trios."
-    pairings = tuple(_pairing(a, b, label) for i, a in enumerate(members) for b in members[i + 1:])
-    return Group(label, tuple(members), spread, score_of(spread), reason, pairings)
+    pairings = tuple(_pairing(a, b, label, profiles) for i, a in enumerate(members)
+                     for b in members[i + 1:])
+    return Group(label, tuple(members), spread, score_of(spread), reason, pairings,
+                 members[0].area or "")
 
 
 # The whole proposal --------------------------------------------------------------------
-
-
-def area_key(area: str | None) -> str | None:
-    """Areas compare without case or surrounding space ("Airdrie " is "airdrie")."""
-    if area is None or not area.strip():
-        return None
-    return " ".join(area.split()).casefold()
 
 
 def propose(candidates: Sequence[Candidate]) -> Proposal:
@@ -266,16 +353,16 @@ def propose(candidates: Sequence[Candidate]) -> Proposal:
     areas: dict[str, list[Candidate]] = {}
     unplaced: list[Unplaced] = []
     for c in ordered:
-        key = area_key(c.area)
-        if key is None:
+        if c.area is None or not c.area.strip():
             unplaced.append(Unplaced(c, "no_area", (
-                f"{c.name} has no area recorded, so the same-area rule cannot be kept.")))
+                f"{c.name} has no area, nor has its cluster, so the same-area rule cannot be "
+                "kept.")))
         else:
-            areas.setdefault(key, []).append(c)
+            areas.setdefault(c.area, []).append(c)
     groups: list[Group] = []
-    for key in sorted(areas):
+    for key in sorted(areas, key=lambda k: (areas[k][0].area_name or k, k)):
         members = areas[key]
-        label = " ".join((members[0].area or key).split())
+        label = " ".join((members[0].area_name or key).split())
         found, left = _propose_area(label, members, profiles)
         groups += found
         unplaced += left

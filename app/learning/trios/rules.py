@@ -1,6 +1,7 @@
 """The rules a trio (or quad) keeps, checked together: one 422 names every rule broken and
 the members that break it. Officers may set aside `same_area` and `different_clusters`
-(OVERRIDABLE) with a reason; the other rules hold always."""
+(OVERRIDABLE) with a reason; the other rules hold always. The authority's programme for the
+session (`TrioProgramme`) may fix the focus every trio takes (`programme_focus`)."""
 
 import uuid
 from collections import Counter
@@ -10,12 +11,13 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.core.errors import RuleViolation, rule
+from app.core.text import fold
 from app.frameworks.service import Scale, scale_for
 from app.identity.headteachers import active_headteachers, by_school
-from app.learning.trios.models import TrioMember
-from app.learning.trios.proposal_groups import area_key
+from app.learning.trios.models import TrioMember, TrioProgramme
 from app.learning.trios.schemas import OVERRIDABLE, SIZES, MemberIn, Override, TrioKind, TrioRule
 from app.organisations.models import Authority, Cluster, Establishment
+from app.organisations.service import find_area
 
 
 @dataclass
@@ -39,6 +41,15 @@ class Proposed:
     members: list[MemberIn]
     schools: dict[uuid.UUID, Establishment]  # the members the caller can see
     cluster_areas: dict[uuid.UUID, str | None]
+    programme_focus: list[str] | None = None  # the focus the authority's programme fixes
+
+
+def programme_of(session: Session, authority_id: uuid.UUID,
+                 session_name: str) -> TrioProgramme | None:
+    """The authority's trio programme for the session, if it has set one."""
+    return session.exec(select(TrioProgramme).where(
+        TrioProgramme.authority_id == authority_id,
+        TrioProgramme.session == session_name)).first()
 
 
 def cluster_areas(session: Session, schools: list[Establishment]) -> dict[uuid.UUID, str | None]:
@@ -49,10 +60,24 @@ def cluster_areas(session: Session, schools: list[Establishment]) -> dict[uuid.U
 
 
 def area_of(school: Establishment, cluster_areas: dict[uuid.UUID, str | None]) -> str | None:
-    """The school's own area, else its cluster's."""
+    """The name of the school's own area, else its cluster's."""
     if school.area and school.area.strip():
         return school.area
     return cluster_areas.get(school.cluster_id) if school.cluster_id else None
+
+
+def cluster_area_ids(session: Session, schools: list[Establishment]) -> dict[uuid.UUID, uuid.UUID | None]:
+    ids = {s.cluster_id for s in schools if s.cluster_id is not None}
+    if not ids:
+        return {}
+    return dict(session.exec(select(Cluster.id, Cluster.area_id).where(col(Cluster.id).in_(ids))).all())
+
+
+def area_id_of(school: Establishment, clusters: dict[uuid.UUID, uuid.UUID | None]) -> uuid.UUID | None:
+    """The school's own area, else its cluster's: the identity the same-area rule compares."""
+    if school.area_id is not None:
+        return school.area_id
+    return clusters.get(school.cluster_id) if school.cluster_id else None
 
 
 def _label(school: Establishment) -> str:
@@ -104,13 +129,23 @@ def _check_authority(p: Proposed) -> list[Violation]:
                       away, [p.members[i].establishment_id for i in away])]
 
 
-def _check_area(p: Proposed) -> list[Violation]:
-    wanted = area_key(p.area)
-    away = [i for i in _known(p) if wanted is None or area_key(area_of(
-        p.schools[p.members[i].establishment_id], p.cluster_areas)) != wanted]
+def _check_area(session: Session, p: Proposed) -> list[Violation]:
+    """Members in the trio's area, compared by the area's identity: the area its name finds
+    among the authority's (core/text.fold; a former name finds it too), which the trio then
+    names as the authority spells it."""
+    area = find_area(session, p.authority_id, p.area) if p.area else None
+    if area is not None:
+        p.area = area.name
+    known = [i for i in _known(p)  # another authority's school breaks one_authority instead
+             if p.schools[p.members[i].establishment_id].authority_id == p.authority_id]
+    clusters = cluster_area_ids(session, [p.schools[p.members[i].establishment_id] for i in known])
+    away = [i for i in known if area is None
+            or area_id_of(p.schools[p.members[i].establishment_id], clusters) != area.id]
     if not away:
         return []
-    where = f"area {p.area}" if wanted else "one area (no area is recorded)"
+    where = (f"area {area.name}" if area is not None
+             else f"area {p.area!r}, which names no area of the authority" if p.area and fold(p.area)
+             else "one area (no area is recorded)")
     return [Violation(TrioRule.same_area, f"Not in {where}: {_names(p, away)}.", away,
                       [p.members[i].establishment_id for i in away])]
 
@@ -182,6 +217,19 @@ def _check_indicators(session: Session, p: Proposed) -> list[Violation]:
     return found
 
 
+def _check_programme(p: Proposed) -> list[Violation]:
+    if not p.indicator_codes:
+        return [Violation(TrioRule.focus_indicators, "Name the focus: one or two quality "
+                          f"indicators (the authority's programme for {p.session} fixes "
+                          "none).", loc="")]
+    wanted = p.programme_focus
+    if wanted is None or sorted(p.indicator_codes) == sorted(wanted):
+        return []
+    return [Violation(TrioRule.programme_focus, f"The authority's programme for {p.session} "
+                      f"fixes the focus: {' and '.join(wanted)}; "
+                      f"{', '.join(p.indicator_codes) or 'none'} was sent.", loc="")]
+
+
 def _check_overrides(overrides: list[Override]) -> None:
     for i, override in enumerate(overrides):
         if override.rule not in OVERRIDABLE:
@@ -190,13 +238,16 @@ def _check_overrides(overrides: list[Override]) -> None:
             raise rule(["overrides", i, "rule"], msg, f"rule.{override.rule.value}")
 
 
+FOCUS_RULES = frozenset({TrioRule.focus_indicators, TrioRule.programme_focus})
+
+
 def check(session: Session, p: Proposed, overrides: list[Override],
           trio_id: uuid.UUID | None = None) -> None:
     """Every rule at once: one 422 that names each rule broken and the members breaking it."""
     _check_overrides(overrides)
-    violations = [*_check_size(p), *_check_authority(p), *_check_area(p), *_check_clusters(p),
+    violations = [*_check_size(p), *_check_authority(p), *_check_area(session, p), *_check_clusters(p),
                   *_check_one_per_session(session, p, trio_id), *_check_headteachers(session, p),
-                  *_check_indicators(session, p)]
+                  *_check_indicators(session, p), *_check_programme(p)]
     waived = {o.rule for o in overrides}
     broken = [v for v in violations if v.rule not in waived]
     if not broken:
@@ -205,7 +256,7 @@ def check(session: Session, p: Proposed, overrides: list[Override],
     for v in broken:
         locs: list[list[str | int]] = (
             [["body", "members", i, v.loc] for i in v.members] if v.members and v.loc
-            else [["body", "indicator_codes" if v.rule == TrioRule.focus_indicators else "members"]])
+            else [["body", "indicator_codes" if v.rule in FOCUS_RULES else "members"]])
         errors += [{"loc": loc, "msg": f"{v.rule.value}: {v.message}", "type": f"rule.{v.rule.value}"}
                    for loc in locs]
     rules = list(dict.fromkeys(v.rule.value for v in broken))
@@ -222,7 +273,7 @@ def default_area(p: Proposed) -> str | None:
     """The area most members share (the first member's among equals)."""
     areas = [area_of(p.schools[p.members[i].establishment_id], p.cluster_areas)
              for i in _known(p)]
-    keyed = [(area_key(a), a) for a in areas if area_key(a) is not None]
+    keyed = [(fold(a), a) for a in areas if a and fold(a)]
     if not keyed:
         return None
     counts = Counter(k for k, _a in keyed)

@@ -17,6 +17,13 @@ the same policy: an event's managers book anyone onto it, headteachers their own
 staff (naming the school). A participant's name, role and school are those of their
 booking: a row for someone already registered changes only its status and attendance.
 A row cancelling someone who has no registration is skipped, with a warning.
+
+And under the same rules once an event has started: a new booking fails its row, a
+cancellation of a confirmed place is a late one (no one promoted), and a registration whose
+attendance is marked, or that waits on the frozen waiting list, cannot be cancelled.
+
+The report says how the created registrations came out: `created_as` counts those
+`confirmed` (a place) and those `waitlisted` (on the waiting list).
 """
 
 import re
@@ -42,6 +49,7 @@ from app.integration.imports.rows import (
     text_code,
     yes_no,
 )
+from app.learning.clpl.models import ACTIVE, LATE_CANCELLED
 from app.learning.clpl.registrations import (
     Places,
     attend,
@@ -216,7 +224,7 @@ def apply(ctx: ImportContext, row: RegistrationRow, batch: Batch) -> Outcome | S
     found = batch.registrations.get(key)
     registration = found[0] if found else None
     if found is not None and not found[1]:
-        if registration is not None and registration.status != "cancelled":
+        if registration is not None and registration.status in ACTIVE:
             raise RowFailure("participant_email", f"{row.participant_email} is already registered "
                                                   "for this event, by someone else")
         registration = None  # a cancelled booking the caller cannot see is none of its business
@@ -235,6 +243,8 @@ def apply(ctx: ImportContext, row: RegistrationRow, batch: Batch) -> Outcome | S
     except Exception:
         _undo(ctx, batch, places, key, found, confirmed)
         raise
+    if outcome == Outcome.created:  # counted once the row has held: confirmed or waitlisted
+        ctx.created_as[batch.registrations[key][0].status] += 1
     return outcome
 
 
@@ -242,15 +252,26 @@ def _write(ctx: ImportContext, row: RegistrationRow, batch: Batch, places: Place
            registration: Any, wanted: str | None, attended: bool | None) -> Outcome | Skipped:
     session, principal = ctx.session, ctx.principal
     outcome = Outcome.unchanged
-    if registration is not None and registration.status != "cancelled":
-        if wanted == "cancelled" and withdraw(session, principal, places, registration):
-            outcome = Outcome.updated
+    event_column = "event_id" if row.event_id else "event"
+    if registration is not None and registration.status in ACTIVE:
+        try:
+            if wanted == "cancelled" and withdraw(session, principal, places, registration):
+                outcome = Outcome.updated
+        except Conflict as exc:  # attendance marked, or waiting when the event started
+            raise RowFailure("status", exc.detail or exc.title) from None
     elif wanted == "cancelled":
         if registration is None:
             return Skipped(f"{row.participant_email} has no registration on "
                            f"{places.event.title!r} to cancel")
+    elif registration is not None and registration.status == LATE_CANCELLED and wanted == "active":
+        raise RowFailure("status", f"{row.participant_email} cancelled late (after the event "
+                                   "started): that registration is the record, and the "
+                                   "event takes no more bookings")
     elif registration is None or wanted == "active":
-        registration = book(session, principal, places, _participant(row, batch))
+        try:
+            registration = book(session, principal, places, _participant(row, batch))
+        except Conflict as exc:  # the event is cancelled, or has started
+            raise RowFailure(event_column, exc.detail or exc.title) from None
         batch.registrations[(places.event.id, row.participant_email)] = (registration, True)
         outcome = Outcome.created
     if attended is not None and registration is not None:

@@ -13,7 +13,10 @@ Accepted files:
 Blank cells leave a field as it is (a file without a cluster column never clears clusters).
 A cluster named in the file is matched by name within the establishment's authority and,
 when it does not exist, created (counted in `also_created`); that takes the right to create
-clusters (admins and authority admins), so a client's row naming a new cluster fails.
+clusters (admins and authority admins), so a client's row naming a new cluster fails. An area
+likewise: matched among the authority's areas whatever its case, accents or apostrophes, or by
+a name it had (a renamed or merged area), and otherwise created (`also_created.area`) by those
+who may create areas. Imports are the only writes that create areas implicitly.
 """
 
 import re
@@ -26,6 +29,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from app.core.errors import Forbidden
 from app.core.schemas import Name, ShortText
+from app.core.text import fold
 from app.integration.imports.registry import register
 from app.integration.imports.rows import (
     ImportContext,
@@ -48,6 +52,8 @@ from app.organisations.schemas import (
     Sector,
 )
 from app.organisations.service import (
+    add_area,
+    area_directory,
     authority_directory,
     cluster_directory,
     create_cluster,
@@ -195,6 +201,25 @@ def _cluster_id(ctx: ImportContext, authority_id: uuid.UUID, name: str) -> uuid.
     return clusters[wanted]
 
 
+def _area(ctx: ImportContext, authority_id: uuid.UUID, name: str) -> tuple[uuid.UUID, str]:
+    """The area the file names (its id and name as the hub spells it), created if new."""
+    key = f"areas:{authority_id}"
+    if key not in ctx.cache:
+        ctx.cache[key] = area_directory(ctx.session, authority_id)
+    areas: dict[str, uuid.UUID] = ctx.cache[key]
+    wanted = fold(name)
+    if wanted not in areas:
+        try:
+            created = add_area(ctx.session, ctx.principal, authority_id, " ".join(name.split()))
+        except Forbidden:
+            raise RowFailure("area", f"there is no area {name!r} in this authority, and only "
+                                     "its admins may create one") from None
+        areas[wanted] = created.id
+        ctx.also_created["area"] += 1
+        ctx.cache["held"].append(created)
+    return areas[wanted], name
+
+
 class Batch:
     """A batch's existing establishments by code, and the authorities and clusters its rows
     name, held in the session while the batch is written."""
@@ -231,6 +256,8 @@ def apply(ctx: ImportContext, row: EstablishmentRow, batch: Batch) -> Outcome | 
         values.get("authority_id") or existing[0].authority_id)
     if row.cluster is not None:
         values["cluster_id"] = _cluster_id(ctx, home, row.cluster)
+    if row.area is not None and fold(row.area):
+        values["area_id"], values["area"] = _area(ctx, home, row.area)
     try:
         _, outcome = write_establishment(ctx.session, ctx.principal, row.code, values, existing)
     except Forbidden:
@@ -262,6 +289,6 @@ SPEC = register(ImportKindSpec(
     required=("code", "name", "sector"), key="code", lookup=Batch, apply=apply,
     merge=merge_departments,
     fields_of={"authority_id": "authority_code", "cluster_id": "cluster", "code": "code",
-               "name": "name", "sector": "sector", "roll": "roll", "area": "area",
+               "name": "name", "sector": "sector", "roll": "roll", "area": "area", "area_id": "area",
                "simd_q1_percent": "simd_q1_percent", "status": "status"},
 ))
