@@ -4,6 +4,7 @@ import json
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -24,8 +25,16 @@ OPENAPI_PATH = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
 SYSTEM = Principal(kind="system", id=uuid.UUID(int=0), label="cli", role=Role.admin)
 
 
-def _session() -> Session:
-    return Session(make_engine(get_settings()), expire_on_commit=False)
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session on an engine of its own, disposed at the end: a command (or a test invoking
+    many) leaves no pooled connection behind."""
+    engine = make_engine(get_settings())
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def upgrade_database() -> None:
