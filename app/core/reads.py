@@ -217,10 +217,20 @@ class PostgresReads(Reads):
 
     async def rows(self, statement: ClauseElement, values: Mapping[str, Any]) -> list[Row]:
         driver = self.compiled(statement, values)
-        async with self._connection() as connection:
-            cursor = await connection.execute(driver.sql, driver.arguments(values), prepare=True)
-            rows: list[Row] = await cursor.fetchall()
-            return rows
+        for attempt in (1, 2):
+            pooled = not self._away
+            try:
+                async with self._connection() as connection:
+                    cursor = await connection.execute(driver.sql, driver.arguments(values),
+                                                      prepare=True)
+                    rows: list[Row] = await cursor.fetchall()
+                    return rows
+            except ServiceUnavailable:
+                # A pooled connection that died while the database was away fails once: a
+                # read is safe to try again, on a fresh connection (no cost when all is well).
+                if attempt == 2 or not pooled:
+                    raise
+        raise AssertionError("unreachable")
 
     async def close(self) -> None:
         pool = self._pools.pop(asyncio.get_running_loop(), None)
