@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.core.config import Settings, get_settings
+from app.core.db import make_engine
 from app.core.security import generate_private_pem
 from app.main import create_app
 from tests.factories import Factory
@@ -127,12 +128,17 @@ def _reset(engine: Engine, keep: dict[str, set[str]]) -> None:
 
 
 @pytest.fixture(scope="session")
-def arrange_engine(engine: Engine) -> Iterator[Engine]:
-    """The tests' own connections. On SQLite the app begins every transaction IMMEDIATE (so
-    concurrent writers queue); a test that only reads must not hold that lock while it
-    calls the API, so its session begins the default, deferred way."""
+def arrange_engine(engine: Engine, settings: Settings) -> Iterator[Engine]:
+    """The tests' own connections, apart from the app's pool: each test's server disposes
+    that pool when it stops, and a connection the test's session held at that moment would
+    be orphaned, open until garbage collection (enough of them and PostgreSQL refuses new
+    clients). On SQLite the app begins every transaction IMMEDIATE (so concurrent writers
+    queue); a test that only reads must not hold that lock while it calls the API, so its
+    session begins the default, deferred way."""
     if engine.dialect.name != "sqlite":
-        yield engine
+        own = make_engine(settings)
+        yield own
+        own.dispose()
         return
     plain = create_engine(engine.url, connect_args={"check_same_thread": False, "timeout": 30})
     # Foreign keys hold for the tests' writes too (SQLite enforces them per connection).
