@@ -26,12 +26,15 @@ from app.core.reads import make_reads
 from app.core.request_body import BodyLimitMiddleware
 from app.core.security import KeyRing
 from app.frameworks.router import router as frameworks_router
+from app.identity.deps import idempotency_caller
+from app.identity.rate_limit_headers import RateLimitHeadersMiddleware
 from app.identity.request_limits import PrincipalLimits
 from app.identity.router import auth_router
 from app.identity.router import router as identity_router
 from app.insight import import_kind as _critical_indicator_values  # noqa: F401 - registers its kind
 from app.insight.router import router as insight_router
 from app.integration.imports.jobs import forget_dead_spools
+from app.integration.imports.limits import ImportSlots
 from app.integration.imports.router import router as import_router
 from app.integration.router import router as integration_router
 from app.learning.clpl.router import router as clpl_router
@@ -72,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         lifespan=lifespan,
         title="School Improvement Hub",
-        version="2.0.0",
+        version="3.0.0",
         description=DESCRIPTION,
         openapi_url="/openapi.json",
         docs_url=None,  # Swagger UI at /docs and ReDoc at /redoc without a CDN: install_docs
@@ -82,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     app.state.reads = make_reads(app.state.engine, settings)
     app.state.session_gate = SessionGate(settings.db_pool_size)
+    app.state.import_slots = ImportSlots.from_settings(settings)
     app.state.keys = KeyRing.from_settings(settings)
     app.state.paginator = Paginator(settings.secret_key)
     app.state.principal_limits = PrincipalLimits(settings)
@@ -98,9 +102,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(trio_router, prefix=API_PREFIX)
     app.include_router(clpl_router, prefix=API_PREFIX)
     app.include_router(insight_router, prefix=API_PREFIX)
-    install_docs(app)
+    if settings.serves_docs:
+        install_docs(app)
 
-    app.add_middleware(IdempotencyMiddleware)  # inside the body cap: it reads whole bodies
+    # Inside the body cap: it reads whole bodies. The token endpoints are never remembered:
+    # their answers are tokens, and a retry must be a new grant or revocation.
+    app.add_middleware(IdempotencyMiddleware, caller=idempotency_caller,
+                       never_remembered=[f"{API_PREFIX}/auth/"])
+    app.add_middleware(RateLimitHeadersMiddleware)  # replays counted inside it carry them too
     app.add_middleware(BodyLimitMiddleware, max_body_size=settings.max_json_body_bytes,
                        limits=[(f"{API_PREFIX}/imports/", settings.max_import_body_bytes)])
     if settings.cors_origins:  # outside the size limit, so browsers can read a 413
@@ -111,7 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match",
                            "Idempotency-Key", "X-Request-ID"],
-            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After",
+                            "RateLimit", "RateLimit-Policy"],
         )
     app.add_middleware(RequestContextMiddleware)
     app.openapi = lambda: openapi_document(app)  # type: ignore[method-assign]

@@ -1,13 +1,17 @@
-"""Liveness, readiness and metrics: unauthenticated, for load balancers and Prometheus."""
+"""Liveness, readiness and metrics, for load balancers and Prometheus: no user token; metrics
+take the scraper's own token where one is set (always, in production)."""
 
-from fastapi import APIRouter, Request, Response
+import hmac
+
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from app.core.db import database_ready
-from app.core.errors import problems
+from app.core.errors import NotFound, Unauthorized, problems
 from app.core.observability import record_pool
 
 router = APIRouter(tags=["operations"])
@@ -32,15 +36,40 @@ def healthz() -> Health:
                     "example": {"status": "unavailable",
                                 "detail": "database unreachable: OperationalError"}}}}})
 async def readyz(request: Request) -> JSONResponse:
-    ready, detail = await run_in_threadpool(database_ready, request.app.state.engine)
+    name_revisions = request.app.state.settings.environment != "production"
+    ready, detail = await run_in_threadpool(
+        lambda: database_ready(request.app.state.engine, name_revisions=name_revisions))
     body = Health(status="ok" if ready else "unavailable", detail=detail)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
+METRICS_BEARER = HTTPBearer(
+    scheme_name="MetricsToken", auto_error=False,
+    description="The scraper's own token (setting SIH_METRICS_TOKEN), not a user's or a "
+                "client's access token. Without the setting /metrics is open, except in "
+                "production, where it is not served at all.")
+
+
+async def metrics_caller(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(
+        METRICS_BEARER)) -> None:
+    settings = request.app.state.settings
+    if settings.metrics_token is None:
+        if settings.environment == "production":
+            raise NotFound("Not found.")
+        return
+    expected = settings.metrics_token.get_secret_value().encode()
+    presented = credentials.credentials.encode() if credentials is not None else b""
+    if not hmac.compare_digest(presented, expected):
+        raise Unauthorized("The metrics need the metrics token: Authorization: Bearer <token>.")
+
+
 @router.get("/metrics", operation_id="getMetrics", summary="Prometheus metrics",
-            response_class=Response,
+            description="Request counts and latencies by route template, and the pool's gauges. "
+                        "With the setting SIH_METRICS_TOKEN, only for `Authorization: Bearer` "
+                        "that token (401 otherwise); in production without it, 404.",
+            response_class=Response, dependencies=[Depends(metrics_caller)],
             responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}},
-                             "description": "Prometheus text format"}, **problems()})
+                             "description": "Prometheus text format"}, **problems(401, 404)})
 def metrics(request: Request) -> Response:
     record_pool(request.app.state.engine)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

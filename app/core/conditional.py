@@ -7,7 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 
-from app.core.errors import PreconditionFailed, PreconditionRequired
+from app.core.errors import PreconditionFailed, PreconditionRequired, RuleViolation
+
+# The longest If-Match / If-None-Match accepted (a list of ETags): 422 beyond, as the contract
+# says (an ETag here is a version or a 32-character hash, in quotes).
+MAX_CONDITION_LENGTH = 1024
 
 
 def etag_for(version: int) -> str:
@@ -22,6 +26,10 @@ def held(if_none_match: str | None, tag: str) -> bool:
     """Whether an If-None-Match header names this ETag (or any, `*`): answer 304 then."""
     if if_none_match is None:
         return False
+    if len(if_none_match) > MAX_CONDITION_LENGTH:
+        too_long = f"String should have at most {MAX_CONDITION_LENGTH} characters"
+        raise RuleViolation(too_long, errors=[{"loc": ["header", "If-None-Match"],
+                                               "msg": too_long, "type": "string_too_long"}])
     tags = _tags(if_none_match)
     return tag in tags or "*" in tags
 
@@ -53,7 +61,8 @@ class IfMatch:
 def if_match(
     header: Annotated[
         str | None,
-        Header(alias="If-Match", description="ETag of the version you are changing."),
+        Header(alias="If-Match", description="ETag of the version you are changing.",
+               max_length=MAX_CONDITION_LENGTH),
     ] = None,
 ) -> IfMatch:
     return IfMatch(header)
@@ -62,7 +71,8 @@ def if_match(
 def if_match_optional(
     header: Annotated[
         str | None,
-        Header(alias="If-Match", description="Optional: ETag of the version you are changing."),
+        Header(alias="If-Match", description="Optional: ETag of the version you are changing.",
+               max_length=MAX_CONDITION_LENGTH),
     ] = None,
 ) -> IfMatch:
     return IfMatch(header, required=False)
@@ -97,7 +107,7 @@ def conditional_get() -> dict[str, Any]:
     return {
         "parameters": [{
             "name": "If-None-Match", "in": "header", "required": False,
-            "schema": {"type": "string"}, "example": '"3"',
+            "schema": {"type": "string", "maxLength": MAX_CONDITION_LENGTH}, "example": '"3"',
             "description": "ETags the client holds: 304 without a body if one is current"}],
         "responses": {
             "200": {"headers": {"ETag": etag}},

@@ -4,7 +4,7 @@ from functools import lru_cache
 from typing import Literal
 
 from limits import parse
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused in production below
@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     import_job_threshold_bytes: int = 2 * 1024 * 1024
     # Where job bodies wait for their worker; empty: the system's temporary directory.
     import_spool_dir: str = ""
+    # Imports running at once (jobs and files answered at once, dry runs too): per caller, and
+    # per process (at most db_pool_size / 2: each holds two connections); beyond, 429.
+    import_jobs_per_caller: int = Field(default=2, ge=1)
+    import_jobs_per_process: int = Field(default=4, ge=1)
     auth_rate_limit_per_ip: int = 30
     auth_rate_limit_per_account: int = 10
     auth_rate_limit_window_seconds: int = 60
@@ -50,12 +54,28 @@ class Settings(BaseSettings):
     # or empty for none. Counted per process unless the storage is shared (redis://...).
     rate_limit_per_principal: str = "1200/minute"
     rate_limit_storage_uri: str = "memory://"
+    # What one caller may keep in the Idempotency-Key store over 24 hours (core/idempotency.py):
+    # keys, and bytes of stored answers; a new key beyond either is refused with 429.
+    idempotency_keys_per_caller_per_day: int = Field(default=20_000, ge=1)
+    idempotency_bytes_per_caller_per_day: int = Field(default=64 * 1024 * 1024, ge=1)
 
     cors_origins: list[str] = []
     cors_allow_credentials: bool = False
 
+    # What the server shows to someone without a token. The documentation pages (/docs,
+    # /redoc): on by default, off by default in production. /metrics: with a token set, only
+    # for `Authorization: Bearer <token>`; in production without one, not served (404).
+    docs_enabled: bool | None = None
+    metrics_token: SecretStr | None = None
+
     log_level: str = "INFO"
     log_json: bool = True
+
+    @property
+    def serves_docs(self) -> bool:
+        if self.docs_enabled is not None:
+            return self.docs_enabled
+        return self.environment != "production"
 
     @field_validator("rate_limit_per_principal")
     @classmethod

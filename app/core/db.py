@@ -46,8 +46,10 @@ def make_engine(settings: Settings) -> Engine:
 def _pool_arguments(settings: Settings) -> dict[str, Any]:
     # Requests hold at most db_pool_size connections at once (SessionGate); the overflow
     # serves what runs beside them (import jobs, idempotency claims, readiness checks).
+    # hide_parameters: a failed statement's error (and so its log line) shows the SQL but not
+    # the values bound to it, which are people's emails and names.
     return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_pool_size,
-            "pool_timeout": settings.db_pool_timeout_seconds}
+            "pool_timeout": settings.db_pool_timeout_seconds, "hide_parameters": True}
 
 
 class SessionGate:
@@ -96,6 +98,29 @@ def _sqlite_begin(connection: Connection) -> None:
     # whole cached read.
     verb = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
     connection.connection.driver_connection.execute(verb)  # type: ignore[union-attr]
+
+
+def scratch_copy(engine: Engine) -> Engine | None:
+    """A private in-memory copy of a SQLite database, for work that must see the data and may
+    write to it, but must leave the database itself alone (a dry-run import): the copy is read
+    the way any reader reads, without the writers' lock. None on PostgreSQL. Dispose of it."""
+    if engine.dialect.name != "sqlite":
+        return None
+    import sqlite3
+
+    from sqlalchemy.pool import StaticPool
+
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    source = engine.raw_connection()
+    try:
+        source.driver_connection.backup(copy)  # type: ignore[union-attr]
+    finally:
+        source.close()
+    scratch = create_engine("sqlite://", creator=lambda: copy, poolclass=StaticPool,
+                            hide_parameters=True)
+    event.listen(scratch, "connect", sqlite_connected)
+    event.listen(scratch, "begin", _sqlite_begin)
+    return scratch
 
 
 def _unicode_lower(value: Any) -> Any:
@@ -167,8 +192,9 @@ async def run_db(session: Session, work: Callable[..., T], *args: Any) -> T:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def database_ready(engine: Engine) -> tuple[bool, str]:
-    """Reachable, and the schema is at the newest migration."""
+def database_ready(engine: Engine, *, name_revisions: bool = True) -> tuple[bool, str]:
+    """Reachable, and the schema is at the newest migration. Production's probe names no
+    revision: it answers anyone, and the revisions tell which release runs."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
@@ -180,6 +206,8 @@ def database_ready(engine: Engine) -> tuple[bool, str]:
         return False, f"database unreachable: {type(exc).__name__}"
     heads = set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
     if current != heads:
+        if not name_revisions:
+            return False, "migrations not at head"
         return False, f"migrations not at head (at {sorted(current)}, head {sorted(heads)})"
     return True, "ok"
 

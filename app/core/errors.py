@@ -32,8 +32,12 @@ class FieldError(BaseModel):
     loc: list[str | int]
     msg: str
     type: str
+    # Declared as echoed (_echoable): the contract's bounds are the echo's, not guessed ones.
     input: str | int | float | bool | None = Field(
-        default=None,
+        default=None, json_schema_extra={"anyOf": [
+            {"type": "string", "maxLength": 100},
+            {"type": "integer", "format": "int64", "minimum": -(2**63), "maximum": 2**63 - 1},
+            {"type": "number"}, {"type": "boolean"}, {"type": "null"}]},
         description="The value that was refused, as sent: given when it is short (a string of at "
         "most 100 characters, a number, true, false or null) and not a secret (passwords, "
         "client secrets and tokens are never repeated); left out otherwise")
@@ -254,7 +258,7 @@ def _echoable(loc: list[str | int], value: Any) -> bool:
     if isinstance(value, float):
         return math.isfinite(value)  # JSON has no NaN or Infinity
     if isinstance(value, int) and not isinstance(value, bool):
-        return abs(value) < 10**MAX_ECHOED_INPUT
+        return -(2**63) <= value < 2**63  # what the contract declares
     return value is None or isinstance(value, bool)
 
 

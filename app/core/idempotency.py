@@ -6,16 +6,24 @@ parsed, so the same document with its keys in another order or other spacing is 
 any other body byte for byte); a retry while the first is still running is 409 with
 Retry-After. Exactly once: the record is marked `committed` inside the
 request's own transaction (see db.get_session), so a crash after the work committed can never
-lead to the work being done twice; a crash before it leaves an expired claim to take over."""
+lead to the work being done twice; a crash before it leaves an expired claim to take over.
+
+The caller is checked (and counted against its request budget) before anything is replayed,
+exactly as a route checks it: a deactivated account or revoked token gets the route's 401.
+What one caller keeps is bounded per 24 hours (keys and bytes; 429 beyond). An answer that
+holds a secret (a new client's secret, any token) is never stored: a retry is told 409
+`secret-shown-once`. The token endpoints are never remembered (`never_remembered`)."""
 
 import hashlib
 import json
 import logging
 import tempfile
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import JSON, LargeBinary, String, delete, select, update
+from sqlalchemy import JSON, Index, LargeBinary, String, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel
@@ -25,7 +33,6 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.errors import problem_response
-from app.core.security import InvalidToken, verify_access_token
 from app.core.types import UTCDateTime, utcnow
 
 KEEP_FOR = timedelta(hours=24)
@@ -39,10 +46,16 @@ SPOOL_IN_MEMORY = 1024 * 1024  # request bodies beyond this wait on disk
 # as parsed; larger ones, and every other body, byte for byte.
 MAX_CANONICAL_JSON = SPOOL_IN_MEMORY
 REPLAY_CHUNK = 64 * 1024
+SHOWN_ONCE_KEY = "idempotency_shown_once"
+# Keys an answer holding a secret or a token has (quoted, so a value that merely mentions one,
+# escaped inside a JSON string, does not match): such an answer is never stored, even if its
+# operation forgot to say so with answer_shown_once.
+SECRET_KEYS = (b'"client_secret"', b'"access_token"', b'"refresh_token"', b'"password"')
 
 
 class IdempotencyRecord(SQLModel, table=True):
     __tablename__ = "idempotency_record"
+    __table_args__ = (Index("ix_idempotency_record_subject_created_at", "subject", "created_at"),)
     scope_key: str = Field(sa_type=String(64), primary_key=True)
     fingerprint: str = Field(sa_type=String(64))
     state: str = Field(sa_type=String(16))  # processing | committed | done
@@ -51,9 +64,49 @@ class IdempotencyRecord(SQLModel, table=True):
     body: bytes | None = Field(default=None, sa_type=LargeBinary)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     locked_until: datetime = Field(sa_type=UTCDateTime)
+    # Whose key it is ("user:<id>", "client:<id>") and the bytes its answer holds: what one
+    # caller keeps is bounded (Quota). Null in records stored before the bound.
+    subject: str | None = Field(default=None, sa_type=String(64))
+    stored_bytes: int | None = None
 
 
 _table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+
+
+def answer_shown_once(request: Request) -> None:
+    """A dependency of operations whose answer holds a secret that is shown once: the answer
+    is never stored, and a retry with its Idempotency-Key is answered 409 secret-shown-once
+    (with the Location of what was created)."""
+    setattr(request.state, SHOWN_ONCE_KEY, True)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """What one caller may keep over KEEP_FOR: `keys` records and `bytes` of stored answers
+    (checked before a new key is taken, so the last answer may pass `bytes` by at most
+    MAX_STORED_BODY)."""
+
+    subject: str
+    keys: int
+    bytes: int
+
+
+class StoreFull(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def _check_quota(connection: Any, quota: Quota, now: datetime) -> None:
+    """Raises StoreFull (rolling back the new claim) when the caller holds too much."""
+    keys, used, oldest = connection.execute(
+        select(func.count(), func.coalesce(func.sum(_table.c.stored_bytes), 0),
+               func.min(_table.c.created_at))
+        .where(_table.c.subject == quota.subject, _table.c.created_at >= now - KEEP_FOR)
+    ).one()
+    if keys > quota.keys or used >= quota.bytes:  # `keys` counts the claim just made
+        frees_at = (oldest or now) + KEEP_FOR
+        raise StoreFull(max(1, int((frees_at - now).total_seconds()) + 1))
 
 
 def mark_committed(session: Session, scope_key: str) -> None:
@@ -91,26 +144,34 @@ def fingerprints(parts: list[str], raw_digest: str, json_body: bytes | None) -> 
 
 
 def _claim_request(engine: Engine, scope_key: str, parts: list[str], raw_digest: str,
-                   json_body: bytes | None) -> tuple[str, Any]:
+                   json_body: bytes | None, quota: Quota | None = None) -> tuple[str, Any]:
     """Fingerprint (parsing a JSON body off the event loop) and claim."""
-    return _claim(engine, scope_key, *fingerprints(parts, raw_digest, json_body))
+    try:
+        return _claim(engine, scope_key, *fingerprints(parts, raw_digest, json_body),
+                      quota=quota)
+    except StoreFull as full:
+        return "full", full.retry_after
 
 
 def _claim(engine: Engine, scope_key: str, fingerprint: str,
-           byte_for_byte: str | None = None) -> tuple[str, Any]:
+           byte_for_byte: str | None = None, quota: Quota | None = None) -> tuple[str, Any]:
     """`byte_for_byte`: a record stored before JSON bodies were fingerprinted as parsed holds
     that fingerprint; a retry of the same bytes still matches it (such records are gone 24 h
-    after the upgrade). New records always hold `fingerprint`."""
+    after the upgrade). New records always hold `fingerprint`. A new key past the caller's
+    `quota` raises StoreFull; a retry of a key already held never does."""
     now = utcnow()
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     fresh = {"fingerprint": fingerprint, "state": "processing", "status_code": None,
-             "headers": None, "body": None, "created_at": now, "locked_until": now + CLAIM_FOR}
+             "headers": None, "body": None, "created_at": now, "locked_until": now + CLAIM_FOR,
+             "subject": quota.subject if quota else None, "stored_bytes": None}
     with engine.begin() as connection:
         created = connection.execute(
             insert(_table).values(scope_key=scope_key, **fresh).on_conflict_do_nothing()
             .returning(_table.c.scope_key)  # rowcount is not reliable here on psycopg
         ).first()
         if created is not None:
+            if quota is not None:
+                _check_quota(connection, quota, now)
             return "new", None
         query = select(_table).where(_table.c.scope_key == scope_key)
         if engine.dialect.name == "postgresql":
@@ -128,14 +189,22 @@ def _claim(engine: Engine, scope_key: str, fingerprint: str,
 
 
 def _finish(engine: Engine, scope_key: str, status: int, headers: list[list[str]],
-            body: bytes) -> None:
+            body: bytes, shown_once: bool = False) -> None:
     with engine.begin() as connection:
         where = _table.c.scope_key == scope_key
         if status >= 500 or status in NOT_STORED or len(body) > MAX_STORED_BODY:
             connection.execute(delete(_table).where(where))  # let the retry do the work
+        elif (shown_once and status < 300) or any(key in body for key in SECRET_KEYS):
+            # Remembered (the work must not be done twice), but not the secret: only where
+            # the created resource is.
+            location = [h for h in headers if h[0].lower() == "location"]
+            connection.execute(update(_table).where(where).values(
+                state="withheld", status_code=status, headers=location, body=None,
+                stored_bytes=0))
         else:
             connection.execute(update(_table).where(where).values(
-                state="done", status_code=status, headers=headers, body=body))
+                state="done", status_code=status, headers=headers, body=body,
+                stored_bytes=len(body)))
 
 
 def _release(engine: Engine, scope_key: str) -> None:
@@ -147,13 +216,23 @@ def _release(engine: Engine, scope_key: str) -> None:
 REPLAYED_HEADERS = {"content-type", "location", "etag", "content-language"}
 
 
+Caller = Callable[[Request], Awaitable[str | None]]
+
+
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """`caller` checks the caller as every route does (and counts the request against its
+    budget): its subject, or None when the route is to answer (no token, a refused one).
+    Paths starting with one of `never_remembered` ignore Idempotency-Key altogether."""
+
+    def __init__(self, app: ASGIApp, caller: Caller, never_remembered: Sequence[str] = ()) -> None:
         self.app = app
+        self.caller = caller
+        self.never_remembered = tuple(never_remembered)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = Headers(scope=scope).get("idempotency-key") if scope["type"] == "http" else None
-        if key is None or scope["method"] != "POST":
+        if (key is None or scope["method"] != "POST"
+                or scope["path"].startswith(self.never_remembered)):
             await self.app(scope, receive, send)
             return
         request = Request(scope)
@@ -162,10 +241,15 @@ class IdempotencyMiddleware:
                                    "Idempotency-Key is 1 to 255 printable characters.")(
                 scope, receive, send)
             return
-        subject = self._subject(scope)
-        if subject is None:  # the app will answer 401; nothing to remember
+        # Before the body is read and anything replayed: a caller the route would refuse is
+        # refused by the route, with nothing remembered.
+        subject = await self.caller(request)
+        if subject is None:
             await self.app(scope, receive, send)
             return
+        settings = scope["app"].state.settings
+        quota = Quota(subject, settings.idempotency_keys_per_caller_per_day,
+                      settings.idempotency_bytes_per_caller_per_day)
         # The body is read whole before the claim (its fingerprint decides replay or 422), but
         # kept in memory only up to SPOOL_IN_MEMORY: an import of many megabytes goes to disk.
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as body:
@@ -194,25 +278,13 @@ class IdempotencyMiddleware:
                      scope.get("query_string", b"").decode("latin-1"), content_type]
             engine: Engine = scope["app"].state.engine
             outcome, row = await run_in_threadpool(_claim_request, engine, scope_key, parts,
-                                                   digest.hexdigest(), json_body)
+                                                   digest.hexdigest(), json_body, quota)
             del json_body
             if outcome != "new":
                 await self._answer_repeat(request, outcome, row)(scope, receive, send)
                 return
             scope.setdefault("state", {})[STATE_KEY] = scope_key
             await self._run(scope, body, send, engine, scope_key)
-
-    @staticmethod
-    def _subject(scope: Scope) -> str | None:
-        authorization = Headers(scope=scope).get("authorization", "")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return None
-        state = scope["app"].state
-        try:
-            return str(verify_access_token(state.keys, state.settings, token.strip())["sub"])
-        except InvalidToken:
-            return None
 
     async def _run(self, scope: Scope, body: IO[bytes], send: Send, engine: Engine,
                    scope_key: str) -> None:
@@ -247,8 +319,10 @@ class IdempotencyMiddleware:
         # The answer is stored before the client sees it: a retry sent the moment it arrives
         # (by the client, or a proxy, to any replica) is replayed, not told it was lost.
         answer = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+        shown_once = bool(scope["state"].get(SHOWN_ONCE_KEY))
         try:
-            await run_in_threadpool(_finish, engine, scope_key, status, headers, answer)
+            await run_in_threadpool(_finish, engine, scope_key, status, headers, answer,
+                                    shown_once)
         except Exception:  # the work is committed: the client still gets its answer
             logging.getLogger("app.idempotency").warning("could not store the answer",
                                                          exc_info=True)
@@ -267,6 +341,20 @@ class IdempotencyMiddleware:
             headers = {k: v for k, v in row.headers or []}
             headers["Idempotent-Replayed"] = "true"
             return Response(row.body, status_code=row.status_code, headers=headers)
+        if outcome == "withheld":
+            headers = {k: v for k, v in row.headers or []}
+            headers["Idempotent-Replayed"] = "true"
+            return problem_response(
+                request, 409, "Secret shown once", "secret-shown-once",
+                "A request with this Idempotency-Key was applied; its answer held a secret, "
+                "which is shown once and never kept. The resource is at Location; if the "
+                "secret was lost, delete it and create another.", headers=headers)
+        if outcome == "full":
+            return problem_response(
+                request, 429, "Idempotency-Key store full", "idempotency-store-full",
+                "This caller has had as many Idempotency-Key answers kept in the last 24 hours "
+                "as it may; nothing was done. Retry after Retry-After seconds, or send the "
+                "request without Idempotency-Key.", headers={"Retry-After": str(row)})
         if outcome == "committed":
             return problem_response(
                 request, 409, "Already applied", "idempotent-applied",

@@ -1,13 +1,48 @@
 """Media types: which representation a client prefers (JSON or CSV), and which bodies an
-operation takes (JSON, or a streamed file of an accepted type); 415 otherwise."""
+operation takes (JSON, or a streamed file of an accepted type); 415 otherwise. And the one
+writer of every CSV the service sends, which keeps free text from running as a formula."""
 
-from collections.abc import Iterable
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
 
 from fastapi import Request
 
 from app.core.errors import UnsupportedMediaType
 
 CSV_MEDIA_TYPE = "text/csv"
+
+# A cell starting with one of these is read as a formula by Excel, LibreOffice or Google
+# Sheets (OWASP "CSV injection"); a single quote in front makes it text again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_cell(value: Any) -> str:
+    """One cell as text that a spreadsheet shows and never runs. Numbers, and text that is
+    exactly a number, stay as they are: a negative figure must still add up in the sheet."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_document(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV (UTF-8, CRLF, as RFC 4180 has it) with every cell through `csv_cell`: every CSV
+    the service writes is written here, so none can forget the rule."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_cell(cell) for cell in header])
+    for row in rows:
+        writer.writerow([csv_cell(cell) for cell in row])
+    return out.getvalue().encode("utf-8")
 
 
 def _quality(accept: str, media_type: str) -> float:

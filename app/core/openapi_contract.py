@@ -9,6 +9,8 @@ against its schema, so an example that drifts from its model fails the build."""
 
 from typing import Any
 
+from app.core.openapi_bounds import bound_contract
+
 METHODS = ("get", "put", "post", "patch", "delete")
 SCHEMAS_PREFIX = "#/components/schemas/"
 PROBLEM_REF = SCHEMAS_PREFIX + "Problem"
@@ -35,12 +37,20 @@ TAGS = [
 ]
 # Answered before any token is looked at: the token endpoint issues them, the probes serve
 # load balancers and Prometheus, which hold none.
-PUBLIC_OPERATIONS = {"issueToken", "getHealth", "getReadiness", "getMetrics"}
+PUBLIC_OPERATIONS = {"issueToken", "getHealth", "getReadiness"}
+# Operations with a token of their own, not an access token: the scraper's (app/ops.py), which
+# is asked for only where the setting holds one (`{}`: no token is also a way in).
+OWN_SECURITY: dict[str, list[dict[str, list[str]]]] = {"getMetrics": [{"MetricsToken": []}, {}]}
+# POSTs that ignore Idempotency-Key (main.py: never_remembered): their answers are tokens.
+NOT_REMEMBERED = {"issueToken", "revokeToken"}
 
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "One key per intended action (a UUID): a retry with the same key and body "
-                   "replays the first answer instead of doing the work twice. Kept 24 hours.",
+                   "replays the first answer instead of doing the work twice. Kept 24 hours; "
+                   "what one caller may keep a day is bounded (429 `idempotency-store-full` "
+                   "beyond). An answer that holds a secret is never kept: its retry is 409 "
+                   "`secret-shown-once`.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
     "example": "5f0c6a2e-8b1d-4c3a-9e7f-2d4b6a8c0e13",
 }
@@ -98,7 +108,9 @@ def finish_contract(document: dict[str, Any]) -> dict[str, Any]:
                 continue
             if operation.get("operationId") in PUBLIC_OPERATIONS:
                 operation["security"] = []
-            elif method == "post":
+            elif operation.get("operationId") in OWN_SECURITY:
+                operation["security"] = OWN_SECURITY[operation["operationId"]]
+            elif method == "post" and operation.get("operationId") not in NOT_REMEMBERED:
                 _declare_idempotency(operation)
             body = operation.get("requestBody", {}).get("content", {})
             _lift_examples(body, schemas)
@@ -111,7 +123,7 @@ def finish_contract(document: dict[str, Any]) -> dict[str, Any]:
                     _lift_examples(content, schemas)
                 else:
                     _lift_examples(content, schemas)
-    return document
+    return bound_contract(document)
 
 
 def _declare_idempotency(operation: dict[str, Any]) -> None:

@@ -12,6 +12,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.errors import problem_response
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """The cap's own 413, told apart from any other HTTPException that escapes the app."""
+
+
 def body_chunks(request: Request) -> Iterator[bytes]:
     """The request body as it arrives, for a sync endpoint (which runs in the threadpool):
     each chunk is awaited on the event loop in turn, so no more than one is held."""
@@ -63,6 +67,7 @@ class BodyLimitMiddleware:
             await response(scope, receive, send)
             return
         received = 0
+        started = False
 
         async def counting_receive() -> Message:
             nonlocal received
@@ -72,10 +77,24 @@ class BodyLimitMiddleware:
                 if received > cap:
                     # FastAPI re-raises HTTPException from body reading: the handler in
                     # errors.py turns it into the problem+json answer.
-                    raise StarletteHTTPException(413, self._detail(cap))
+                    raise BodyTooLarge(413, self._detail(cap))
             return message
 
-        await self.app(scope, counting_receive, send)
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except BodyTooLarge as exc:
+            # A body read outside the routes (the idempotency middleware reads it whole
+            # before any route runs) is beyond the error handlers: answer here, not 500.
+            if started:
+                raise
+            await problem_response(Request(scope), 413, "Request body too large",
+                                   "body-too-large", str(exc.detail),
+                                   headers={"Connection": "close"})(scope, receive, send)
 
     @staticmethod
     def _detail(cap: int) -> str:

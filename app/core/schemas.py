@@ -38,6 +38,19 @@ LongText = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_
 # Query-string text (search terms, filters): same rule, so NUL never reaches the database.
 QueryText = Annotated[str, StringConstraints(max_length=200), AfterValidator(_printable)]
 
+# A decimal may be sent as text ("23.50"); its text is as bounded as the contract says
+# (core/openapi_bounds.py declares this maxLength on every decimal's string form).
+DECIMAL_TEXT_MAX = 32
+
+
+def _short_decimal_text(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > DECIMAL_TEXT_MAX:
+        raise ValueError(f"a number written as text has at most {DECIMAL_TEXT_MAX} characters")
+    return value
+
+
+DecimalText = BeforeValidator(_short_decimal_text)  # put it in every decimal field's Annotated
+
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
 

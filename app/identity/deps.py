@@ -10,7 +10,7 @@ from fastapi.security import OAuth2
 from sqlalchemy import and_, bindparam, exists, select
 from sqlmodel import Session
 
-from app.core.errors import TOKEN_EXPIRED, TOKEN_MISSING, Unauthorized, problems
+from app.core.errors import TOKEN_EXPIRED, TOKEN_MISSING, ProblemError, Unauthorized, problems
 from app.core.media_types import require_json
 from app.core.reads import Reads, ReadsDep
 from app.core.security import InvalidToken, TokenExpired, verify_access_token
@@ -54,12 +54,14 @@ _revocations = RevokedAccessToken.__table__  # type: ignore[attr-defined]
 _REVOKED = exists().where(_revocations.c.jti == bindparam("jti")).label("revoked")
 
 # Every request resolves its caller in one round trip: the account, whether the token is
-# revoked, the schools a headteacher leads with their authorities, and a regional lead's
-# authorities (one row per school or authority; nobody has both).
+# revoked, the schools a headteacher leads with their authorities, a regional lead's
+# authorities (one row per school or authority; nobody has both), and the account's token
+# generation (tokens issued before it was raised are refused).
 USER_ROWS = (
     select(_users.c.email, _users.c.role, _users.c.authority_id, _users.c.region_id,
            _users.c.is_authority_admin, _users.c.active, _users.c.deleted_at, _REVOKED,
-           _links.c.establishment_id, _schools.c.authority_id, _region_authorities.c.id)
+           _links.c.establishment_id, _schools.c.authority_id, _region_authorities.c.id,
+           _users.c.token_generation)
     .select_from(
         _users.outerjoin(_links, _links.c.user_id == _users.c.id)
         .outerjoin(_schools, _schools.c.id == _links.c.establishment_id)
@@ -113,7 +115,8 @@ async def principal_for_claims(reads: Reads, claims: dict[str, Any]) -> Principa
         raise Unauthorized("The access token names no known subject; sign in again.") from exc
     values = {"jti": jti, "subject_id": subject_id}
     if kind == "user":
-        return user_principal(subject_id, jti, await reads.rows(USER_ROWS, values), reads.uuid)
+        rows = await reads.rows(USER_ROWS, values)
+        return user_principal(subject_id, jti, rows, reads.uuid, _generation(claims))
     if kind == "client":
         granted = frozenset(str(claims.get("scope", "")).split())
         rows = await reads.rows(CLIENT_ROWS, values)
@@ -132,11 +135,22 @@ def _as_is(value: Any) -> Any:
     return value
 
 
+def _generation(claims: dict[str, Any]) -> int:
+    """The token generation a token was issued in: 0 for tokens made before there was one."""
+    value = claims.get("gen", 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
+
+
 def user_principal(user_id: uuid.UUID, jti: str, rows: Sequence[Sequence[Any]],
-                   as_uuid: Callable[[Any], Any]) -> Principal:
-    """The Principal of USER_ROWS's answer (by position; ids converted by `as_uuid`), or 401."""
+                   as_uuid: Callable[[Any], Any], generation: int | None = None) -> Principal:
+    """The Principal of USER_ROWS's answer (by position; ids converted by `as_uuid`), or 401.
+    `generation`: the token's (None: no token, as for the command line)."""
     if rows and rows[0][7]:
         raise Unauthorized("The access token has been revoked; sign in again.")
+    if rows and generation is not None and generation < rows[0][11]:
+        # A password change, a sign-out everywhere or a reused refresh token since it was issued.
+        raise Unauthorized("The access token was ended by a password change or a sign-out "
+                           "everywhere; sign in again.")
     if not rows:
         raise Unauthorized("The account is no longer active; sign in again once an "
                            "administrator has restored it.")
@@ -183,6 +197,19 @@ def client_principal(client_id: uuid.UUID, jti: str, granted: frozenset[str],
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+async def idempotency_caller(request: Request) -> str | None:
+    """The caller as the Idempotency-Key store names it, checked (and counted against its
+    budget) exactly as a route checks it, before any answer is replayed. The Principal stays
+    on the request, so the route neither reads nor counts it again. None when the caller is
+    refused (or sent no token): the route then answers, and nothing is remembered."""
+    try:
+        principal = await get_principal(request, request.app.state.reads,
+                                        request.headers.get("authorization"))
+    except ProblemError:
+        return None
+    return f"{principal.kind}:{principal.id}"
 
 
 def protected_router(prefix: str = "", *, tags: list[str]) -> APIRouter:

@@ -25,6 +25,10 @@ class User(Versioned, table=True):
     is_demo: bool = Field(default=False)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Access tokens carry the value this had when they were issued (claim `gen`); raising it
+    # refuses every one issued before, at once (deps.user_principal). A counter, not a time:
+    # exact within a second and across replicas' clocks.
+    token_generation: int = Field(default=0)
 
 
 keep_folded(User, name_folded="name")

@@ -15,7 +15,6 @@ class Role(StrEnum):
 class Scope(StrEnum):
     establishments_read = "establishments:read"
     establishments_write = "establishments:write"
-    users_write = "users:write"
     imports_write = "imports:write"
     visits_write = "visits:write"
     summaries_read = "summaries:read"

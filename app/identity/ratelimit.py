@@ -2,7 +2,7 @@
 
 import time
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -12,11 +12,19 @@ from app.identity.models import RateLimitCounter
 _table = RateLimitCounter.__table__  # type: ignore[attr-defined]
 
 
-def consume(engine: Engine, key: str, limit: int, window_seconds: int) -> None:
-    """Count one hit against `key`; 429 with Retry-After once the window's limit is passed.
-    Its own short transaction: a refused login must still count."""
+def _window(window_seconds: int) -> tuple[int, int]:
     now = int(time.time())
-    start = now - now % window_seconds
+    return now, now - now % window_seconds
+
+
+def _refuse(now: int, start: int, window_seconds: int) -> TooManyRequests:
+    return TooManyRequests(max(1, start + window_seconds - now))
+
+
+def count(engine: Engine, key: str, window_seconds: int) -> int:
+    """Count one hit against `key` in the current window; the window's hits so far. Its own
+    short transaction: a refused sign-in must still count."""
+    _now, start = _window(window_seconds)
     insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     stmt = (
         insert(_table)
@@ -31,5 +39,24 @@ def consume(engine: Engine, key: str, limit: int, window_seconds: int) -> None:
         connection.execute(
             delete(_table).where(_table.c.key == key, _table.c.window_start < start)
         )
+    return hits
+
+
+def consume(engine: Engine, key: str, limit: int, window_seconds: int) -> None:
+    """Count one hit against `key`; 429 with Retry-After once the window's limit is passed."""
+    hits = count(engine, key, window_seconds)
     if hits > limit:
-        raise TooManyRequests(max(1, start + window_seconds - now))
+        now, start = _window(window_seconds)
+        raise _refuse(now, start, window_seconds)
+
+
+def refuse_at(engine: Engine, key: str, limit: int, window_seconds: int) -> None:
+    """429 with Retry-After if `key` already has `limit` hits in this window; counts nothing.
+    For counters of failures, which only a failure adds to (see `count`)."""
+    now, start = _window(window_seconds)
+    with engine.connect() as connection:
+        hits = connection.execute(select(_table.c.hits).where(
+            _table.c.key == key, _table.c.window_start == start)).scalar()
+    if hits is not None and hits >= limit:
+        raise _refuse(now, start, window_seconds)
+

@@ -22,6 +22,9 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from app.core.config import Settings
 from app.core.errors import TooManyRequests
 from app.identity.principal import Principal
+from app.identity.rate_limit_headers import Budget, record_budget
+
+POLICY = "principal"  # its name in the RateLimit and RateLimit-Policy headers
 
 
 @lru_cache(maxsize=8)
@@ -44,14 +47,18 @@ class PrincipalLimits:
         item = _item(settings.rate_limit_per_principal)
         if self._limiter is None:
             wait = self._local.hit((principal.kind, principal.id), item.amount, item.get_expiry())
+            record_budget(POLICY, self._local.budget(
+                (principal.kind, principal.id), item.amount, item.get_expiry()))
             if wait:
                 raise TooManyRequests(max(1, math.ceil(wait)))
             return
         key = f"{principal.kind}:{principal.id}"
-        if self._limiter.hit(item, "principal", key):
-            return
-        reset_at = self._limiter.get_window_stats(item, "principal", key).reset_time
-        raise TooManyRequests(max(1, math.ceil(reset_at - time.time())))
+        counted = self._limiter.hit(item, "principal", key)
+        stats = self._limiter.get_window_stats(item, "principal", key)
+        wait = max(1, math.ceil(stats.reset_time - time.time()))
+        record_budget(POLICY, Budget(item.amount, item.get_expiry(), max(0, stats.remaining), wait))
+        if not counted:
+            raise TooManyRequests(wait)
 
 
 class LocalWindows:
@@ -87,6 +94,19 @@ class LocalWindows:
                 self._counts = {k: v for k, v in self._counts.items() if v[0] >= window - 1}
             self._counts[key] = (window, count, previous)
             return wait
+
+    def budget(self, key: Hashable, amount: int, seconds: int) -> Budget:
+        """What is left of `key`'s budget now, and when its window turns (RateLimit)."""
+        with self._lock:
+            now = self._clock()
+            window = int(now // seconds)
+            current, count, previous = self._counts.get(key, (window, 0, 0))
+        if window != current:
+            count, previous = 0, (count if window == current + 1 else 0)
+        ends = (window + 1) * seconds
+        used = previous * (ends - now) / seconds + count
+        return Budget(amount, seconds, max(0, math.floor(amount - used + 1e-9)),
+                      max(1, math.ceil(ends - now)))
 
     @staticmethod
     def _wait(now: float, ends: float, seconds: int, amount: int, count: int,

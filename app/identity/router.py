@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Header, Query, Request, Response, 
 from app.core.conditional import IfMatchDep, conditional_get, with_etag, with_version_etag
 from app.core.db import SessionDep
 from app.core.errors import OAuthError, UnsupportedMediaType, problems
+from app.core.idempotency import answer_shown_once
 from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.identity import service, tokens
 from app.identity.deps import PrincipalDep, get_principal, protected_router
@@ -114,7 +115,11 @@ async def require_form(request: Request) -> None:
     "/token", operation_id="issueToken", summary="Get an access token (OAuth2)",
     description="Form body. `grant_type=password` (username, password) for people, "
     "`refresh_token` to rotate a refresh token, `client_credentials` (client_id, client_secret, "
-    "optional scope) for integration clients. Rate limited per IP and per account.",
+    "optional scope) for integration clients. Rate limited per IP; failed sign-ins are also "
+    "counted per account and source, so a source that keeps failing for one account is refused "
+    "for it while the account's owner signs in from elsewhere. "
+    "Idempotency-Key is ignored here (and by `/auth/revoke`): an answer that holds tokens is "
+    "never stored nor replayed; each request is a new grant.",
     response_model=TokenResponse, responses=problems(400, 401, 413, 415, 422, 429, 503),
     openapi_extra=form_examples(TOKEN_EXAMPLES), dependencies=[Depends(require_form)],
 )
@@ -218,6 +223,20 @@ def delete_user(user_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
     return Response(status_code=204)
 
 
+@router.post("/users/{user_id}/sign-out-everywhere", operation_id="signOutUserEverywhere",
+             summary="End every session of a user at once",
+             description="Revokes the user's refresh tokens and refuses every access token "
+             "issued to them so far, from the next request on (a password change and a reused "
+             "refresh token do the same). For admins, an authority's admins for the officers and "
+             "headteachers of their authority, and any user for themselves. Takes no body and "
+             "no If-Match: it changes nothing a client holds.",
+             status_code=204, responses=problems(403, 404, 422))
+def sign_out_user_everywhere(user_id: uuid.UUID, session: SessionDep,
+                             principal: PrincipalDep) -> Response:
+    service.sign_out_everywhere(session, principal, user_id)
+    return Response(status_code=204)
+
+
 @router.get("/clients", operation_id="listClients", summary="List integration clients",
             response_model=Page[ClientRead], responses=problems(400, 422))
 def list_clients(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
@@ -229,8 +248,15 @@ def list_clients(session: SessionDep, principal: PrincipalDep, paginator: Pagina
 
 @router.post("/clients", operation_id="createClient",
              summary="Register an integration client; the secret is shown once",
+             description="The answer holds the client's secret, once: only its hash is kept, "
+             "and the answer is never stored for Idempotency-Key replays. A retry with the "
+             "same Idempotency-Key and body does not register a second client and does not "
+             "repeat the secret: it answers 409 (problem type `secret-shown-once`) with the "
+             "registered client's `Location`. A lost secret cannot be recovered: delete the "
+             "client and register another.",
              status_code=status.HTTP_201_CREATED, response_model=ClientCreated,
-             responses=problems(400, 403, 413, 415, 422))
+             responses=problems(400, 403, 413, 415, 422),
+             dependencies=[Depends(answer_shown_once)])
 def create_client(body: ClientCreate, session: SessionDep, principal: PrincipalDep,
                   response: Response) -> ClientCreated:
     client = service.create_client(session, principal, body)

@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.audit.feed import feed_document
@@ -28,7 +29,7 @@ from app.identity.schemas import (
     UserRead,
     UserUpdate,
 )
-from app.identity.tokens import revoke_all_for_user
+from app.identity.tokens import end_sessions, revoke_all_for_user
 from app.organisations.models import Authority, Establishment, Region
 
 
@@ -146,17 +147,67 @@ def get_user(session: Session, principal: Principal, user_id: uuid.UUID) -> User
     return user_read(session, load_visible(session, principal, User, user_id))
 
 
-def _insert_user(session: Session, principal: Principal, values: dict[str, Any],
-                 establishment_ids: list[uuid.UUID], password_hash: str, *, is_demo: bool = False,
-                 email_known_free: bool = False) -> UserRead:
+class EmailUnavailable(Conflict):
+    """The address is held by an account the caller cannot see: another authority's, an
+    admin's, or a deleted one (deleted accounts are visible to nobody). Emails are the sign-in
+    name and unique across the service, so it cannot be given to a new account; but the
+    answer is word for word the same whoever holds it, and says nothing of the holder (not
+    that it exists elsewhere, nor where, nor that it was deleted): no caller can learn
+    whether an address has an account outside their reach (issue #19, point 8a)."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(
+            f"The email address {email!r} cannot be given to a new account; if it belongs to "
+            "a colleague who moved, ask the service's administrators to move their account.")
+
+
+def _email_taken(email: str, *, seen: bool) -> Conflict:
+    """The answer for an address that is taken: an account the caller sees (and can read
+    anyway) is named as existing; any other holder gets EmailUnavailable."""
+    if seen:
+        return Conflict(f"A user with email {email!r} already exists.")
+    return EmailUnavailable(email)
+
+
+def _email_holder(session: Session, principal: Principal, email: str) -> bool | None:
+    """Whether the caller sees the account holding this email; None if the address is free."""
+    found = session.execute(select(col(User.deleted_at), visible(principal, User))
+                            .where(col(User.email) == email)).first()
+    if found is None:
+        return None
+    deleted_at, seen = found
+    return bool(seen) and deleted_at is None
+
+
+def _new_user(session: Session, principal: Principal, values: dict[str, Any],
+              establishment_ids: list[uuid.UUID], password_hash: str, *,
+              is_demo: bool = False) -> User:
+    """The user these values make, bound by its role's rules and the caller's to create:
+    checked, not yet written."""
     _bind(session, values, establishment_ids)
     user = User(**values, password_hash=password_hash, is_demo=is_demo)
     require(principal, "user.create", user)
-    if not email_known_free and session.scalars(
-            select(col(User.id)).where(col(User.email) == values["email"])).first():
-        raise Conflict(f"A user with email {values['email']!r} already exists.")
+    return user
+
+
+def _insert_user(session: Session, principal: Principal, values: dict[str, Any],
+                 establishment_ids: list[uuid.UUID], password_hash: str, *, is_demo: bool = False,
+                 email_known_free: bool = False) -> UserRead:
+    user = _new_user(session, principal, values, establishment_ids, password_hash, is_demo=is_demo)
+    if not email_known_free:
+        seen = _email_holder(session, principal, values["email"])
+        if seen is not None:
+            raise _email_taken(values["email"], seen=seen)
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Taken meanwhile by someone else's request: whose account it is, this caller may not
+        # see, so the answer is the one that names no holder. An import (email_known_free)
+        # has its own answer for a row that lost such a race.
+        if email_known_free or "email" not in str(exc.orig).lower():
+            raise
+        raise EmailUnavailable(values["email"]) from None
     _set_establishments(session, principal, user, establishment_ids)
     session.flush()
     created = user_read(session, user)
@@ -189,21 +240,27 @@ def users_by_email(session: Session, principal: Principal,
 
 def write_user(session: Session, principal: Principal, email: str, values: dict[str, Any],
                establishment_ids: list[uuid.UUID] | None,
-               found: tuple[User, bool, list[uuid.UUID]] | None) -> str:
+               found: tuple[User, bool, list[uuid.UUID]] | None, *, dry_run: bool = False) -> str:
     """Create or bring up to date the user with this email: "created", "updated" or
     "unchanged". `values` holds the fields a file gives (BOUND_FIELDS); establishment_ids None
     keeps the current ones. Users created here get an unusable password: nobody can sign in
-    as them until an admin sets one (PATCH /users/{id})."""
-    if found is None:
-        _insert_user(session, principal, {**values, "email": email}, establishment_ids or [],
-                     unusable_password_hash(), email_known_free=True)
-        return "created"
-    user, is_visible, current = found
-    if user.deleted_at is not None:
-        raise Conflict(f"The account {email!r} was deleted; a deleted account is not restored "
-                       "by an import.")
-    if not is_visible:
-        raise Conflict(f"A user with email {email!r} exists outside your reach.")
+    as them until an admin sets one (PATCH /users/{id}).
+
+    An email held by an account the caller cannot see (or a deleted one) is, to a dry run, a
+    free address: the row is checked as a new user and reported "created", and nothing is
+    written, so a dry run tests no list of addresses. The import itself refuses the row with
+    the answer POST /users gives (EmailUnavailable), which names no holder."""
+    user, seen, current = found if found is not None else (None, False, [])
+    if user is None or not seen or user.deleted_at is not None:
+        new = {**values, "email": email}
+        if user is None:
+            _insert_user(session, principal, new, establishment_ids or [],
+                         unusable_password_hash(), email_known_free=True)
+            return "created"
+        _new_user(session, principal, new, establishment_ids or [], unusable_password_hash())
+        if dry_run:
+            return "created"
+        raise EmailUnavailable(email)
     wanted = current if establishment_ids is None else establishment_ids
     merged = {**user.model_dump(), **values}
     _bind(session, merged, wanted)
@@ -238,7 +295,7 @@ def update_user(session: Session, principal: Principal, user_id: uuid.UUID, data
             changed = True
     if data.password is not None:
         user.password_hash = hash_password(data.password)
-        revoke_all_for_user(session, user.id)
+        end_sessions(session, user)  # refresh and access tokens, at once
         changed = True
     if sorted(set(establishment_ids)) != sorted(current.establishment_ids):
         _set_establishments(session, principal, user, establishment_ids)
@@ -273,6 +330,16 @@ def delete_user(session: Session, principal: Principal, user_id: uuid.UUID, if_m
     _set_establishments(session, principal, user, [])
     session.flush()
     record_change(session, principal, "user.delete", user, before=before, deleted=True)
+
+
+def sign_out_everywhere(session: Session, principal: Principal, user_id: uuid.UUID) -> None:
+    """End every session of the user at once: refresh tokens revoked, access tokens refused."""
+    user = load_visible(session, principal, User, user_id)
+    require(principal, "user.sign_out_everywhere", user)
+    before = snapshot(user)
+    end_sessions(session, user)
+    session.flush()
+    record_change(session, principal, "user.sign_out_everywhere", user, before=before)
 
 
 # Integration clients ------------------------------------------------------------------

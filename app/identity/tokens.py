@@ -25,7 +25,7 @@ from app.core.security import (
 from app.core.types import utcnow
 from app.identity.models import IntegrationClient, RefreshToken, RevokedAccessToken, User
 from app.identity.principal import Principal
-from app.identity.ratelimit import consume
+from app.identity.ratelimit import consume, count, refuse_at
 from app.identity.schemas import TokenResponse
 
 log = logging.getLogger("app.identity")
@@ -38,14 +38,28 @@ class TokenContext:
     engine: Engine
     client_ip: str
 
-    def limit(self, *keys: str) -> None:
-        """Per IP and per account, before any work, so guessing is slow for everyone."""
+    def limit(self, account: str | None = None) -> None:
+        """Before any work: every attempt counts against its source's address, so guessing is
+        slow for everyone; and a source that keeps failing for one account is stopped for it.
+        Failures are counted per account *and* source (`failed`), never attempts per account:
+        counting those would let anyone who knows an email keep its owner out."""
         s = self.settings
         consume(self.engine, f"token:ip:{self.client_ip}", s.auth_rate_limit_per_ip,
                 s.auth_rate_limit_window_seconds)
-        for key in keys:
-            consume(self.engine, f"token:account:{key}", s.auth_rate_limit_per_account,
-                    s.auth_rate_limit_window_seconds)
+        if account is not None:
+            refuse_at(self.engine, self._failures_key(account), s.auth_rate_limit_per_account,
+                      s.auth_rate_limit_window_seconds)
+
+    def failed(self, session: Session, account: str) -> None:
+        """A wrong password or secret for `account` from this source. The request's session
+        has only read, but on SQLite its transaction holds the write lock the counter needs:
+        it is ended first (the refusal that follows would roll it back anyway)."""
+        session.rollback()
+        count(self.engine, self._failures_key(account), self.settings.auth_rate_limit_window_seconds)
+
+    def _failures_key(self, account: str) -> str:
+        # Hashed: the counter table then holds no email or address, and the key fits its column.
+        return f"token:failures:{digest(f'{account}|{self.client_ip}')[:40]}"
 
 
 def _invalid_grant(detail: str) -> OAuthError:
@@ -65,7 +79,7 @@ def _issue_refresh(session: Session, ctx: TokenContext, user: User,
 def _user_tokens(session: Session, ctx: TokenContext, user: User,
                  family_id: uuid.UUID) -> TokenResponse:
     access, _jti, ttl = issue_access_token(ctx.keys, ctx.settings, f"user:{user.id}",
-                                           {"role": user.role})
+                                           {"role": user.role, "gen": user.token_generation})
     refresh = _issue_refresh(session, ctx, user, family_id)
     return TokenResponse(access_token=access, expires_in=ttl, refresh_token=refresh)
 
@@ -79,6 +93,7 @@ def password_grant(session: Session, ctx: TokenContext, username: str | None,
     user = session.scalars(select(User).where(col(User.email) == email)).first()
     usable = user is not None and user.active and user.deleted_at is None
     if not verify_password(password, user.password_hash if usable and user else None) or not user:
+        ctx.failed(session, email)
         raise _invalid_grant("The email or password is wrong, or the account is not active.")
     before = snapshot(user)
     user.last_login_at = utcnow()  # a new version of the user: the feed says so too
@@ -114,8 +129,20 @@ def refresh_grant(session: Session, ctx: TokenContext, refresh_token: str | None
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
+        session.refresh(stored)  # as committed now: used (here or by a concurrent refresh)?
+        if stored.used_at is None:  # revoked (signed out), never used: nothing to suspect
+            raise _invalid_grant("The refresh token has been revoked; sign in again.")
         log.warning("refresh token reuse: family revoked", extra={"family": str(stored.family_id)})
         _revoke_family(session, stored.family_id)
+        # A thief may hold an access token of this family: end every one of the user's. The
+        # user's other devices keep their refresh tokens and get new access tokens with them.
+        reused = session.get(User, stored.user_id)
+        if reused is not None:
+            before = snapshot(reused)
+            end_access_tokens(session, reused)
+            session.flush()
+            record_change(session, None, "user.sign_out_everywhere", reused, before=before,
+                          after_extra={"reason": "refresh_token_reuse"})
         # Committed here, not by the request: the error below would otherwise roll it back.
         session.commit()
         raise _invalid_grant("The refresh token was already used; all its sessions are revoked.")
@@ -136,6 +163,7 @@ def client_credentials_grant(session: Session, ctx: TokenContext, client_id: str
         client = None
     expected = client.secret_hash if client and client.active else digest(new_secret())
     if not hmac.compare_digest(expected, digest(client_secret)) or client is None:
+        ctx.failed(session, f"client:{client_id[:64]}")
         raise OAuthError("invalid_client", "Unknown client or wrong secret.", 401)
     held = set(client.scopes)
     asked = set((scope or "").split())
@@ -168,6 +196,20 @@ def revoke(session: Session, ctx: TokenContext, principal: Principal, token: str
     if session.get(RevokedAccessToken, jti) is None:
         expires = utcnow() + timedelta(seconds=ctx.settings.access_token_ttl_seconds)
         session.add(RevokedAccessToken(jti=jti, expires_at=expires))
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Every refresh token of the user revoked, and every access token issued so far refused
+    from the next request on (its `gen` claim is behind the user's row). The caller audits."""
+    revoke_all_for_user(session, user.id)
+    end_access_tokens(session, user)
+
+
+def end_access_tokens(session: Session, user: User) -> None:
+    """Every access token of the user issued so far refused from the next request on."""
+    user.token_generation += 1
+    user.updated_at = utcnow()
+    session.add(user)
 
 
 def revoke_all_for_user(session: Session, user_id: uuid.UUID) -> None:

@@ -38,7 +38,10 @@ _CSV_NOTE = (" `Accept: text/csv` gives the same figures as CSV: a header row, t
              "figure with the columns `scope,authority_code,session,measure,dimension,value` "
              "(`measure` is the figure's JSON path, e.g. `plans.by_status`; `dimension` the key "
              "within it, e.g. `draft`, an indicator `HGIOS4:1.3` or a VSE theme). The `ETag` "
-             "is a hash of the body: send it back in `If-None-Match` to poll cheaply (304).")
+             "is a hash of the body: send it back in `If-None-Match` to poll cheaply (304). "
+             "A cell that is text beginning with `=`, `+`, `-`, `@`, a tab or a carriage "
+             "return is written with a leading `'`, so no spreadsheet runs it as a formula "
+             "(numbers, negative ones too, are written as they are).")
 _ACCESS_NOTE = (" Aggregates only: no visit notes, no VSE strengths or next steps, no school's "
                 "documents. Headteachers, and clients without `summaries:read`, get 403; a "
                 "summary outside the caller's reach is 404.")

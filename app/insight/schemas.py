@@ -79,11 +79,13 @@ class VseStatusCounts(BaseModel):
 
 class ThemeCount(BaseModel):
     theme: str
-    count: int = Field(description="VSEs (not cancelled) naming the theme")
+    count: int = Field(description="VSEs reported or closed naming the theme")
 
 
 class VseFigures(BaseModel):
-    total: int
+    total: int = Field(description="VSEs scheduled, in progress, reported or closed: proposals "
+                                   "and schools' requests not yet scheduled, and cancelled "
+                                   "VSEs, count only in `by_status`")
     by_status: VseStatusCounts
     themes: list[ThemeCount] = Field(description="Most frequent first, then by name")
 
@@ -180,7 +182,7 @@ def _figures_example(establishments: int) -> dict[str, Any]:
             "draft": n - 3, "submitted": 0, "returned": 0, "agreed": 0, "closed": 0}},
         "visits": {"minimum_per_session": 4, "final_visits": 3 * n, "establishments_visited": n - 5,
                    "establishments_below_minimum": 19},
-        "vse": {"total": 6, "themes": [{"theme": "curriculum design", "count": 4}],
+        "vse": {"total": 5, "themes": [{"theme": "curriculum design", "count": 4}],
                 "by_status": {"proposed": 1, "scheduled": 2, "in_progress": 1, "reported": 1,
                               "closed": 1, "cancelled": 0}},
         "indicators": [{"framework_code": "HGIOS4", "indicator_code": "1.3", "self_evaluated": share,

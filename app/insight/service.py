@@ -1,17 +1,15 @@
 """Summaries: who may read whose aggregates, and the figures put together from the SQL
 aggregates in `summaries`, as JSON or as CSV."""
 
-import csv
-import io
 import uuid
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.core.errors import NotFound
+from app.core.media_types import csv_document
 from app.core.schemas import current_session
 from app.core.types import utcnow
 from app.identity.policy import AggregateScope, allowed, require
@@ -203,16 +201,8 @@ def flatten(figures: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, st
             yield f"{prefix}{key}", "", value
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
 def summary_csv(summary: AuthoritySummary | RegionSummary) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    """Written by `csv_document`, which neutralises formulas: themes are free text."""
     measures = set(Figures.model_fields)
     blocks: list[tuple[str, str, Figures]]
     if isinstance(summary, AuthoritySummary):
@@ -220,11 +210,14 @@ def summary_csv(summary: AuthoritySummary | RegionSummary) -> bytes:
     else:
         blocks = [("region", "", summary.totals)]
         blocks += [("authority", a.authority_code, a) for a in summary.authorities]
-    for scope, code, figures in blocks:
-        data = figures.model_dump(mode="json", include=measures)
-        for measure, dimension, value in flatten({k: data[k] for k in Figures.model_fields}):
-            writer.writerow((scope, code, summary.session, measure, dimension, _cell(value)))
-    return out.getvalue().encode("utf-8")
+
+    def rows() -> Iterator[tuple[str, str, str, str, str, Any]]:
+        for scope, code, figures in blocks:
+            data = figures.model_dump(mode="json", include=measures)
+            for measure, dimension, value in flatten({k: data[k] for k in Figures.model_fields}):
+                yield scope, code, summary.session, measure, dimension, value
+
+    return csv_document(CSV_COLUMNS, rows())
 
 
 def summary_json(summary: AuthoritySummary | RegionSummary) -> bytes:

@@ -15,7 +15,8 @@ What counts:
   date for the session; `missing` = open schools with no document at all after it.
 - visits: final visits of the session; below the minimum = fewer than the authority's
   `min_visits_per_session`.
-- VSEs: by status; themes of the VSEs not cancelled, most frequent first.
+- VSEs: by status; `total` = those scheduled, in progress, reported or closed; themes of the
+  VSEs reported or closed (the team's findings), most frequent first.
 - grades: self-evaluated = quality reports submitted, agreed or closed (one per school and
   session); validated = each school's latest validated grade per indicator: of its VSEs of
   the session reported or closed that grade the indicator, the last reported (then the
@@ -54,7 +55,10 @@ DOCUMENT_STATUSES = ("draft", "submitted", "returned", "agreed", "closed")
 NOT_SUBMITTED = ("draft", "returned")
 VSE_STATUSES = ("proposed", "scheduled", "in_progress", "reported", "closed", "cancelled")
 SELF_EVALUATED = ("submitted", "agreed", "closed")  # a report's grades once the school sent it
-VALIDATED = ("reported", "closed")  # a VSE's grades once reported
+VALIDATED = ("reported", "closed")  # a VSE's grades and themes once reported
+# VSEs the authority has taken on: not a proposal or a school's request still waiting, nor
+# one cancelled, so a school asking (or asking again) moves no total.
+UNDERTAKEN = ("scheduled", "in_progress", "reported", "closed")
 DIMENSIONS = ("knowledge", "understanding", "confidence")
 BITS = 60  # authorities per bitmask: a bigint on PostgreSQL, an integer on SQLite
 
@@ -234,7 +238,7 @@ def _vse_where(reach: Reach, session_name: str) -> list[Any]:
 
 
 def vse_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) -> Rows:
-    columns = [func.count().label("total"),
+    columns = [_count_if(VSE.c.status.in_(UNDERTAKEN)).label("total"),
                *(_count_if(VSE.c.status == s).label(s) for s in VSE_STATUSES)]
     return _keyed(_rows(db, VSE.c.authority_id, columns, _vse_source(),
                         _vse_where(reach, session_name), breakdown))
@@ -244,7 +248,7 @@ def vse_themes(db: Session, reach: Reach, session_name: str,
                breakdown: bool) -> dict[Key, list[dict[str, Any]]]:
     """Themes with the number of VSEs naming them, most frequent first, then by name."""
     source = _vse_source().join(VSE_THEME, VSE_THEME.c.vse_id == VSE.c.id)
-    where = [*_vse_where(reach, session_name), VSE.c.status != "cancelled"]
+    where = [*_vse_where(reach, session_name), VSE.c.status.in_(VALIDATED)]
     rows = _rows(db, VSE.c.authority_id, [func.count().label("n")], source, where, breakdown,
                  extra_group=[VSE_THEME.c.theme],
                  order=[literal_column("n").desc(), literal_column("theme")])

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from app.audit.models import ChangeRecord, FeedHorizon
 from app.core.errors import RuleViolation
 from app.core.pagination import InvalidCursor, Paginator
-from app.identity.policy import feed_kinds, feed_rows, require
+from app.identity.policy import feed_kinds, feed_rows, require, scope_for
 from app.identity.principal import Principal
 
 SCOPE = "changes"
@@ -41,6 +41,10 @@ def list_changes(session: Session, principal: Principal, paginator: Paginator, *
         if unknown:
             message = (f"Unknown kinds or not yours to follow: {', '.join(unknown)}. "
                        f"You may follow: {', '.join(sorted(allowed))}.")
+            if principal.is_client:  # what would open them: the scope their GET needs
+                opened = [f"{kind} needs {scope}" for kind in unknown
+                          if (scope := scope_for(kind)) is not None]
+                message += f" ({'; '.join(opened)}.)" if opened else ""
             raise RuleViolation(message, errors=[{"loc": ["query", "kinds"], "msg": message,
                                                   "type": "value_error"}])
         allowed = frozenset(kinds)

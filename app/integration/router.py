@@ -39,7 +39,12 @@ def list_audit_events(session: SessionDep, principal: PrincipalDep, paginator: P
             description="Start without `since`; keep `next_cursor` and pass it as `since` next time "
             "(it is always set, also when nothing new happened). Deletes arrive as tombstones with "
             "`data: null`. Admins, officers, regional leads and clients with `changes:read`; each "
-            "sees its own authorities' changes and the reference data.",
+            "sees its own authorities' changes and the reference data. A client follows only the "
+            "kinds its scopes let it read through GET: `changes:read` alone gives `region`, "
+            "`authority` and `framework`; `establishments:read` or `establishments:write` adds "
+            "`establishment`, `cluster` and `area`. Asking in `kinds` for a kind the caller may "
+            "not follow answers 422, naming the kinds it may follow (and, to a client, the scope "
+            "that opens the kind).",
             response_model=ChangeFeed, responses=problems(403, 422))
 def list_changes(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
                  since: Annotated[str | None, Query(max_length=1024)] = None,

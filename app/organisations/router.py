@@ -12,9 +12,9 @@ from app.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, Page, Paginato
 from app.core.reads import ReadsDep
 from app.core.schemas import Instant, QueryText, Rag, SupportLevel
 from app.identity.deps import PrincipalDep, protected_router
+from app.organisations import areas, service
 from app.organisations import establishment_reads as reads_service
 from app.organisations import establishment_rows as rows_json
-from app.organisations import service
 from app.organisations.schemas import (
     AreaCreate,
     AreaListItem,
@@ -43,6 +43,17 @@ READ = problems(400, 404)
 CREATE = problems(400, 403, 409, 413, 415, 422)
 UPDATE = problems(400, 403, 404, 409, 412, 413, 415, 422, 428)
 DELETE = problems(403, 404, 409, 412, 428)
+# Who may change which fields: identity.policy.organisations (LINK_OFFICER_FIELDS).
+FIELD_RIGHTS = (
+    "Administrators, the establishment's authority admins and clients with "
+    "`establishments:write` bound to its authority may change every field. Its link officer "
+    "maintains its details: `name`, `roll`, `simd_q1_percent`, `gaelic_medium`, `cluster_id`, "
+    "`area` and `area_id`; `code`, `sector`, `status`, `authority_id` and `link_officer_id` "
+    "are the authority's (closing a school takes it out of every summary). A link officer "
+    "who sends one of those with another value than the stored one is refused with 403 "
+    "naming the fields in `errors`, and nothing of the request is applied; sending a stored "
+    "value back unchanged is accepted."
+)
 Q = Annotated[QueryText | None, Query(description="Text search on the name")]
 
 
@@ -104,7 +115,8 @@ def create_establishment(body: EstablishmentCreate, session: SessionDep, princip
     "left out of the body keeps what is stored (on creation, its default): an MIS that does "
     "not know the hub's clusters, areas or link officers leaves them as the hub has them. "
     "If-Match is checked when sent (412 when the code has no establishment yet); without it "
-    "the MIS, as system of record, wins.",
+    "the MIS, as system of record, wins. Updating, the same field rights hold as for PATCH: "
+    + FIELD_RIGHTS,
     response_model=EstablishmentRead,
     responses={201: {"model": EstablishmentRead, "description": "Created"},
                **problems(400, 403, 409, 412, 413, 415, 422)},
@@ -134,7 +146,7 @@ async def get_establishment(establishment_id: uuid.UUID, reads: ReadsDep,
 
 @router.patch("/establishments/{establishment_id}", operation_id="updateEstablishment",
               summary="Update an establishment", response_model=EstablishmentRead,
-              responses=UPDATE)
+              description=FIELD_RIGHTS, responses=UPDATE)
 def update_establishment(establishment_id: uuid.UUID, body: EstablishmentUpdate,
                          session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep,
                          response: Response) -> EstablishmentRead:
@@ -243,7 +255,7 @@ AREAS = ("An authority's areas are named things: a school or cluster names one o
 def list_areas(authority_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
                paginator: PaginatorDep, limit: Limit = 50, cursor: Cursor = None,
                q: Q = None) -> Page[AreaListItem]:
-    items, next_cursor = service.list_areas(session, principal, paginator, authority_id,
+    items, next_cursor = areas.list_areas(session, principal, paginator, authority_id,
                                             limit=limit, cursor=cursor, q=q)
     return Page(items=items, next_cursor=next_cursor)
 
@@ -254,7 +266,7 @@ def list_areas(authority_id: uuid.UUID, session: SessionDep, principal: Principa
              responses=problems(400, 403, 404, 409, 413, 415, 422))
 def create_area(authority_id: uuid.UUID, body: AreaCreate, session: SessionDep,
                 principal: PrincipalDep, response: Response) -> AreaRead:
-    area = service.create_area(session, principal, authority_id, body)
+    area = areas.create_area(session, principal, authority_id, body)
     return created(response, area, f"/api/v1/areas/{area.id}")
 
 
@@ -265,7 +277,7 @@ def create_area(authority_id: uuid.UUID, body: AreaCreate, session: SessionDep,
             openapi_extra=conditional_get())
 def get_area(area_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
              request: Request, response: Response) -> Any:
-    area = service.get_area(session, principal, area_id)
+    area = areas.get_area(session, principal, area_id)
     return with_etag(request, response, area, area.version)
 
 
@@ -276,7 +288,7 @@ def get_area(area_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
               response_model=AreaRead, responses=UPDATE)
 def update_area(area_id: uuid.UUID, body: AreaUpdate, session: SessionDep,
                 principal: PrincipalDep, if_match: IfMatchDep, response: Response) -> AreaRead:
-    return with_version_etag(response, service.update_area(session, principal, area_id, body,
+    return with_version_etag(response, areas.update_area(session, principal, area_id, body,
                                                            if_match))
 
 
@@ -291,7 +303,7 @@ def update_area(area_id: uuid.UUID, body: AreaUpdate, session: SessionDep,
 def merge_area(area_id: uuid.UUID, body: AreaMerge, session: SessionDep,
                principal: PrincipalDep, if_match: OptionalIfMatchDep,
                response: Response) -> AreaRead:
-    return with_version_etag(response, service.merge_area(session, principal, area_id, body,
+    return with_version_etag(response, areas.merge_area(session, principal, area_id, body,
                                                           if_match))
 
 

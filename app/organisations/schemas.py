@@ -8,14 +8,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
-from app.core.schemas import Name, ReadModel, ShortText, WriteModel
+from app.core.schemas import DecimalText, Name, ReadModel, ShortText, WriteModel
 from app.core.text import fold
 
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 AuthorityCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{8}$")]
 # A Scottish SEED code has 7 digits; an English URN has 6.
 EstablishmentCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{7}|[0-9]{6})$")]
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2), DecimalText]
 Roll = Annotated[int, Field(ge=0, le=20_000)]
 MinVisits = Annotated[int, Field(ge=0, le=50)]
 FrameworkCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")]
@@ -231,19 +231,28 @@ class EstablishmentUpsert(EstablishmentFields):
     )
 
 
+# The fields a link officer may not change (policy: LINK_OFFICER_FIELDS lists those they may).
+_AUTHORITYS = ("the authority's to change (administrators, its authority admins, clients with "
+               "establishments:write), not a link officer's: 403 from one")
+
+
 class EstablishmentUpdate(WriteModel):
+    """Who may change which field: the updateEstablishment operation's description."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"roll": 430, "area": "Glasgow"}]})
-    code: EstablishmentCode = Field(default=None)
+    code: EstablishmentCode = Field(default=None, description=f"SEED code or URN; {_AUTHORITYS}")
     name: Name = Field(default=None)
-    sector: Sector = Field(default=None)
+    sector: Sector = Field(default=None, description=f"The sector; {_AUTHORITYS}")
     cluster_id: uuid.UUID | None = None
     area: ShortText | None = Field(default=None, description=AREA_FIELD)
     area_id: uuid.UUID | None = Field(default=None, description=AREA_ID_FIELD)
     roll: Roll = Field(default=None)
     simd_q1_percent: Percent | None = None
     gaelic_medium: bool = Field(default=None)
-    status: EstablishmentStatus = Field(default=None)
-    link_officer_id: uuid.UUID | None = None
+    status: EstablishmentStatus = Field(
+        default=None, description=f"`closed` takes the school out of every summary; {_AUTHORITYS}")
+    link_officer_id: uuid.UUID | None = Field(
+        default=None, description=f"The officer who links with the school; {_AUTHORITYS}")
 
 
 class EstablishmentRead(Timestamps):

@@ -8,10 +8,20 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, Field
 
-from app.core.schemas import Day, LongText, Name, Rag, ReadModel, SchoolSession, ShortText, WriteModel
+from app.core.schemas import (
+    Day,
+    DecimalText,
+    LongText,
+    Name,
+    Rag,
+    ReadModel,
+    SchoolSession,
+    ShortText,
+    WriteModel,
+)
 
 Money = Annotated[
-    Decimal, Field(ge=0, le=10_000_000, max_digits=10, decimal_places=2),
+    Decimal, Field(ge=0, le=10_000_000, max_digits=10, decimal_places=2), DecimalText,
     AfterValidator(lambda amount: amount.quantize(Decimal("0.01"))),  # pounds and pence
 ]
 Codes = Annotated[list[Annotated[str, Field(max_length=300)]], Field(max_length=20)]

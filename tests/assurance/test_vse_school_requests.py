@@ -17,7 +17,7 @@ from tests.assurance.conftest import (
 def _ask(api, school, headers=None, **changes):
     body = {"establishment_id": str(school.establishment.id), "session": "2025-26",
             "trigger": "school_requested", "indicator_codes": ["1.3", "2.3"],
-            "summary": "We would like our view of 1.3 and 2.3 validated.", **changes}
+            "request_reason": "We would like our view of 1.3 and 2.3 validated.", **changes}
     return api.post(VSE_CYCLES, json=body, headers=headers or school.head)
 
 

@@ -26,7 +26,7 @@ def test_a_school_asks_and_the_authority_validates_reports_and_closes(api, schoo
     asked = api.post(VSE_CYCLES, json={
         "establishment_id": str(school.establishment.id), "session": "2025-26",
         "trigger": "school_requested", "indicator_codes": ["1.3", "2.3"],
-        "summary": "We would like our view of 1.3 and 2.3 validated."}, headers=school.head)
+        "request_reason": "We would like our view of 1.3 and 2.3 validated."}, headers=school.head)
     assert asked.status_code == 201, asked.text
     cycle = asked.json()
     assert cycle["status"] == "proposed" and cycle["framework_code"] == "HGIOS4"

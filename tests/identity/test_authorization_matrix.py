@@ -123,6 +123,7 @@ MATRIX: dict[str, Row] = {
     "updateUser":                 row(401, 200, 200, 403, 404, 404, 404,
                                       json=lambda w: {"name": "Renamed Officer"}),
     "deleteUser":                 row(401, 204, 204, 403, 404, 404, 404),
+    "signOutUserEverywhere":      row(401, 204, 204, 403, 404, 404, 404),
     "listClients":                row(401, 200, 200, 200, 200, 200, 200),
     "createClient":               row(401, 201, 201, 403, 403, 403, 403, json=lambda w: {
         "name": "Matrix MIS", "scopes": ["establishments:write"], "authority_id": str(w["authority"].id)}),

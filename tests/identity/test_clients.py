@@ -100,7 +100,7 @@ def test_client_credentials_with_http_basic(api, registered):
 def test_asking_for_more_scopes_yields_only_the_held_ones(api, registered):
     _admin, created = registered
     answer = _grant(api, created["client_id"], created["client_secret"],
-                    "establishments:write summaries:read users:write")
+                    "establishments:write summaries:read changes:read")
     assert answer.status_code == 200, answer.text
     assert answer.json()["scope"] == "establishments:write"
     assert unverified_claims(answer.json()["access_token"])["scope"] == "establishments:write"
@@ -109,7 +109,7 @@ def test_asking_for_more_scopes_yields_only_the_held_ones(api, registered):
 
 def test_asking_only_for_scopes_it_lacks_is_invalid_scope(api, registered):
     _admin, created = registered
-    answer = _grant(api, created["client_id"], created["client_secret"], "summaries:read users:write")
+    answer = _grant(api, created["client_id"], created["client_secret"], "summaries:read changes:read")
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"] == "invalid_scope"
     assert "access_token" not in answer.json()
@@ -218,3 +218,14 @@ def test_client_secret_guessing_is_rate_limited(api, make, tuned, steady_clock):
     assert limited.headers["content-type"].startswith("application/problem+json")
     # Even the right secret waits now: the limit is checked before the secret.
     assert _grant(api, str(client.id), "the-real-secret-of-the-client").status_code == 429
+
+
+def test_users_write_is_no_scope_a_client_can_be_given_or_ask_for(api, make, registered):
+    """It granted nothing (clients manage no people): removed in 3.0.0 (issue #19, point 13)."""
+    admin, created = registered
+    refused = api.post(CLIENTS, headers=make.headers(admin), json={
+        "name": "Staff sync", "scopes": ["users:write"], "authority_id": created["authority_id"]})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["loc"][:2] == ["body", "scopes"]
+    answer = _grant(api, created["client_id"], created["client_secret"], "users:write")
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_scope"

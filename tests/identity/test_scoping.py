@@ -188,6 +188,6 @@ def test_a_client_token_narrowed_by_scope_loses_write(api, make, world):
 
 
 def test_clients_see_no_users(api, make, world):
-    client = make.client(["establishments:write", "users:write"], authority=world["ours"])
+    client = make.client(["establishments:write", "imports:write"], authority=world["ours"])
     assert _ids(api.get(USERS, headers=make.headers(client))) == set()
     assert api.get(f"{USERS}/{world['officer'].id}", headers=make.headers(client)).status_code == 404

@@ -151,7 +151,7 @@ def test_plain_officers_headteachers_leads_and_clients_cannot_manage_users(api, 
     target = make.user("officer", authority=org["ours"])
     for who in (make.user("officer", authority=org["ours"]),
                 make.user("headteacher", establishments=[org["school"]]),
-                make.user("regional_lead"), make.client(["users:write", "establishments:write"])):
+                make.user("regional_lead"), make.client(["establishments:write"])):
         assert api.post(USERS, json=body, headers=make.headers(who)).status_code == 403
         patched = api.patch(f"{USERS}/{target.id}", json={"name": "X"},
                             headers=make.headers(who, **{"If-Match": '"1"'}))

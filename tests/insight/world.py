@@ -266,11 +266,11 @@ EXPECTED_NL: dict[str, Any] = {
     # A1 4, A2 2 final (+3 drafts), A3 0, A4 4 (+1 last session): A2 and A3 below 4.
     "visits": {"minimum_per_session": 4, "final_visits": 10, "establishments_visited": 3,
                "establishments_below_minimum": 2},
-    "vse": {"total": 5, "by_status": _vse_counts(in_progress=1, reported=1, closed=2, cancelled=1),
-            # The cancelled VSE's themes do not count.
+    # Total: those scheduled on (not the cancelled one). Themes: the findings of VSEs reported
+    # or closed (not A3's in progress, nor the cancelled one).
+    "vse": {"total": 4, "by_status": _vse_counts(in_progress=1, reported=1, closed=2, cancelled=1),
             "themes": [{"theme": "Curriculum design", "count": 2},
-                       {"theme": "Tracking and monitoring", "count": 2},
-                       {"theme": "Learner voice", "count": 1}]},
+                       {"theme": "Tracking and monitoring", "count": 2}]},
     "indicators": [
         # Self: A1 4, A2 5 (A3's draft is left out). Validated, each school's latest: A1 4 (its
         # March VSE, not December's 3), A2 4 (A3's VSE is in progress). Accuracy: A1 4 - 4 = 0,
@@ -304,7 +304,7 @@ EXPECTED_GC: dict[str, Any] = {
     # Minimum 2: B1 2, B2 1, B3 0.
     "visits": {"minimum_per_session": 2, "final_visits": 3, "establishments_visited": 2,
                "establishments_below_minimum": 2},
-    "vse": {"total": 2, "by_status": _vse_counts(proposed=1, reported=1),
+    "vse": {"total": 1, "by_status": _vse_counts(proposed=1, reported=1),  # B2's is proposed
             "themes": [{"theme": "Learner voice", "count": 1}]},
     "indicators": [
         # Self: B1 3 (B2's report was returned). Validated: B1 3. Accuracy 0.
@@ -331,11 +331,11 @@ EXPECTED_REGION: dict[str, Any] = {
     "reports": _docs(6, 1, 1, None, draft=1, submitted=1, returned=1, agreed=2, closed=1),
     "visits": {"minimum_per_session": None, "final_visits": 13, "establishments_visited": 5,
                "establishments_below_minimum": 4},
-    "vse": {"total": 7, "by_status": _vse_counts(proposed=1, in_progress=1, reported=2, closed=2,
+    "vse": {"total": 5, "by_status": _vse_counts(proposed=1, in_progress=1, reported=2, closed=2,
                                                  cancelled=1),
             "themes": [{"theme": "Curriculum design", "count": 2},
-                       {"theme": "Learner voice", "count": 2},
-                       {"theme": "Tracking and monitoring", "count": 2}]},
+                       {"theme": "Tracking and monitoring", "count": 2},
+                       {"theme": "Learner voice", "count": 1}]},
     "indicators": [
         # Self 4 5 3; validated (latest per school) 4 4 3; differences 0 +1 0.
         _indicator("HGIOS4", "1.3", _share(3, 2, 66.7), _share(3, 2, 66.7),

@@ -79,7 +79,8 @@ def test_each_caller_follows_only_what_it_may_see(api, make):
     officer = make.headers(make.user("officer"))
     codes = [c["data"]["code"] for c in _follow(api, officer, kinds="establishment")[0]]
     assert codes == ["8600001"]
-    client = make.client(["changes:read"])
+    # The feed gives a client only what its GETs would (tests/security/test_feed_scopes.py).
+    client = make.client(["changes:read", "establishments:read"])
     assert [c["data"]["code"] for c in
             _follow(api, make.headers(client), kinds="establishment")[0]] == ["8600001"]
     assert api.get(CHANGES, headers=make.headers(make.client(["summaries:read"]))

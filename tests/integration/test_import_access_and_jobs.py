@@ -74,7 +74,7 @@ def test_clients_use_existing_clusters_but_do_not_create_them(api, make: Factory
 
 
 def test_clients_may_not_import_users(api, make: Factory):
-    mis = make.client(["imports:write", "users:write"])
+    mis = make.client(["imports:write", "establishments:write"])
     body = b"email,name,role\nsomeone@example.scot,Some One,officer\n"
     assert_problem(send(api, make.headers(mis), body, kind="users"), 403)
 

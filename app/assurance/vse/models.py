@@ -27,6 +27,8 @@ class VseCycle(Versioned, table=True):
     visit_end: date | None = None
     status: str = Field(default="proposed", sa_type=String(16), index=True)
     summary: str = Field(default="", sa_type=Text)
+    # Why the school asked (a school_requested cycle); the team's findings are `summary`.
+    request_reason: str | None = Field(default=None, sa_type=Text)
     reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # When it was scheduled: from then on the school is told of it, even if later cancelled.
     scheduled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import Query, Request, Response
 
 from app.assurance.vse import service as vse
+from app.assurance.vse.rules import MAX_SCHOOL_REQUESTS_PER_SESSION
 from app.assurance.vse.schemas import (
     Day,
     VseCancel,
@@ -55,8 +56,13 @@ def list_vse_cycles(session: SessionDep, principal: PrincipalDep, paginator: Pag
              summary="Propose a VSE: requested by the school or directed by the authority",
              description="`school_requested`: the school's headteacher or its link officer / an "
              "authority admin; `authority_directed`: the link officer or an authority admin. "
-             "Starts `proposed`. A school has one open VSE (proposed, scheduled or in progress) "
-             "at a time: 409 names the open one (`Location`, `existing_id`).",
+             "Starts `proposed`. A school asks with the dates it wishes, the quality "
+             "indicators and its `request_reason`: `team`, `themes`, `summary` and "
+             "`evaluations` are the authority's (403 when a headteacher sends them). A school "
+             "has one open VSE (proposed, scheduled or in progress) at a time: 409 names the "
+             "open one (`Location`, `existing_id`). A school makes at most "
+             f"{MAX_SCHOOL_REQUESTS_PER_SESSION} requests per session, withdrawn ones "
+             "included (those the authority cancelled do not count): 409 beyond.",
              status_code=201, response_model=VseRead,
              responses=problems(403, 404, 409, 413, 415))
 def create_vse_cycle(body: VseCreate, session: SessionDep, principal: PrincipalDep,
@@ -77,8 +83,9 @@ def get_vse_cycle(vse_id: uuid.UUID, session: SessionDep, principal: PrincipalDe
 
 @router.patch("/vse-cycles/{vse_id}", operation_id="updateVseCycle",
               summary="Edit a VSE cycle (until it is closed or cancelled)",
-              description="The link officer or an authority admin. Lists sent replace the "
-              "stored ones (team, evaluations, themes).", response_model=VseRead,
+              description="The link officer or an authority admin (a school's headteacher "
+              "changes nothing here: 403). Lists sent replace the stored ones (team, "
+              "evaluations, themes).", response_model=VseRead,
               responses=problems(403, 404, 409, 412, 413, 415, 428))
 def update_vse_cycle(vse_id: uuid.UUID, body: VseUpdate, session: SessionDep,
                      principal: PrincipalDep, if_match: IfMatchDep,

@@ -102,10 +102,19 @@ _VSE_EXAMPLE: dict[str, Any] = {
     "planning_date": "2025-10-20", "visit_start": "2025-11-03", "visit_end": "2025-11-05",
     "evaluations": [], "themes": ["curriculum design"], "summary": "",
 }
+_REQUEST_EXAMPLE: dict[str, Any] = {
+    "establishment_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21", "session": "2025-26",
+    "trigger": "school_requested", "indicator_codes": ["2.3"],
+    "visit_start": "2026-02-02", "visit_end": "2026-02-04",
+    "request_reason": "Our view of learning and teaching has moved on since our last inspection.",
+}
+
+
+AUTHORITYS = "The authority's: its link officer or an authority admin (403 for the school)"
 
 
 class VseCreate(WriteModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [_VSE_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [_VSE_EXAMPLE, _REQUEST_EXAMPLE]})
     establishment_id: uuid.UUID
     session: SchoolSession
     trigger: VseTrigger = Field(
@@ -113,15 +122,19 @@ class VseCreate(WriteModel):
                     "`authority_directed`: the link officer or an authority admin directs")
     indicator_codes: IndicatorCodes = Field(
         default=[], description="Quality indicators of the school's framework to validate")
-    team: list[TeamMember] = Field(default=[], max_length=20)
+    request_reason: LongText | None = Field(
+        default=None, description="Why the school asks (`school_requested` only; 422 otherwise)")
+    team: list[TeamMember] = Field(default=[], max_length=20, description=AUTHORITYS)
     planning_date: Day | None = None
-    visit_start: Day | None = Field(default=None, description="Inside the session")
+    visit_start: Day | None = Field(
+        default=None, description="Inside the session; in a school's request, the dates it wishes")
     visit_end: Day | None = Field(default=None, description="Inside the session")
     evaluations: list[ValidatedEvaluation] = Field(
-        default=[], max_length=20, description="Only the link officer or an authority admin")
+        default=[], max_length=20, description=AUTHORITYS)
     themes: Themes = Field(
-        default=[], description="Free tags; trimmed, lower-cased, spaces collapsed, de-duplicated")
-    summary: LongText = ""
+        default=[], description="Free tags; trimmed, lower-cased, spaces collapsed, "
+                                f"de-duplicated. {AUTHORITYS}")
+    summary: LongText = Field(default="", description=AUTHORITYS)
 
 
 class VseUpdate(WriteModel):
@@ -151,7 +164,8 @@ class VseRead(ReadModel):
         **_VSE_EXAMPLE, "id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e",
         "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "framework_code": "HGIOS4",
         "team": [{**_TEAM[0], "name": "Morag Officer"}, {**_TEAM[1], "user_id": None}],
-        "status": "scheduled", "reported_at": None, "scheduled_at": "2025-10-20T16:00:00Z",
+        "status": "scheduled", "request_reason": None, "reported_at": None,
+        "scheduled_at": "2025-10-20T16:00:00Z",
         "cancelled_at": None, "cancelled_by": None, "cancellation_reason": None,
         "allowed_transitions": ["start", "cancel"], "version": 3,
         "created_at": "2025-09-15T09:00:00Z", "updated_at": "2025-10-20T16:00:00Z",
@@ -168,6 +182,8 @@ class VseRead(ReadModel):
     visit_start: date | None
     visit_end: date | None
     status: VseStatus
+    request_reason: str | None = Field(
+        default=None, description="Why the school asked, in its request (`school_requested`)")
     evaluations: list[ValidatedEvaluation] = Field(description=FINDINGS)
     themes: list[str] = Field(description=f"Normalised, in alphabetical order. {FINDINGS}")
     summary: str = Field(description=FINDINGS)

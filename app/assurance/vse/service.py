@@ -1,10 +1,12 @@
 """VSE cycles: rules and transactions.
 
 proposed -> scheduled -> in_progress -> reported -> closed, or cancelled before the report.
-The link officer or an authority admin runs a cycle; the school may ask for one, follows its
-own requests (and may withdraw one while it is proposed), sees every cycle of the school
-once it is scheduled, and reads the team's findings once it is reported. A school has one
-open cycle (proposed, scheduled or in progress) at a time. Grades, themes and team members
+The link officer or an authority admin runs a cycle; the school may ask for one (dates it
+wishes, quality indicators, its reason: the team, themes, summary and grades are the
+authority's), follows its own requests (and may withdraw one while it is proposed), sees every
+cycle of the school once it is scheduled, and reads the team's findings once it is reported.
+A school has one open cycle (proposed, scheduled or in progress) at a time, and makes at most
+MAX_SCHOOL_REQUESTS_PER_SESSION requests a session. Grades, themes and team members
 who are users are rows, so summaries and the `officer_id` filter are plain SQL."""
 
 import uuid
@@ -15,7 +17,18 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from app.assurance.vse.models import VseCycle, VseEvaluation, VseTeamMember, VseTheme
-from app.assurance.vse.schemas import TeamMember, ValidatedEvaluation, VseCreate, VseRead, VseUpdate
+from app.assurance.vse.rules import (
+    OPEN,
+    check_complete,
+    check_dated,
+    check_dates,
+    check_evaluations,
+    check_none_open,
+    check_only_asks,
+    check_requests_left,
+    team_of,
+)
+from app.assurance.vse.schemas import ValidatedEvaluation, VseCreate, VseRead, VseUpdate
 from app.audit.feed import feed_document
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
@@ -41,7 +54,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 _PAST = {"schedule": "scheduled", "start": "started", "report": "reported", "close": "closed",
          "cancel": "cancelled"}
 FINISHED = frozenset({"closed", "cancelled"})
-OPEN = frozenset({"proposed", "scheduled", "in_progress"})  # one per school at a time
 DATED = frozenset({"scheduled", "in_progress", "reported"})  # these keep their visit dates
 
 
@@ -164,85 +176,6 @@ def list_vse_cycles(session: Session, principal: Principal, paginator: Paginator
     return _reads(session, principal, rows), next_cursor
 
 
-# Rules --------------------------------------------------------------------------------
-
-
-def _session_bounds(session_name: str) -> tuple[date, date]:
-    """1 August to 31 July, kept inside the calendar for sessions such as 9999-00."""
-    year = int(session_name[:4])
-    return (date(year, 8, 1) if year >= 1 else date.min,
-            date(year + 1, 7, 31) if year < date.max.year else date.max)
-
-
-def _check_dates(session_name: str, planning: date | None, start: date | None,
-                 end: date | None) -> None:
-    if end is not None and start is None:
-        raise rule(["visit_start"], "visit_start is needed when visit_end is set.")
-    first, last = _session_bounds(session_name)
-    for loc, day in (("visit_start", start), ("visit_end", end)):
-        if day is not None and not first <= day <= last:
-            raise rule([loc], f"{loc} {day} is outside session {session_name} ({first} to {last}).")
-    if planning is not None and start is not None and start < planning:
-        raise rule(["visit_start"], f"visit_start {start} is before planning_date {planning}.")
-    if start is not None and end is not None and end < start:
-        raise rule(["visit_end"], f"visit_end {end} is before visit_start {start}.")
-
-
-def _team(session: Session, authority_id: uuid.UUID, members: list[TeamMember]) -> list[dict[str, Any]]:
-    """The team as stored; members named by user_id must be active users of the authority."""
-    ids = {m.user_id for m in members if m.user_id is not None}
-    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids)))} if ids else {}
-    team: list[dict[str, Any]] = []
-    seen: set[uuid.UUID] = set()
-    for i, member in enumerate(members):
-        if member.user_id is None:
-            team.append({"user_id": None, "name": member.name, "role": member.role})
-            continue
-        user = users.get(member.user_id)
-        if (user is None or not user.active or user.deleted_at is not None
-                or user.authority_id != authority_id):
-            raise rule(["team", i, "user_id"],
-                       f"No active user {member.user_id} in the school's authority.")
-        if user.id in seen:
-            raise rule(["team", i, "user_id"], f"User {user.id} is in the team twice.")
-        seen.add(user.id)
-        team.append({"user_id": str(user.id), "name": user.name, "role": member.role})
-    return team
-
-
-def _check_evaluations(scale: Scale, codes: list[str], evaluations: list[ValidatedEvaluation]) -> None:
-    seen: set[str] = set()
-    for i, evaluation in enumerate(evaluations):
-        loc: list[str | int] = ["evaluations", i, "indicator_code"]
-        if evaluation.indicator_code not in codes:
-            raise rule(loc, f"{evaluation.indicator_code} is not one of this VSE's indicator_codes "
-                            f"({', '.join(codes) or 'none chosen'}).")
-        if evaluation.indicator_code in seen:
-            raise rule(loc, f"Indicator {evaluation.indicator_code} is evaluated twice.")
-        seen.add(evaluation.indicator_code)
-        if evaluation.grade not in scale.grades:
-            raise rule(["evaluations", i, "grade"],
-                       f"Grade {evaluation.grade} is not on the {scale.code} scale "
-                       f"({', '.join(map(str, scale.grades))}).")
-
-
-def _check_complete(scale: Scale, codes: list[str], evaluations: list[dict[str, Any]]) -> None:
-    """A report grades every chosen indicator, on the scale."""
-    if not codes:
-        raise rule(["indicator_codes"], "Choose the quality indicators to validate before reporting.")
-    graded = {e["indicator_code"] for e in evaluations if e["grade"] in scale.grades}
-    missing = [c for c in codes if c not in graded]
-    if missing:
-        raise rule(["evaluations"], f"Every quality indicator of the VSE needs a validated grade "
-                                    f"on the {scale.code} scale; missing: {', '.join(missing)}.")
-
-
-def _check_dated(start: date | None, end: date | None, doing: str) -> None:
-    for loc, day in (("visit_start", start), ("visit_end", end)):
-        if day is None:
-            raise rule([loc], f"A VSE needs its visit dates (visit_start and visit_end) {doing}.")
-
-
 # Writing ------------------------------------------------------------------------------
 
 
@@ -283,56 +216,29 @@ def _snapshot(session: Session, cycle: VseCycle) -> dict[str, Any]:
             "themes": _themes(session, [cycle.id]).get(cycle.id, [])}
 
 
-def _check_none_open(session: Session, principal: Principal, establishment: Establishment,
-                     besides: uuid.UUID | None = None) -> None:
-    """One open VSE (proposed, scheduled, in progress) per school at a time: 409 naming the
-    open one (with Location) when the caller may see it; a headteacher not yet told of the
-    authority's proposal learns only that there is one."""
-    # The school's row is locked first, so two requests cannot both find none open and both
-    # open one (PostgreSQL; SQLite has one writer at a time). NO KEY UPDATE: other tables'
-    # rows that refer to the school are still written meanwhile.
-    session.execute(select(Establishment.id).where(col(Establishment.id) == establishment.id)
-                    .with_for_update(key_share=True))
-    stmt = (select(VseCycle).where(col(VseCycle.establishment_id) == establishment.id,
-                                   col(VseCycle.status).in_(OPEN))
-            .order_by(col(VseCycle.created_at), col(VseCycle.id)))
-    if besides is not None:
-        stmt = stmt.where(col(VseCycle.id) != besides)
-    existing = session.exec(stmt).first()
-    if existing is None:
-        return
-    rule_text = "A school has one open VSE (proposed, scheduled or in progress) at a time"
-    seen = session.exec(select(VseCycle.id).where(col(VseCycle.id) == existing.id,
-                                                  visible(principal, VseCycle))).first()
-    if seen is None:
-        raise Conflict(f"{establishment.name} already has an open VSE, which its authority is "
-                       f"preparing: ask the link officer. {rule_text}.")
-    where = f"/api/v1/vse-cycles/{existing.id}"
-    raise Conflict(
-        f"{establishment.name} already has an open VSE ({existing.status}, "
-        f"{existing.trigger.replace('_', ' ')}, {existing.session}): {where}. {rule_text}: "
-        "finish or cancel that one first.",
-        headers={"Location": where},
-        extensions={"existing_id": str(existing.id), "existing_status": existing.status})
-
-
 def create_vse_cycle(session: Session, principal: Principal, data: VseCreate) -> VseRead:
     target = school(session, principal, data.establishment_id)
     establishment = target.establishment
     asks = data.trigger == "school_requested"
     require(principal, "vse.request" if asks else "vse.direct", establishment)
-    if data.evaluations:
-        require(principal, "vse.manage", establishment)  # validated grades are the team's
+    check_only_asks(principal, establishment, data)
+    if data.request_reason is not None and not asks:
+        raise rule(["request_reason"], "Only a school's request (trigger school_requested) "
+                                       "carries the school's reason.")
     check_indicators(target.scale, data.indicator_codes, ["indicator_codes"])
-    _check_dates(data.session, data.planning_date, data.visit_start, data.visit_end)
-    team = _team(session, establishment.authority_id, data.team)
-    _check_evaluations(target.scale, data.indicator_codes, data.evaluations)
-    _check_none_open(session, principal, establishment)
+    check_dates(data.session, data.planning_date, data.visit_start, data.visit_end)
+    team = team_of(session, establishment.authority_id, data.team)
+    check_evaluations(target.scale, data.indicator_codes, data.evaluations)
+    check_none_open(session, principal, establishment)
+    if asks:
+        check_requests_left(session, establishment, data.session)
+    reason = (data.request_reason or "").strip() or None
     cycle = VseCycle(
         establishment_id=establishment.id, authority_id=establishment.authority_id,
         session=data.session, trigger=data.trigger.value, framework_code=target.scale.code,
         indicator_codes=data.indicator_codes, team=team, planning_date=data.planning_date,
         visit_start=data.visit_start, visit_end=data.visit_end, summary=data.summary,
+        request_reason=reason,
     )
     session.add(cycle)
     session.flush()
@@ -365,15 +271,15 @@ def update_vse_cycle(session: Session, principal: Principal, vse_id: uuid.UUID, 
         "session", "indicator_codes", "planning_date", "visit_start", "visit_end")}
     if data.indicator_codes is not None:
         check_indicators(scale, data.indicator_codes, ["indicator_codes"])
-    _check_dates(merged["session"], merged["planning_date"], merged["visit_start"],
-                 merged["visit_end"])
+    check_dates(merged["session"], merged["planning_date"], merged["visit_start"],
+                merged["visit_end"])
     if cycle.status in DATED:
-        _check_dated(merged["visit_start"], merged["visit_end"], f"once it is {cycle.status}")
+        check_dated(merged["visit_start"], merged["visit_end"], f"once it is {cycle.status}")
     if data.team is not None:
-        columns["team"] = _team(session, cycle.authority_id, data.team)
+        columns["team"] = team_of(session, cycle.authority_id, data.team)
     evaluations: list[dict[str, Any]] = before["evaluations"]
     if data.evaluations is not None:
-        _check_evaluations(scale, merged["indicator_codes"], data.evaluations)
+        check_evaluations(scale, merged["indicator_codes"], data.evaluations)
         evaluations = [e.model_dump() for e in data.evaluations]
     else:
         orphans = [e["indicator_code"] for e in evaluations
@@ -382,7 +288,7 @@ def update_vse_cycle(session: Session, principal: Principal, vse_id: uuid.UUID, 
             raise rule(["indicator_codes"], f"{', '.join(orphans)} already graded: send "
                                             "evaluations without them as well.")
     if cycle.status == "reported":
-        _check_complete(scale, merged["indicator_codes"], evaluations)
+        check_complete(scale, merged["indicator_codes"], evaluations)
     team_changed = "team" in columns and columns["team"] != cycle.team
     changed = apply_changes(cycle, columns)
     grades_changed = evaluations != before["evaluations"]
@@ -429,12 +335,12 @@ def transition_vse_cycle(session: Session, principal: Principal, vse_id: uuid.UU
     if action == "cancel" and not (reason or "").strip():
         raise rule(["reason"], "Say why the VSE is cancelled: the school is told the reason.")
     if action == "schedule":
-        _check_dated(cycle.visit_start, cycle.visit_end, "to be scheduled")
+        check_dated(cycle.visit_start, cycle.visit_end, "to be scheduled")
     if action == "report":
-        _check_complete(_scale(session, cycle, establishment), cycle.indicator_codes,
-                        _evaluations(session, [cycle.id]).get(cycle.id, []))
+        check_complete(_scale(session, cycle, establishment), cycle.indicator_codes,
+                       _evaluations(session, [cycle.id]).get(cycle.id, []))
     if target in OPEN and cycle.status not in OPEN:  # no move reopens a cycle today
-        _check_none_open(session, principal, establishment, besides=cycle.id)
+        check_none_open(session, principal, establishment, besides=cycle.id)
     before = _snapshot(session, cycle)
     now = utcnow()
     cycle.status = target

@@ -30,24 +30,28 @@ from app.identity.policy import (
     schools,
     trios,
 )
-from app.identity.policy.feed import feed_kinds, feed_rows
+from app.identity.policy.feed import feed_kinds, feed_rows, scope_for
 from app.identity.policy.imports import importer
 from app.identity.policy.insight import AggregateScope, aggregates_visible
+from app.identity.policy.organisations import LINK_OFFICER_FIELDS, establishment_fields_refused
 from app.identity.policy.primitives import Clause, Rule
 from app.identity.policy.refusals import refusal
 from app.identity.principal import Principal
 
 __all__ = [
+    "LINK_OFFICER_FIELDS",
     "RULES",
     "VISIBILITY",
     "AggregateScope",
     "aggregates_visible",
     "allowed",
+    "establishment_fields_refused",
     "feed_kinds",
     "feed_rows",
     "importer",
     "load_visible",
     "require",
+    "scope_for",
     "visible",
 ]
 

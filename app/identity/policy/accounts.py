@@ -44,6 +44,8 @@ RULES: dict[str, Rule] = {
     "user.create": _manages_user,
     "user.update": _manages_user,
     "user.delete": _manages_user,
+    # Whoever manages the account, and its owner (a lost laptop): ends sessions, changes nothing.
+    "user.sign_out_everywhere": lambda p, r: (p.kind == "user" and p.id == r.id) or _manages_user(p, r),
     "client.create": lambda p, r: p.is_admin or (
         p.administers(r.authority_id) and r.region_id is None
     ),

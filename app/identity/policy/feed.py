@@ -2,8 +2,8 @@
 
 The audit log is the admin's, and each authority admin's for their own authority. The change
 feed is for callers that follow an authority (headteachers see single schools only, so an
-authority-wide feed is not theirs): which kinds each caller may follow, and its rows kept to
-the caller's authorities."""
+authority-wide feed is not theirs): which kinds each caller may follow (a client: those its
+scopes let it read through GET), and its rows kept to the caller's authorities."""
 
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from app.audit.models import AuditEvent
 from app.identity.policy import clpl, insight, trios
-from app.identity.policy.primitives import Clause, Rule, client_has
+from app.identity.policy.primitives import ORG_READ_SCOPES, Clause, Rule, client_has
 from app.identity.principal import Principal, Role, Scope
 
 
@@ -49,7 +49,26 @@ def feed_rows(p: Principal, authority_column: Any) -> ColumnElement[bool]:
     return col(authority_column).in_(p.authority_ids) | col(authority_column).is_(None)
 
 
+# A client follows only what its GETs would show it: each kind is opened by the scope its GET
+# needs (None: reference data, which every caller reads). `changes:read` opens the feed, not
+# the records in it. Keep in step with the listChanges description (integration/router.py).
+_PLACES = frozenset({"area", "cluster", "establishment"})
+CLIENT_KINDS: dict[str | None, frozenset[str]] = {
+    None: frozenset({"region", "authority", "framework"}),
+    **{scope: _PLACES for scope in ORG_READ_SCOPES},
+}
+
+
+def scope_for(kind: str) -> str | None:
+    """The scope that opens `kind` to a client (the first, as a refusal names it), if any."""
+    return min((str(scope) for scope, kinds in CLIENT_KINDS.items()
+                if scope is not None and kind in kinds), default=None)
+
+
 def feed_kinds(p: Principal) -> frozenset[str]:
+    if p.is_client:
+        return frozenset().union(*(kinds for scope, kinds in CLIENT_KINDS.items()
+                                   if scope is None or scope in p.scopes))
     if p.is_admin:
         return ORGANISATION_KINDS | SCHOOL_KINDS | trios.KINDS | clpl.KINDS | insight.KINDS | {
             "user", "client", "visit", "vse_cycle"}

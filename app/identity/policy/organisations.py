@@ -1,10 +1,12 @@
 """Organisations and reference data: regions, authorities and frameworks are everyone's to
 read and the admin's to write; clusters and establishments are read within the caller's
 authorities (a headteacher: their own schools and those schools' clusters) and written by the
-authority's admins, a school's link officer, or a client with establishments:write. An
-authority's areas are read like its clusters (a headteacher: the areas of their own schools)
-and kept (created, renamed, merged) by its admins."""
+authority's admins, a school's link officer (its details only: LINK_OFFICER_FIELDS), or a
+client with establishments:write. An authority's areas are read like its clusters (a
+headteacher: the areas of their own schools) and kept (created, renamed, merged) by its
+admins."""
 
+from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, false, select, true
 from sqlmodel import col
@@ -42,6 +44,25 @@ def _creates_establishment(p: Principal, record: Establishment) -> bool:
     return p.administers(record.authority_id) or (
         client_has(p, Scope.establishments_write) and record.authority_id in p.authority_ids
     )
+
+
+# What a link officer maintains of the schools they link with. The rest is the authority's
+# (its admins, and its MIS as a client with establishments:write): a school's code, sector,
+# status and authority, and who its link officer is. Closing a school takes it out of every
+# aggregate (its RAG, missed visits, missing plan), a sector moves it between them, and the
+# link officer holds the write rights over it. A list of what is allowed, so that a field
+# added later is the authority's until someone decides otherwise.
+LINK_OFFICER_FIELDS = frozenset({"name", "cluster_id", "area", "area_id", "roll",
+                                 "simd_q1_percent", "gaelic_medium"})
+
+
+def establishment_fields_refused(p: Principal, record: Establishment,
+                                 changed: Iterable[str]) -> list[str]:
+    """Of the fields a write would change on this school (which the caller may write at all,
+    establishment.update), those it may not; sorted, for the refusal to name."""
+    if _creates_establishment(p, record):
+        return []
+    return sorted(set(changed) - LINK_OFFICER_FIELDS)
 
 
 def _areas(p: Principal) -> ColumnElement[bool]:

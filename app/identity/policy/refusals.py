@@ -92,6 +92,9 @@ REFUSED = {
                    "their own authority",
     "user.delete": "remove this account: authority admins remove officers and headteachers of "
                    "their own authority",
+    "user.sign_out_everywhere": "sign this account out everywhere: people sign themselves out, "
+                                "and authority admins the officers and headteachers of their "
+                                "own authority",
     "user.update": "change this account: authority admins change officers and headteachers of "
                    "their own authority",
     "visit.create": "record this visit",

@@ -23,10 +23,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.core.db import reader
 from app.core.media_types import streamed_media_type
 from app.core.types import utcnow
+from app.identity.models import IntegrationClient, User
 from app.identity.policy import load_visible, require
 from app.identity.principal import Principal
+from app.integration.imports.limits import ImportSlot
 from app.integration.imports.models import ImportJob
 from app.integration.imports.reader import MEDIA_TYPES
 from app.integration.imports.schemas import ImportJobRead, ImportJobStatus
@@ -95,11 +98,18 @@ def create_job(session: Session, principal: Principal, kind: str, chunks: Iterab
     return ImportJobRead.model_validate(job), path
 
 
-def launch(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) -> None:
-    """Start the job's thread; called once the request that queued it has committed."""
+def launch(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str,
+           slot: ImportSlot) -> None:
+    """Start the job's thread; called once the request that queued it has committed. The
+    job holds the caller's import slot (limits.py) until it ends."""
     context = contextvars.copy_context()  # the request id travels into the audit records
-    threading.Thread(target=context.run, args=(_work, engine, job_id, principal, path),
-                     name=f"import-{job_id}", daemon=True).start()
+    slot.claim()
+    try:
+        threading.Thread(target=context.run, args=(_work, engine, job_id, principal, path, slot),
+                         name=f"import-{job_id}", daemon=True).start()
+    except BaseException:
+        slot.release()
+        raise
 
 
 def _chunks(path: str) -> Generator[bytes, None, None]:
@@ -143,10 +153,37 @@ def _alive(engine: Engine, job_id: uuid.UUID) -> Iterator[None]:
                 connection.invalidate()  # closing the connection frees the lock too
 
 
-def _work(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) -> None:
+class SenderGone(Exception):
+    """The job's sender was deactivated (or deleted) while it ran."""
+
+
+SENDER_GONE = ("Stopped: the account that sent this import was deactivated while it ran, so "
+               "nothing was written. An active account may send the file again.")
+
+
+def _sender_active(engine: Engine, principal: Principal) -> bool:
+    """Read afresh, apart from the import's own transaction (which on SQLite sees only what
+    was committed when it began)."""
+    with Session(reader(engine)) as session:
+        if principal.kind == "user":
+            user = session.get(User, principal.id)
+            return user is not None and user.active and user.deleted_at is None
+        if principal.kind == "client":
+            client = session.get(IntegrationClient, principal.id)
+            return client is not None and client.active
+        return True  # the system (the command line) is never deactivated
+
+
+def _work(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str,
+          slot: ImportSlot) -> None:
     try:
         with _alive(engine, job_id):
             _run(engine, job_id, principal, path)
+    except SenderGone:
+        try:
+            _finish(engine, job_id, status=ImportJobStatus.failed, error=SENDER_GONE)
+        except Exception:
+            log.exception("could not record the stopped import job")
     except Exception:
         log.exception("import job failed", extra={"job_id": str(job_id)})
         try:
@@ -156,6 +193,7 @@ def _work(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) ->
         except Exception:
             log.exception("could not record the failed import job")
     finally:
+        slot.release()
         os.unlink(path)
 
 
@@ -167,10 +205,19 @@ def _run(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) -> 
         job.status, job.started_at = ImportJobStatus.running, utcnow()
         kind, media_type, dry_run, partial = job.kind, job.media_type, job.dry_run, job.partial
         session.commit()
+    def sender_still_active() -> None:
+        if not _sender_active(engine, principal):
+            raise SenderGone()
+
+    sender_still_active()  # deactivated while the job waited
     with Session(engine, expire_on_commit=False) as session:
         try:
             report = run_import(session, principal, kind, _chunks(path), media_type,
-                                dry_run=dry_run, partial=partial)
+                                dry_run=dry_run, partial=partial,
+                                before_batch=sender_still_active)
+            # Checked once more just before the commit: a deactivation that landed during
+            # the last batch stops the job too (on SQLite it could not land during it).
+            sender_still_active()
             session.commit()
         except ImportRejectedError as rejected:
             session.rollback()

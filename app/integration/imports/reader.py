@@ -174,6 +174,10 @@ class JsonLinesSource:
             except ValueError as exc:
                 yield Record(number, error=f"not valid JSON: {exc}")
                 continue
+            except RecursionError:  # not a ValueError: json's scanner gives up on deep nesting
+                yield Record(number, error="not a record: its arrays or objects are nested too "
+                                           "deeply to read (a row is one flat JSON object)")
+                continue
             if not isinstance(value, dict):
                 yield Record(number, error="each line must be a JSON object, e.g. "
                                            '{"code": "8000001", "name": "..."}')

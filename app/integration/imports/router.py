@@ -68,7 +68,7 @@ admin sets one."""
         202: {"model": ImportJobRead, "description": "Running as a job: poll `Location`",
               "headers": {"Location": {"schema": {"type": "string"},
                                        "description": "The job: GET /api/v1/imports/jobs/{id}"}}},
-        **problems(403, 413, 415),
+        **problems(403, 413, 415, 429),
         422: {"model": ImportRejected | Problem,
               "description": "Nothing written: rows failed (all or nothing) or the file could not "
                              "be read; the body is the report (or, for a bad query, a problem)"},
@@ -90,15 +90,23 @@ def run_import(
     if content_type is None and empty:
         content_type = "text/csv"  # no body at all: an empty file, refused as such at once
     large = chunked or not declared.isdigit() or int(declared) > settings.import_job_threshold_bytes
-    if (run_async or large) and not empty:
-        job, path = import_jobs.create_job(session, principal, kind, body_chunks(request),
-                                           content_type, dry_run=dry_run, partial=partial,
-                                           spool_dir=settings.import_spool_dir)
-        background.add_task(import_jobs.launch, request.app.state.engine, job.id, principal, path)
-        return JSONResponse(job.model_dump(mode="json"), 202, headers={
-            "Location": f"/api/v1/imports/jobs/{job.id}", "Retry-After": "1"})
-    return import_service.run_import(session, principal, kind, body_chunks(request), content_type,
-                                     dry_run=dry_run, partial=partial)
+    # Before the body is read: a caller over its share is told so at once (limits.py).
+    slot = request.app.state.import_slots.take(principal.id)
+    try:
+        if (run_async or large) and not empty:
+            job, path = import_jobs.create_job(session, principal, kind, body_chunks(request),
+                                               content_type, dry_run=dry_run, partial=partial,
+                                               spool_dir=settings.import_spool_dir)
+            slot.hand_over()  # to the job's worker, which gives it back when the job ends
+            background.add_task(import_jobs.launch, request.app.state.engine, job.id, principal,
+                                path, slot)
+            return JSONResponse(job.model_dump(mode="json"), 202, headers={
+                "Location": f"/api/v1/imports/jobs/{job.id}", "Retry-After": "1"})
+        return import_service.run_import(session, principal, kind, body_chunks(request),
+                                         content_type, dry_run=dry_run, partial=partial)
+    finally:
+        if slot.claim_by is None:  # not handed over: this request was the import
+            slot.release()
 
 
 @router.get("/jobs/{job_id}", operation_id="getImportJob", summary="An import job and its report",

@@ -10,7 +10,7 @@ Memory stays flat whatever the file's length: rows are read one at a time, kept 
 their batch is written, and the session forgets each batch once it is flushed. Only the keys
 seen so far are kept for the whole file (to find duplicates)."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,6 +24,7 @@ from app.audit.service import (
     forget_changes_since,
     write_collected_changes,
 )
+from app.core.db import scratch_copy
 from app.core.errors import ProblemError
 from app.core.media_types import streamed_media_type
 from app.identity.policy import importer, require
@@ -106,6 +107,7 @@ class _Run:
         self.display: dict[str, str] = {}  # row field -> the column's name in this file
         self.readable = 0
         self.targets: dict[str, str | None] = {}  # the file's column name -> row field
+        self.before_batch: Callable[[], None] | None = None
 
     def column(self, row_field: str | None) -> str | None:
         return None if row_field is None else self.display.get(row_field, row_field)
@@ -206,6 +208,8 @@ class _Run:
         if ctx is None:  # a preflight: read, never written
             self.readable += len(batch)
             return
+        if self.before_batch is not None:
+            self.before_batch()
         session = ctx.session
         found = self.spec.lookup(ctx, [row for _, row in batch])
         for line, row in batch:
@@ -241,7 +245,10 @@ class _Run:
                 else:
                     self.tally.counts[Outcome(outcome).value] += 1
         session.flush()
-        write_collected_changes(session)
+        if ctx.dry_run:  # rolled back in any case: its audit and feed rows are never written
+            forget_changes_since(session, 0)
+        else:
+            write_collected_changes(session)
         session.expunge_all()  # the batch is written; let it go
 
 
@@ -321,18 +328,39 @@ def preflight(kind: str, chunks: Iterable[bytes], media_type: str, *, dry_run: b
 
 def run_import(session: Session, principal: Principal, kind: str, chunks: Iterable[bytes],
                content_type: str | None, *, dry_run: bool = False, partial: bool = False,
-               batch_size: int | None = None) -> ImportReport:
+               batch_size: int | None = None,
+               before_batch: Callable[[], None] | None = None) -> ImportReport:
     """Import a body (an iterable of byte chunks, read as it arrives) of one kind. Returns the
     report of an applied import, left for the caller to commit, or of a dry run (rolled
-    back); raises ImportRejectedError when nothing may be written."""
+    back); raises ImportRejectedError when nothing may be written. `before_batch` is called
+    before each batch is written, and may stop the import by raising."""
     require(principal, "import.run", kind)
     media_type = streamed_media_type(content_type, MEDIA_TYPES)
     # The read transaction that resolved the caller ends before the body is read: the import's
     # own transaction starts with its first batch, so a slow upload holds no lock meanwhile.
     session.commit()
+    copy = scratch_copy(session.get_bind().engine) if dry_run else None
+    if copy is None:
+        return _import(session, principal, kind, chunks, media_type, dry_run=dry_run,
+                       partial=partial, batch_size=batch_size, before_batch=before_batch)
+    # SQLite has one writer at a time: a dry run there works on a copy of the database, so
+    # it neither waits for the writers' lock nor holds it (and with it every writer and the
+    # change feed's order) for the length of the file.
+    try:
+        with Session(copy, expire_on_commit=False) as scratch:
+            return _import(scratch, principal, kind, chunks, media_type, dry_run=True,
+                           partial=partial, batch_size=batch_size, before_batch=before_batch)
+    finally:
+        copy.dispose()
+
+
+def _import(session: Session, principal: Principal, kind: str, chunks: Iterable[bytes],
+            media_type: str, *, dry_run: bool, partial: bool, batch_size: int | None,
+            before_batch: Callable[[], None] | None) -> ImportReport:
     tally = _Tally(kind, dry_run, partial)
     ctx = ImportContext(session=session, principal=importer(principal, kind), dry_run=dry_run)
     run = _Run(KINDS[kind], ctx, tally, partial, batch_size or BATCH_SIZE)
+    run.before_batch = before_batch
     with _refusals(tally, session), changes_in_bulk(session):
         source = _open(run, media_type, chunks)
         run.rows(source)

@@ -83,11 +83,14 @@ class ClplRegistration(Versioned, table=True):
     __tablename__ = "clpl_registration"
     __table_args__ = (
         UniqueConstraint("event_id", "sequence", name="uq_clpl_registration_sequence"),
-        # One active registration per person and event; erased rows have no email. A late
-        # cancellation stays in it: bookings close when the event starts, so it is the
-        # person's last registration on the event.
-        Index("uq_clpl_registration_participant", "event_id", "participant_email", unique=True,
-              sqlite_where=text("status <> 'cancelled'"),
+        # One active registration per person, event and school; erased rows have no email.
+        # Per school: a headteacher is never told that another school (or the event's
+        # managers) booked the person, so their booking stands beside that one; the managers,
+        # who see all, book a person once (registrations.register, under the event's lock).
+        # A late cancellation stays in it: bookings close when the event starts, so it is
+        # the person's last registration on the event.
+        Index("uq_clpl_registration_participant", "event_id", "participant_email",
+              "establishment_id", unique=True, sqlite_where=text("status <> 'cancelled'"),
               postgresql_where=text("status <> 'cancelled'")),
     )
     event_id: uuid.UUID = _event()

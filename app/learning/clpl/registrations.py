@@ -202,9 +202,12 @@ def register(session: Session, principal: Principal, event_id: uuid.UUID,
                        ) from exc
     event = clpl.lock(session, event)
     _check_bookable(event)
+    # Among the bookings the caller can see only: a headteacher must not learn that another
+    # school or the event's managers booked this person (issue #19); the managers see all.
     if session.exec(select(ClplRegistration.id).where(
             ClplRegistration.event_id == event.id, ClplRegistration.participant_email == person.email,
-            col(ClplRegistration.status).in_((*ACTIVE, LATE_CANCELLED)))).first():
+            col(ClplRegistration.status).in_((*ACTIVE, LATE_CANCELLED)),
+            visible(principal, ClplRegistration))).first():
         raise Conflict(f"{person.email} is already registered for this event (or on its waiting "
                        "list).")
     _place(session, principal, _count_places(session, [event])[event.id], registration)

@@ -179,7 +179,9 @@ class ClplEventRead(ReadModel):
 
 class Participant(WriteModel):
     name: Name
-    email: Email = Field(description="Compared without case: one active registration per event")
+    email: Email = Field(
+        description="Compared without case: one active registration per event among those "
+                    "the caller sees (a headteacher's bookings stand beside other schools')")
     establishment_id: uuid.UUID | None = Field(
         default=None, description="Required when a headteacher books: one of their schools")
     role: Name = Field(description="e.g. Class teacher, Principal teacher, Early years practitioner")

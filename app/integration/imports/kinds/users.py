@@ -5,6 +5,9 @@ Users are matched by email. Passwords are never imported: a user created here ge
 unusable password, and nobody can sign in as them until an admin or authority admin sets one
 (PATCH /users/{id} with `password`). Blank cells leave a field as it is; the role's binding
 rules (officers an authority, headteachers establishments, ...) are those of POST /users.
+An email held by an account the importer cannot see (another authority's, or a deleted one)
+fails its row with POST /users' answer, which names no holder; a dry run reports such a row
+as it would a free address's, so that it cannot test a list of addresses.
 """
 
 import uuid
@@ -15,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from app.core.schemas import Name
 from app.identity.principal import Role
 from app.identity.schemas import Email
-from app.identity.service import users_by_email, write_user
+from app.identity.service import EmailUnavailable, users_by_email, write_user
 from app.integration.imports.registry import register
 from app.integration.imports.rows import (
     ImportContext,
@@ -86,8 +89,13 @@ def apply(ctx: ImportContext, row: UserRow, found: Any) -> Outcome:
         if unknown:
             raise RowFailure("establishment_codes", f"no establishment with code {', '.join(unknown)}")
         establishment_ids = [found["schools"][c] for c in row.establishment_codes]
-    outcome = write_user(ctx.session, ctx.principal, row.email, values, establishment_ids,
-                         found["users"].get(row.email))
+    try:
+        # A dry run takes an address held outside the importer's reach for a free one: it
+        # tests no list of addresses (write_user).
+        outcome = write_user(ctx.session, ctx.principal, row.email, values, establishment_ids,
+                             found["users"].get(row.email), dry_run=ctx.dry_run)
+    except EmailUnavailable as exc:
+        raise RowFailure("email", exc.detail or exc.title) from None
     return Outcome(outcome)
 
 
