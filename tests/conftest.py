@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -160,6 +161,20 @@ def db(engine: Engine, arrange_engine: Engine,
 def api(app: FastAPI, db: Session) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver", raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture
+def tuned(app: FastAPI) -> Iterator[Callable[..., Settings]]:
+    """Change the running app's settings for one test (rate limits, TTLs) and restore them."""
+    original = app.state.settings
+
+    def tune(**overrides: Any) -> Settings:
+        changed: Settings = original.model_copy(update=overrides)
+        app.state.settings = changed
+        return changed
+
+    yield tune
+    app.state.settings = original
 
 
 @pytest.fixture

@@ -75,15 +75,20 @@ class LocalWindows:
         self._lock = threading.Lock()
         self._counts: dict[Hashable, tuple[int, int, int]] = {}  # window, count, previous count
 
+    def _state(self, key: Hashable, seconds: int) -> tuple[float, int, int, int]:
+        """Now, its window, and `key`'s count in it and in the window before (held lock)."""
+        now = self._clock()
+        window = int(now // seconds)
+        current, count, previous = self._counts.get(key, (window, 0, 0))
+        if window != current:
+            count, previous = 0, (count if window == current + 1 else 0)
+        return now, window, count, previous
+
     def hit(self, key: Hashable, amount: int, seconds: int) -> float:
         """Count one request under `key` (`amount` per `seconds`): 0 if counted, else how
         many seconds until one would be (then nothing is counted)."""
         with self._lock:
-            now = self._clock()
-            window = int(now // seconds)
-            current, count, previous = self._counts.get(key, (window, 0, 0))
-            if window != current:
-                count, previous = 0, (count if window == current + 1 else 0)
+            now, window, count, previous = self._state(key, seconds)
             ends = (window + 1) * seconds
             if previous * (ends - now) / seconds + count + 1 <= amount:
                 count += 1
@@ -98,11 +103,7 @@ class LocalWindows:
     def budget(self, key: Hashable, amount: int, seconds: int) -> Budget:
         """What is left of `key`'s budget now, and when its window turns (RateLimit)."""
         with self._lock:
-            now = self._clock()
-            window = int(now // seconds)
-            current, count, previous = self._counts.get(key, (window, 0, 0))
-        if window != current:
-            count, previous = 0, (count if window == current + 1 else 0)
+            now, window, count, previous = self._state(key, seconds)
         ends = (window + 1) * seconds
         used = previous * (ends - now) / seconds + count
         return Budget(amount, seconds, max(0, math.floor(amount - used + 1e-9)),

@@ -107,20 +107,6 @@ def other_app(settings: Settings) -> Iterator[Callable[..., FastAPI]]:
 
 
 @pytest.fixture
-def tuned(app: FastAPI) -> Iterator[Callable[..., Settings]]:
-    """Change the running app's settings for one test (rate limits, TTLs) and restore them."""
-    original = app.state.settings
-
-    def tune(**overrides: Any) -> Settings:
-        changed: Settings = original.model_copy(update=overrides)
-        app.state.settings = changed
-        return changed
-
-    yield tune
-    app.state.settings = original
-
-
-@pytest.fixture
 def steady_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rate-limit windows are fixed; freeze their clock mid-window so no test straddles two."""
     import app.identity.ratelimit as ratelimit

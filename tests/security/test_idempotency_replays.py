@@ -2,8 +2,6 @@
 any request (an active account, a token not revoked), it counts against the caller's request
 budget, and what one caller may keep in the idempotency store is bounded."""
 
-from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -13,17 +11,6 @@ from app.identity.models import User
 from app.organisations.models import Cluster
 
 CLUSTERS = "/api/v1/clusters"
-
-
-@pytest.fixture
-def tuned(app) -> Iterator[Callable[..., None]]:
-    """Change the running app's settings for one test, and restore them."""
-    original = app.state.settings
-
-    def tune(**overrides: Any) -> None:
-        app.state.settings = original.model_copy(update=overrides)
-    yield tune
-    app.state.settings = original
 
 
 @pytest.fixture(autouse=True)

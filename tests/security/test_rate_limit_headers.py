@@ -3,10 +3,7 @@ budget can pace itself before a 429. `RateLimit-Policy` names the budget (`q` re
 seconds), `RateLimit` what is left of it (`r`) and when the window turns (`t` seconds)."""
 
 import re
-from collections.abc import Callable, Iterator
-from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 
 from app.core.config import Settings
@@ -15,18 +12,6 @@ from app.main import create_app
 ESTABLISHMENTS = "/api/v1/establishments"
 POLICY = re.compile(r'^"principal";q=(\d+);w=(\d+)$')
 STATE = re.compile(r'^"principal";r=(\d+);t=(\d+)$')
-
-
-@pytest.fixture
-def tuned(app) -> Iterator[Callable[..., None]]:
-    """Change the running app's settings for one test, and restore them."""
-    original = app.state.settings
-
-    def tune(**overrides: Any) -> None:
-        app.state.settings = original.model_copy(update=overrides)
-
-    yield tune
-    app.state.settings = original
 
 
 def _remaining(response) -> int:
