@@ -46,9 +46,9 @@ class PrincipalLimits:
             return
         item = _item(settings.rate_limit_per_principal)
         if self._limiter is None:
-            wait = self._local.hit((principal.kind, principal.id), item.amount, item.get_expiry())
-            record_budget(POLICY, self._local.budget(
-                (principal.kind, principal.id), item.amount, item.get_expiry()))
+            wait, budget = self._local.count((principal.kind, principal.id), item.amount,
+                                             item.get_expiry())
+            record_budget(POLICY, budget)
             if wait:
                 raise TooManyRequests(max(1, math.ceil(wait)))
             return
@@ -87,6 +87,10 @@ class LocalWindows:
     def hit(self, key: Hashable, amount: int, seconds: int) -> float:
         """Count one request under `key` (`amount` per `seconds`): 0 if counted, else how
         many seconds until one would be (then nothing is counted)."""
+        return self.count(key, amount, seconds)[0]
+
+    def count(self, key: Hashable, amount: int, seconds: int) -> tuple[float, Budget]:
+        """As hit, and what is left of the budget after it (RateLimit), in one pass."""
         with self._lock:
             now, window, count, previous = self._state(key, seconds)
             ends = (window + 1) * seconds
@@ -98,16 +102,9 @@ class LocalWindows:
             if len(self._counts) >= self.KEPT and key not in self._counts:
                 self._counts = {k: v for k, v in self._counts.items() if v[0] >= window - 1}
             self._counts[key] = (window, count, previous)
-            return wait
-
-    def budget(self, key: Hashable, amount: int, seconds: int) -> Budget:
-        """What is left of `key`'s budget now, and when its window turns (RateLimit)."""
-        with self._lock:
-            now, window, count, previous = self._state(key, seconds)
-        ends = (window + 1) * seconds
         used = previous * (ends - now) / seconds + count
-        return Budget(amount, seconds, max(0, math.floor(amount - used + 1e-9)),
-                      max(1, math.ceil(ends - now)))
+        return wait, Budget(amount, seconds, max(0, math.floor(amount - used + 1e-9)),
+                            max(1, math.ceil(ends - now)))
 
     @staticmethod
     def _wait(now: float, ends: float, seconds: int, amount: int, count: int,

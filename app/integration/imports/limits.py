@@ -39,6 +39,10 @@ class ImportSlot:
     claim_by: float | None = None  # set while handed over to a job not yet started
     released: bool = field(default=False)
 
+    @property
+    def handed_over(self) -> bool:
+        return self.claim_by is not None
+
     def hand_over(self) -> None:
         """The slot goes with a job that starts after the request ends."""
         self.claim_by = time.monotonic() + UNCLAIMED_FOR

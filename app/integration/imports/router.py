@@ -105,7 +105,7 @@ def run_import(
         return import_service.run_import(session, principal, kind, body_chunks(request),
                                          content_type, dry_run=dry_run, partial=partial)
     finally:
-        if slot.claim_by is None:  # not handed over: this request was the import
+        if not slot.handed_over:  # this request was the import
             slot.release()
 
 
