@@ -19,6 +19,7 @@ from app.core.reads import TypedValues
 from app.identity.headteachers import CURRENT_HEAD
 from app.identity.models import HeadteacherEstablishment, User
 from app.organisations.models import Establishment
+from app.organisations.school_details import DETAIL_FIELDS, coordinate
 
 _schools = Establishment.__table__  # type: ignore[attr-defined]
 _links = HeadteacherEstablishment.__table__  # type: ignore[attr-defined]
@@ -27,7 +28,7 @@ _people = User.__table__  # type: ignore[attr-defined]
 # Unpacked by position below (a row's attribute lookup costs more than the conversions).
 FIELDS = ("id", "version", "created_at", "updated_at", "code", "name", "sector", "authority_id",
           "cluster_id", "area", "area_id", "roll", "simd_q1_percent", "gaelic_medium", "status",
-          "link_officer_id")
+          "link_officer_id", *DETAIL_FIELDS)
 SCHOOL_COLUMNS = [_schools.c[name] for name in FIELDS]
 HEADTEACHER = len(FIELDS)  # the column after a school's own: one of its current headteachers
 
@@ -54,6 +55,7 @@ class Converters(Protocol):
     def uuid(self, value: Any) -> Any: ...
     def instant(self, value: Any) -> Any: ...
     def percent(self, value: Any) -> Any: ...
+    def json(self, value: Any) -> Any: ...
 
 
 TYPED = TypedValues()  # for a record just written
@@ -72,7 +74,9 @@ def school_document(row: Sequence[Any], head_ids: Sequence[Any],
                     convert: Converters) -> dict[str, Any]:
     """One school (the FIELDS first in `row`) in EstablishmentRead's shape and order."""
     (school_id, version, created_at, updated_at, code, name, sector, authority_id, cluster_id,
-     area, area_id, roll, percent, gaelic_medium, status, link_officer_id) = row[:HEADTEACHER]
+     area, area_id, roll, percent, gaelic_medium, status, link_officer_id, denomination,
+     address_lines, postcode, phone, email, website, uprn, data_zone, urban_rural_6fold,
+     urban_rural_8fold, latitude, longitude) = row[:HEADTEACHER]
     as_uuid, instant = convert.uuid, convert.instant
     return {
         "id": as_uuid(school_id), "version": version,
@@ -83,6 +87,11 @@ def school_document(row: Sequence[Any], head_ids: Sequence[Any],
         "roll": roll,
         "simd_q1_percent": convert.percent(percent), "gaelic_medium": bool(gaelic_medium),
         "status": status, "link_officer_id": as_uuid(link_officer_id),
+        "denomination": denomination, "address_lines": convert.json(address_lines),
+        "postcode": postcode, "phone": phone, "email": email, "website": website,
+        "uprn": uprn, "data_zone": data_zone, "urban_rural_6fold": urban_rural_6fold,
+        "urban_rural_8fold": urban_rural_8fold,
+        "latitude": coordinate(latitude), "longitude": coordinate(longitude),
         "headteacher_ids": [as_uuid(h) for h in head_ids],
     }
 

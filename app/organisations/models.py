@@ -74,6 +74,21 @@ class Establishment(Versioned, table=True):
         default=None,
         sa_column=Column(Uuid, ForeignKey("app_user.id", ondelete="SET NULL"), index=True),
     )
+    # What officers need to find and reach the school, and the Scottish Government's facts
+    # about it (organisations/school_details.py): kept as the register gives them, never
+    # required (a school added by hand may not have them yet).
+    denomination: str | None = Field(default=None, sa_type=String(32))
+    address_lines: list[str] | None = Field(default=None, sa_type=JSON)  # without the postcode
+    postcode: str | None = Field(default=None, sa_type=String(10))
+    phone: str | None = Field(default=None, sa_type=String(60))
+    email: str | None = Field(default=None, sa_type=String(254))
+    website: str | None = Field(default=None, sa_type=String(500))
+    uprn: str | None = Field(default=None, sa_type=String(12))
+    data_zone: str | None = Field(default=None, sa_type=String(9))
+    urban_rural_6fold: int | None = Field(default=None)
+    urban_rural_8fold: int | None = Field(default=None)
+    latitude: Decimal | None = Field(default=None, sa_type=Numeric(10, 7))
+    longitude: Decimal | None = Field(default=None, sa_type=Numeric(10, 7))
 
 
 for _searched in (Authority, Area, Cluster, Establishment):

@@ -4,12 +4,26 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from app.core.schemas import DecimalText, Name, ReadModel, ShortText, WriteModel
 from app.core.text import fold
+from app.organisations.school_details import (
+    AddressLines,
+    DataZone,
+    Denomination,
+    Email,
+    Latitude,
+    Longitude,
+    Phone,
+    Postcode,
+    Uprn,
+    UrbanRural6,
+    UrbanRural8,
+    Website,
+)
 
 RegionCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 AuthorityCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{8}$")]
@@ -191,12 +205,29 @@ class ClusterRead(Timestamps):
     area_id: uuid.UUID | None
 
 
-_ESTABLISHMENT_EXAMPLE = {
+# Contact details from the reserved ranges (example.org, Ofcom's drama numbers): never a
+# real school's.
+_DETAILS_EXAMPLE: dict[str, Any] = {
+    "denomination": "non_denominational",
+    "address_lines": ["1 Example Street", "Glasgow"], "postcode": "G3 7AB",
+    "phone": "0141 496 0147", "email": "headteacher@sgoil.example.org",
+    "website": "https://sgoil.example.org/", "uprn": "906700000147", "data_zone": "S01010280",
+    "urban_rural_6fold": 1, "urban_rural_8fold": 1, "latitude": "55.8651000",
+    "longitude": "-4.2745000",
+}
+_ESTABLISHMENT_EXAMPLE: dict[str, Any] = {
     "code": "8000001", "name": "Sgoil Ghàidhlig Ghlaschu", "sector": "primary",
     "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "cluster_id": None,
     "area": "Glasgow North", "roll": 412, "simd_q1_percent": "23.50",
-    "gaelic_medium": True, "status": "open", "link_officer_id": None,
+    "gaelic_medium": True, "status": "open", "link_officer_id": None, **_DETAILS_EXAMPLE,
 }
+# What the details say, for the fields of every write (null: not known; in a PATCH, clears).
+ADDRESS_FIELD = ("The school's address lines, without the postcode (up to 4, each one line); "
+                 "null for none")
+POSTCODE_FIELD = "UK postcode; stored in capitals with one space, e.g. G3 7AB"
+PHONE_FIELD = "Telephone number as dialled; an extension may follow (\"ext 6058\")"
+UPRN_FIELD = "Unique Property Reference Number of the school's building (digits, as text)"
+DATA_ZONE_FIELD = "The 2011 data zone of the school's address (S01 and six digits)"
 
 
 class EstablishmentFields(WriteModel):
@@ -212,6 +243,18 @@ class EstablishmentFields(WriteModel):
     gaelic_medium: bool = False
     status: EstablishmentStatus = EstablishmentStatus.open
     link_officer_id: uuid.UUID | None = None
+    denomination: Denomination | None = None
+    address_lines: AddressLines | None = Field(default=None, description=ADDRESS_FIELD)
+    postcode: Postcode | None = Field(default=None, description=POSTCODE_FIELD)
+    phone: Phone | None = Field(default=None, description=PHONE_FIELD)
+    email: Email | None = Field(default=None, description="The school's own mailbox")
+    website: Website | None = Field(default=None, description="http(s) address")
+    uprn: Uprn | None = Field(default=None, description=UPRN_FIELD)
+    data_zone: DataZone | None = Field(default=None, description=DATA_ZONE_FIELD)
+    urban_rural_6fold: UrbanRural6 | None = None
+    urban_rural_8fold: UrbanRural8 | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 class EstablishmentCreate(EstablishmentFields):
@@ -239,7 +282,10 @@ _AUTHORITYS = ("the authority's to change (administrators, its authority admins,
 class EstablishmentUpdate(WriteModel):
     """Who may change which field: the updateEstablishment operation's description."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"roll": 430, "area": "Glasgow"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"roll": 430, "area": "Glasgow"},
+        {"phone": "0141 496 0148", "email": "enquiries@sgoil.example.org", "website": None},
+    ]})
     code: EstablishmentCode = Field(default=None, description=f"SEED code or URN; {_AUTHORITYS}")
     name: Name = Field(default=None)
     sector: Sector = Field(default=None, description=f"The sector; {_AUTHORITYS}")
@@ -253,11 +299,24 @@ class EstablishmentUpdate(WriteModel):
         default=None, description=f"`closed` takes the school out of every summary; {_AUTHORITYS}")
     link_officer_id: uuid.UUID | None = Field(
         default=None, description=f"The officer who links with the school; {_AUTHORITYS}")
+    denomination: Denomination | None = None
+    address_lines: AddressLines | None = Field(default=None, description=ADDRESS_FIELD)
+    postcode: Postcode | None = Field(default=None, description=POSTCODE_FIELD)
+    phone: Phone | None = Field(default=None, description=PHONE_FIELD)
+    email: Email | None = Field(default=None, description="The school's own mailbox")
+    website: Website | None = Field(default=None, description="http(s) address")
+    uprn: Uprn | None = Field(default=None, description=UPRN_FIELD)
+    data_zone: DataZone | None = Field(default=None, description=DATA_ZONE_FIELD)
+    urban_rural_6fold: UrbanRural6 | None = None
+    urban_rural_8fold: UrbanRural8 | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
 
 
 class EstablishmentRead(Timestamps):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        **_ESTABLISHMENT_EXAMPLE, "simd_q1_percent": 23.5, "id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21",
+        **_ESTABLISHMENT_EXAMPLE, "simd_q1_percent": 23.5, "latitude": 55.8651,
+        "longitude": -4.2745, "id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21",
         "area_id": "2c9d8e7f-6a5b-4c3d-9e1f-0a2b3c4d5e6f",
         "code_scheme": "seed", "headteacher_ids": [], "version": 1,
         "created_at": "2026-08-01T09:00:00Z", "updated_at": "2026-08-01T09:00:00Z",
@@ -275,4 +334,16 @@ class EstablishmentRead(Timestamps):
     gaelic_medium: bool
     status: EstablishmentStatus
     link_officer_id: uuid.UUID | None
+    denomination: Denomination | None
+    address_lines: list[str] | None = Field(description=ADDRESS_FIELD)
+    postcode: str | None
+    phone: str | None
+    email: str | None
+    website: str | None
+    uprn: str | None = Field(description=UPRN_FIELD)
+    data_zone: str | None = Field(description=DATA_ZONE_FIELD)
+    urban_rural_6fold: UrbanRural6 | None
+    urban_rural_8fold: UrbanRural8 | None
+    latitude: float | None
+    longitude: float | None
     headteacher_ids: list[uuid.UUID] = []

@@ -8,7 +8,17 @@ Accepted files:
   PropPupils20PCMostDeprived, CentreType, SchUID. Campus schools have one row per department
   (same SEED, SchUID suffix P/S/SP): those rows become one establishment. Only `Local
   Authority` centres are imported; grant-aided ones are skipped with a warning;
-- Ofsted/GIAS-style English extracts: urn, name, phase, la (the authority's name).
+- Ofsted/GIAS-style English extracts: urn, name, phase, la (the authority's name), postcode.
+
+The school's details (organisations/school_details.py) come with it: the service's names
+(address_line1..3 or address_lines, postcode, phone, email, website, uprn, data_zone,
+denomination, urban_rural_6fold, urban_rural_8fold, latitude, longitude) and the SG table's
+(AddressLine1-3, PostCode, PhoneNumber, WebsiteAddress, DataZone, AddrUR6/AddrUR8 and their
+Desc columns, Latitude, Longitude; the 2023 reshaping's address1-3, datazone, urban_rural_6
+...). What the registers write for "none" (AddressLine3 `0`, "not available yet", "TBC") is
+a blank cell. Not read: the 2023 reshaping's `lat` and `lng`, which hold a grid reference and
+the latitude (its header is two names short); the data zone's own urban/rural class (DZUR6),
+which is not the school's; and the grid references, which the coordinates say again.
 
 Blank cells leave a field as it is (a file without a cluster column never clears clusters).
 A cluster named in the file is matched by name within the establishment's authority and,
@@ -21,11 +31,12 @@ who may create areas. Imports are the only writes that create areas implicitly.
 
 import re
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 
 from app.core.errors import Forbidden
 from app.core.schemas import Name, ShortText
@@ -50,6 +61,31 @@ from app.organisations.schemas import (
     Percent,
     Roll,
     Sector,
+)
+from app.organisations.school_details import (
+    URBAN_RURAL_6FOLD,
+    URBAN_RURAL_8FOLD,
+    AddressLine,
+    AddressLines,
+    DataZone,
+    Denomination,
+    Email,
+    Latitude,
+    Longitude,
+    Phone,
+    Postcode,
+    Uprn,
+    UrbanRural6,
+    UrbanRural8,
+    Website,
+    address_lines_of,
+    denomination_of,
+    phone_as_dialled,
+    read_as_nothing,
+    uprn_of,
+    urban_rural_6fold_of,
+    urban_rural_8fold_of,
+    website_of,
 )
 from app.organisations.service import (
     add_area,
@@ -98,6 +134,22 @@ def _status(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+def _detail(read: Callable[[str], Any] | None = None) -> Any:
+    """A detail's cell: blank, or "none" as the registers write it, gives nothing."""
+    def before(value: Any) -> Any:
+        value = text_code(value)
+        if isinstance(value, str):
+            return None if read_as_nothing(value) else read(value) if read else value
+        return value
+    return BeforeValidator(before)
+
+
+# The details a row gives as its cells hold them (the address lines and the urban/rural
+# classes are put together from several).
+AS_GIVEN = ("denomination", "postcode", "phone", "email", "website", "uprn", "data_zone",
+            "latitude", "longitude")
+
+
 class EstablishmentRow(BaseModel):
     model_config = ConfigDict(extra="ignore")
     code: Annotated[EstablishmentCode, BeforeValidator(text_code)]
@@ -113,8 +165,47 @@ class EstablishmentRow(BaseModel):
     status: Annotated[EstablishmentStatus | None, BeforeValidator(_status)] = None
     centre_type: Annotated[str | None, BeforeValidator(blank_to_none)] = None
     department: Annotated[str | None, BeforeValidator(text_code)] = None
+    denomination: Annotated[Denomination | None, _detail(denomination_of)] = None
+    address_line1: Annotated[AddressLine | None, _detail()] = None
+    address_line2: Annotated[AddressLine | None, _detail()] = None
+    address_line3: Annotated[AddressLine | None, _detail()] = None
+    address_lines: Annotated[AddressLines | None, _detail(address_lines_of)] = None
+    postcode: Annotated[Postcode | None, _detail()] = None
+    phone: Annotated[Phone | None, _detail(phone_as_dialled)] = None
+    email: Annotated[Email | None, _detail()] = None
+    website: Annotated[Website | None, _detail(website_of)] = None
+    uprn: Annotated[Uprn | None, _detail(uprn_of)] = None
+    data_zone: Annotated[DataZone | None, _detail()] = None
+    # A class's code and its description (AddrUR6 `1`, AddrUR6Desc "Large Urban Areas"): the
+    # code when both are given, which the description must agree with.
+    urban_rural_6fold: Annotated[UrbanRural6 | None, _detail(urban_rural_6fold_of)] = None
+    urban_rural_6fold_name: Annotated[UrbanRural6 | None, _detail(urban_rural_6fold_of)] = None
+    urban_rural_8fold: Annotated[UrbanRural8 | None, _detail(urban_rural_8fold_of)] = None
+    urban_rural_8fold_name: Annotated[UrbanRural8 | None, _detail(urban_rural_8fold_of)] = None
+    latitude: Annotated[Latitude | None, BeforeValidator(decimal_number)] = None
+    longitude: Annotated[Longitude | None, BeforeValidator(decimal_number)] = None
     # Filled in when campus departments are merged.
     departments: tuple[tuple[str, Sector, int | None], ...] = ()
+
+    @field_validator("urban_rural_6fold_name", "urban_rural_8fold_name")
+    @classmethod
+    def _agrees_with_the_code(cls, value: int | None, info: ValidationInfo) -> int | None:
+        code = info.data.get((info.field_name or "").removesuffix("_name"))
+        if value is not None and code is not None and value != code:
+            classes = URBAN_RURAL_6FOLD if "6" in (info.field_name or "") else URBAN_RURAL_8FOLD
+            raise ValueError(f"the description says class {value} ({classes[value]}), the "
+                             f"code {code} ({classes[code]})")
+        return value
+
+    def details(self) -> dict[str, Any]:
+        """The school's details this row gives (a blank cell gives nothing)."""
+        lines = self.address_lines or [
+            line for line in (self.address_line1, self.address_line2, self.address_line3) if line]
+        found: dict[str, Any] = {"address_lines": lines or None} | {
+            name: getattr(self, name) for name in AS_GIVEN}
+        found["urban_rural_6fold"] = self.urban_rural_6fold or self.urban_rural_6fold_name
+        found["urban_rural_8fold"] = self.urban_rural_8fold or self.urban_rural_8fold_name
+        return {name: value for name, value in found.items() if value is not None}
 
 
 def merge_departments(first: EstablishmentRow, second: EstablishmentRow) -> EstablishmentRow | None:
@@ -243,7 +334,7 @@ def apply(ctx: ImportContext, row: EstablishmentRow, batch: Batch) -> Outcome | 
     existing = batch.found.get(row.code)
     values: dict[str, Any] = {name: getattr(row, name) for name in (
         "name", "sector", "area", "roll", "simd_q1_percent", "gaelic_medium", "status")
-        if getattr(row, name) is not None}
+        if getattr(row, name) is not None} | row.details()
     authority_id = _authority_id(ctx, row)
     if authority_id is not None:
         values["authority_id"] = authority_id
@@ -282,6 +373,25 @@ COLUMNS = {
     "status": "status",
     **dict.fromkeys(("centretype",), "centre_type"),
     **dict.fromkeys(("schuid",), "department"),
+    **dict.fromkeys(("denomination", "denominationofschool"), "denomination"),
+    **dict.fromkeys(("addressline1", "address1"), "address_line1"),
+    **dict.fromkeys(("addressline2", "address2"), "address_line2"),
+    **dict.fromkeys(("addressline3", "address3"), "address_line3"),
+    "addresslines": "address_lines",
+    **dict.fromkeys(("postcode", "postalcode"), "postcode"),
+    **dict.fromkeys(("phone", "phonenumber", "telephone", "telephonenumber"), "phone"),
+    **dict.fromkeys(("email", "emailaddress"), "email"),
+    **dict.fromkeys(("website", "websiteaddress"), "website"),
+    "uprn": "uprn",
+    "datazone": "data_zone",
+    **dict.fromkeys(("urbanrural6fold", "urbanrural6", "addrur6"), "urban_rural_6fold"),
+    **dict.fromkeys(("urbanrural6desc", "addrur6desc", "schools6foldurbanruralclassification"),
+                    "urban_rural_6fold_name"),
+    **dict.fromkeys(("urbanrural8fold", "urbanrural8", "addrur8"), "urban_rural_8fold"),
+    **dict.fromkeys(("urbanrural8desc", "addrur8desc", "schools8foldurbanruralclassification"),
+                    "urban_rural_8fold_name"),
+    "latitude": "latitude",  # never `lat`: see the module's docstring
+    "longitude": "longitude",
 }
 
 SPEC = register(ImportKindSpec(
@@ -290,5 +400,7 @@ SPEC = register(ImportKindSpec(
     merge=merge_departments,
     fields_of={"authority_id": "authority_code", "cluster_id": "cluster", "code": "code",
                "name": "name", "sector": "sector", "roll": "roll", "area": "area", "area_id": "area",
-               "simd_q1_percent": "simd_q1_percent", "status": "status"},
+               "simd_q1_percent": "simd_q1_percent", "status": "status",
+               "address_lines": "address_line1", "urban_rural_6fold": "urban_rural_6fold",
+               "urban_rural_8fold": "urban_rural_8fold", **{name: name for name in AS_GIVEN}},
 ))
