@@ -3,8 +3,8 @@
     python scripts/check_breaking.py [--baseline FILE] [--changelog FILE] [DOCUMENT]
 
 The baseline is, in order: --baseline; the document at the latest `v*` git tag; the document
-at the commit named in CHANGELOG.md's latest release heading (`## [1.0.0] - 2026-11-23 -
-commit 4abfdcb`). With none of them it says "no baseline" and passes.
+at the commit named in CHANGELOG.md's latest release heading that names one (`## [1.0.0] -
+2026-11-23 - commit 4abfdcb`). With none of them it says "no baseline" and passes.
 
 A break is a removed operation, a removed (or renamed) field of a success answer, a request
 field or parameter that became required, or an enum that lost a value. Breaks pass only when
@@ -147,9 +147,12 @@ def find_baseline(changelog: str) -> tuple[str, Document] | None:
                           cwd=ROOT, capture_output=True, text=True, check=False).stdout.split()
     if tags and (document := _git_show(tags[0])) is not None:
         return f"tag {tags[0]}", document
-    release = latest_release(changelog)
-    if release and release[1] and (document := _git_show(release[1])) is not None:
-        return f"commit {release[1]} (CHANGELOG.md's latest release)", document
+    # The latest release whose commit is recorded: a heading just written for the next release
+    # names none until its contract is committed, and the one before it is the baseline.
+    for match in RELEASE.finditer(changelog):
+        commit = COMMIT.search(match.group(4))
+        if commit and (document := _git_show(commit.group(1))) is not None:
+            return f"commit {commit.group(1)} (CHANGELOG.md's latest recorded release)", document
     return None
 
 

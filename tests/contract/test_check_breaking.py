@@ -142,6 +142,17 @@ def test_the_changelog_heading_names_the_baseline_commit():
     assert check_breaking.latest_release("# Changelog\n\nNothing yet.\n") is None
 
 
+def test_a_release_being_written_is_compared_with_the_last_one_recorded(monkeypatch):
+    """A new heading names no commit until its contract is committed: the baseline is the
+    latest heading that names one, never "no baseline"."""
+    shown: list[str] = []
+    monkeypatch.setattr(check_breaking, "_git_show", lambda rev: shown.append(rev) or _document())
+    monkeypatch.setattr(check_breaking.subprocess, "run", lambda *a, **k: type(
+        "Done", (), {"stdout": ""})())
+    found = check_breaking.find_baseline(NEW_MINOR)
+    assert found is not None and found[0].startswith("commit 4abfdcb") and shown == ["4abfdcb"]
+
+
 def test_the_command_fails_on_a_break_against_a_given_baseline(tmp_path, capsys):
     old, new, changelog = tmp_path / "old.json", tmp_path / "new.json", tmp_path / "CHANGELOG.md"
     old.write_text(json.dumps(_document()))
