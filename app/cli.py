@@ -210,21 +210,30 @@ def create_client(
 @cli.command("import")
 def import_file(
     kind: Annotated[str, typer.Argument(help="establishments, users, clpl-registrations, "
-                                             "critical-indicator-values")],
+                                             "critical-indicator-values, acel, "
+                                             "school-statistics, inspections")],
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report; write nothing")] = False,
     partial: Annotated[bool, typer.Option("--partial", help="Apply the good rows")] = False,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="A workbook's sheet")] = None,
+    school_session: Annotated[str | None, typer.Option(
+        "--session", help="The session a file naming none is for (school-statistics)")] = None,
 ) -> None:
-    """Import a CSV (.csv) or JSON lines (.jsonl, .ndjson) file on this server, as the system:
-    the same rules, report and all-or-nothing as POST /imports/{kind}, without a network."""
+    """Import a CSV (.csv), JSON lines (.jsonl, .ndjson) or Excel (.xlsx) file on this server,
+    as the system: the same rules, report and all-or-nothing as POST /imports/{kind}, without
+    a network."""
     from app.insight import import_kind  # noqa: F401 - registers its kind
     from app.integration.imports.kinds import KINDS
+    from app.integration.imports.reader import XLSX_MEDIA_TYPE
     from app.integration.imports.service import ImportRejectedError, run_import
 
     if kind not in KINDS:
         console.print(f"[red]No import kind {kind!r}[/]: use one of {', '.join(sorted(KINDS))}.")
         raise typer.Exit(2)
-    media_type = "application/x-ndjson" if path.suffix.lower() in (".jsonl", ".ndjson") else "text/csv"
+    media_type = {".jsonl": "application/x-ndjson", ".ndjson": "application/x-ndjson",
+                  ".xlsx": XLSX_MEDIA_TYPE}.get(path.suffix.lower(), "text/csv")
+    options = {name: value for name, value in (("sheet", sheet), ("session", school_session))
+               if value is not None}
 
     def chunks() -> Iterator[bytes]:
         with path.open("rb") as file:
@@ -234,7 +243,7 @@ def import_file(
     with _session() as session:
         try:
             report = run_import(session, SYSTEM, kind, chunks(), media_type, dry_run=dry_run,
-                                partial=partial)
+                                partial=partial, sheet=sheet, options=options)
             session.commit()
         except ImportRejectedError as exc:
             report, refused = exc.report, str(exc)

@@ -40,6 +40,7 @@ from app.integration.router import router as integration_router
 from app.learning.clpl.router import router as clpl_router
 from app.learning.trios.router import router as trio_router
 from app.organisations.router import router as organisations_router
+from app.performance.router import router as performance_router
 from app.planning.router import router as planning_router
 
 API_PREFIX = "/api/v1"
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         lifespan=lifespan,
         title="School Improvement Hub",
-        version="3.0.0",
+        version="3.1.0",
         description=DESCRIPTION,
         openapi_url="/openapi.json",
         docs_url=None,  # Swagger UI at /docs and ReDoc at /redoc without a CDN: install_docs
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(trio_router, prefix=API_PREFIX)
     app.include_router(clpl_router, prefix=API_PREFIX)
     app.include_router(insight_router, prefix=API_PREFIX)
+    app.include_router(performance_router, prefix=API_PREFIX)
     if settings.serves_docs:
         install_docs(app)
 

@@ -13,6 +13,7 @@ from app.integration.imports import models as imports  # noqa: F401
 from app.learning.clpl import models as clpl  # noqa: F401
 from app.learning.trios import models as trios  # noqa: F401
 from app.organisations import models as organisations  # noqa: F401
+from app.performance import models as performance  # noqa: F401
 from app.planning import models as planning  # noqa: F401
 
 metadata = SQLModel.metadata

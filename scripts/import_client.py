@@ -29,7 +29,8 @@ from rich.table import Table
 
 API = "/api/v1"
 MEDIA_TYPES = {".csv": "text/csv", ".txt": "text/csv", ".jsonl": "application/x-ndjson",
-               ".ndjson": "application/x-ndjson"}
+               ".ndjson": "application/x-ndjson",
+               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 CHUNK = 64 * 1024
 RETRIED = {429, 503}
 SHOWN_WARNINGS = 20
@@ -46,6 +47,9 @@ class Kind(StrEnum):
     users = "users"
     clpl_registrations = "clpl-registrations"
     critical_indicator_values = "critical-indicator-values"
+    acel = "acel"
+    school_statistics = "school-statistics"
+    inspections = "inspections"
 
 
 class Failure(Exception):
@@ -150,8 +154,11 @@ class ImportClient:
                 self.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    def run(self, kind: str, path: Path, *, dry_run: bool, partial: bool, run_async: bool) -> int:
-        params = {"dry_run": str(dry_run).lower(), "partial": str(partial).lower()}
+    def run(self, kind: str, path: Path, *, dry_run: bool, partial: bool, run_async: bool,
+            options: dict[str, str] | None = None) -> int:
+        """`options`: `sheet` (a workbook's), `session` (the session a file naming none is for)."""
+        params = {"dry_run": str(dry_run).lower(), "partial": str(partial).lower(),
+                  **(options or {})}
         if run_async:
             params["async"] = "true"
         answer = self.upload(kind, path, params)
@@ -229,7 +236,8 @@ def main() -> None:
 def import_file(
     kind: Annotated[Kind, typer.Argument(help="What the file holds")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
-                                         help="CSV (.csv) or JSON lines (.jsonl, .ndjson)")],
+                                         help="CSV (.csv), JSON lines (.jsonl, .ndjson) "
+                                              "or Excel (.xlsx)")],
     url: Annotated[str, typer.Option(envvar="SIH_URL", help="The service, e.g. https://hub.example.scot")],
     client_id: Annotated[str, typer.Option(envvar="SIH_CLIENT_ID")],
     client_secret: Annotated[str, typer.Option(envvar="SIH_CLIENT_SECRET")],
@@ -238,6 +246,9 @@ def import_file(
     run_async: Annotated[bool, typer.Option("--async", help="Run as a job whatever the size")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each answer")] = 300.0,
     max_retries: Annotated[int, typer.Option(help="Retries on 429/503 and network errors")] = 6,
+    sheet: Annotated[str | None, typer.Option(help="The workbook's sheet to read")] = None,
+    school_session: Annotated[str | None, typer.Option(
+        "--session", help="The session a file naming none is for, e.g. 2025-26")] = None,
 ) -> None:
     """Send FILE to the import of KIND and print what it did."""
     console = Console()
@@ -245,7 +256,9 @@ def import_file(
         with http_client(url, timeout) as http:
             client = ImportClient(http, client_id, client_secret, console=console,
                                   max_retries=max_retries)
-            code = client.run(kind.value, file, dry_run=dry_run, partial=partial, run_async=run_async)
+            options = {k: v for k, v in (("sheet", sheet), ("session", school_session)) if v}
+            code = client.run(kind.value, file, dry_run=dry_run, partial=partial,
+                              run_async=run_async, options=options)
     except Failure as failure:
         console.print(f"[red]{failure}[/]")
         raise typer.Exit(2) from None

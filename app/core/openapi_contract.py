@@ -31,6 +31,8 @@ TAGS = [
      "self-evaluation (VSE) cycles."},
     {"name": "professional learning", "description": "Trios and quads of headteachers, their "
      "meetings and peer reviews; CLPL events, registrations and evaluations."},
+    {"name": "performance", "description": "The figures authorities steer by, as published: "
+     "attainment (ACEL), school statistics and external inspections."},
     {"name": "insight", "description": "Aggregated summaries for portals and critical indicators."},
     {"name": "integration", "description": "Bulk imports, the change feed and the audit log."},
     {"name": "operations", "description": "Liveness, readiness and metrics for the platform."},

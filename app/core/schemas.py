@@ -229,6 +229,42 @@ SchoolSession = Annotated[
 ]
 
 
+MAX_SESSIONS = 12  # a trend of twelve sessions is already more than any board paper shows
+
+
+def _school_sessions(value: str) -> str:
+    """`2022-23,2023-24` or a range `2022-23..2024-25`: the sessions, oldest first, each
+    checked as a session is, as one comma-separated text (split it with `.split(",")`)."""
+    wanted: set[str] = set()
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        first, dots, last = part.partition("..")
+        first, last = _school_session(first.strip()), _school_session(last.strip()) if dots else None
+        if last is None:
+            wanted.add(first)
+            continue
+        if last < first:
+            raise ValueError(f"sessions {shown(part)}: the range must run from the earlier "
+                             "session to the later one")
+        for start in range(int(first[:4]), int(last[:4]) + 1):
+            wanted.add(f"{start}-{(start + 1) % 100:02d}")
+        if len(wanted) > MAX_SESSIONS:
+            break
+    if not wanted:
+        raise ValueError("name at least one session, e.g. 2023-24,2024-25 or 2022-23..2024-25")
+    if len(wanted) > MAX_SESSIONS:
+        raise ValueError(f"at most {MAX_SESSIONS} sessions at once")
+    return ",".join(sorted(wanted))
+
+
+SchoolSessions = Annotated[
+    str, StringConstraints(max_length=200), AfterValidator(_school_sessions),
+    WithJsonSchema({"type": "string", "maxLength": 200,
+                    "pattern": r"^\d{4}-\d{2}((,|\.\.)\d{4}-\d{2})*$"}),
+]
+
+
 def session_bounds(session: str) -> tuple[Any, Any]:
     """A Scottish school session runs from 1 August to 31 July."""
     from datetime import date

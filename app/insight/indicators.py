@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, union
 from sqlmodel import Session, col
 
 from app.audit.feed import feed_document
@@ -18,6 +18,7 @@ from app.core.pagination import Paginator
 from app.frameworks.models import FrameworkIndicator
 from app.identity.policy import AggregateScope, aggregates_visible, require
 from app.identity.principal import Principal
+from app.insight import evidence
 from app.insight import summaries as sql
 from app.insight.models import CriticalIndicator, CriticalIndicatorValue
 from app.insight.schemas import (
@@ -143,9 +144,35 @@ def _reach(session: Session, indicator: CriticalIndicator) -> sql.Reach:
     return sql.Reach(tuple(members), indicator.region_id)
 
 
+def acel_value(session: Session, indicator: CriticalIndicator,
+               session_name: str) -> tuple[float | None, int, int]:
+    """An `acel:<stage>:<organiser>` indicator's figure for one session: (percent, authorities
+    counted, authorities left out). An authority's own published figure; a region's weighted
+    by cohort over its members whose figure is published (evidence.acel_figures)."""
+    _, stage, organiser = indicator.source.split(":")
+    reach = _reach(session, indicator)
+    found = evidence.acel_figures(session, reach, [session_name], False).get(None, {})
+    row = found.get((session_name, stage, organiser), {})
+    counted = int(row.get("counted") or 0)
+    percent = row.get("percent")
+    return (None if percent is None else round(float(percent), 1), counted,
+            len(reach.authority_ids) - counted)
+
+
+def _acel_sessions(session: Session, indicator: CriticalIndicator) -> Any:
+    """The sessions an ACEL indicator has published figures for, over its owner's reach."""
+    _, stage, organiser = indicator.source.split(":")
+    a = evidence.ACEL.c
+    return select(a.school_session.label("session")).where(
+        a.authority_id.in_(_reach(session, indicator).authority_ids), a.establishment_id.is_(None),
+        a.stage == stage, a.organiser == organiser, a.percent.is_not(None)).distinct()
+
+
 def computed_value(session: Session, indicator: CriticalIndicator, session_name: str) -> float | None:
     """The aggregate the indicator's source names, over its owner's reach, for one session."""
     kind, _, argument = indicator.source.partition(":")
+    if kind == "acel":
+        return acel_value(session, indicator, session_name)[0]
     reach = _reach(session, indicator)
     if kind in ("qi_good_or_better", "qi_good_or_better_validated"):
         grades = sql.self_evaluated if kind == "qi_good_or_better" else sql.validated
@@ -161,9 +188,19 @@ def computed_value(session: Session, indicator: CriticalIndicator, session_name:
 def _value_read(session: Session, indicator: CriticalIndicator,
                 row: CriticalIndicatorValue) -> CriticalIndicatorValueRead:
     computed = indicator.source != "manual"
-    return CriticalIndicatorValueRead.model_validate({
-        **row.model_dump(), "value_source": "computed" if computed else "manual",
-        "value": computed_value(session, indicator, row.session) if computed else row.value})
+    read = {**row.model_dump(), "value_source": "computed" if computed else "manual",
+            "value": computed_value(session, indicator, row.session) if computed else row.value}
+    if indicator.source.startswith("acel:"):
+        read["value"], read["authorities_counted"], read["authorities_left_out"] = acel_value(
+            session, indicator, row.session)
+    return CriticalIndicatorValueRead.model_validate(read)
+
+
+def _unstored(indicator: CriticalIndicator, session_name: str) -> CriticalIndicatorValue:
+    """A session with data and no figures set yet: read as its computed value alone (version
+    0: nothing stored; a PUT creates it without If-Match)."""
+    return CriticalIndicatorValue(indicator_id=indicator.id, session=session_name, version=0,
+                                  note="", updated_at=indicator.updated_at)
 
 
 def _stored(session: Session, indicator_id: uuid.UUID, session_name: str) -> CriticalIndicatorValue | None:
@@ -175,6 +212,8 @@ def _stored(session: Session, indicator_id: uuid.UUID, session_name: str) -> Cri
 def list_values(session: Session, principal: Principal, paginator: Paginator, indicator_id: uuid.UUID,
                 *, limit: int, cursor: str | None) -> tuple[list[CriticalIndicatorValueRead], str | None]:
     indicator = load(session, principal, indicator_id)
+    if indicator.source.startswith("acel:"):
+        return _acel_values(session, indicator, paginator, limit=limit, cursor=cursor)
     stmt = select(CriticalIndicatorValue).where(col(CriticalIndicatorValue.indicator_id) == indicator.id)
     rows, next_cursor = paginator.page(
         session, stmt, [col(CriticalIndicatorValue.session), col(CriticalIndicatorValue.id)],
@@ -182,10 +221,33 @@ def list_values(session: Session, principal: Principal, paginator: Paginator, in
     return [_value_read(session, indicator, r) for r in rows], next_cursor
 
 
+def _acel_values(session: Session, indicator: CriticalIndicator, paginator: Paginator, *,
+                 limit: int, cursor: str | None) -> tuple[list[CriticalIndicatorValueRead], str | None]:
+    """Every session with published figures or figures set, in order, without anyone having
+    created value rows first."""
+    stored: Any = select(col(CriticalIndicatorValue.session).label("session")).where(
+        col(CriticalIndicatorValue.indicator_id) == indicator.id)
+    sessions = union(stored, _acel_sessions(session, indicator)).subquery("sessions")
+    rows, next_cursor = paginator.page(
+        session, select(sessions.c.session), [sessions.c.session],
+        scope=f"critical-indicator-values:{indicator.id}", limit=limit, cursor=cursor,
+        whole_rows=True)
+    names = [r.session for r in rows]
+    held = {r.session: r for r in session.scalars(select(CriticalIndicatorValue).where(
+        col(CriticalIndicatorValue.indicator_id) == indicator.id,
+        col(CriticalIndicatorValue.session).in_(names)))}
+    return [_value_read(session, indicator, held.get(name) or _unstored(indicator, name))
+            for name in names], next_cursor
+
+
 def get_value(session: Session, principal: Principal, indicator_id: uuid.UUID,
               session_name: str) -> CriticalIndicatorValueRead:
     indicator = load(session, principal, indicator_id)
     row = _stored(session, indicator.id, session_name)
+    if row is None and indicator.source.startswith("acel:") and session.execute(
+            _acel_sessions(session, indicator).where(
+                evidence.ACEL.c.school_session == session_name)).first():
+        row = _unstored(indicator, session_name)
     if row is None:
         raise NotFound(f"No value for {session_name} yet.")
     return _value_read(session, indicator, row)

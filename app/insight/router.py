@@ -17,7 +17,7 @@ from app.core.db import SessionDep
 from app.core.errors import problems
 from app.core.media_types import CSV_MEDIA_TYPE, prefers_csv
 from app.core.pagination import Cursor, Limit, Page, PaginatorDep
-from app.core.schemas import SchoolSession
+from app.core.schemas import SchoolSession, SchoolSessions
 from app.identity.deps import PrincipalDep, protected_router
 from app.insight import indicators, service
 from app.insight.schemas import (
@@ -33,6 +33,10 @@ from app.insight.schemas import (
 router = protected_router(tags=["insight"])
 SessionQuery = Annotated[SchoolSession | None, Query(
     alias="session", description="e.g. 2025-26; the current session when left out")]
+TrendQuery = Annotated[SchoolSessions | None, Query(
+    alias="sessions", description="A trend: `2022-23,2023-24,2024-25` or `2022-23..2024-25` "
+    "(at most 12). Every figure of each session is in `trend` (and, as CSV, one block of rows "
+    "per session); the summary's own figures are `session`'s, else the latest asked.")]
 
 _CSV_NOTE = (" `Accept: text/csv` gives the same figures as CSV: a header row, then one row per "
              "figure with the columns `scope,authority_code,session,measure,dimension,value` "
@@ -75,9 +79,10 @@ def _respond(request: Request, summary: AuthoritySummary | RegionSummary) -> Res
             response_model=AuthoritySummary, responses=SUMMARY_RESPONSES,
             openapi_extra=conditional_get())
 def get_authority_summary(authority_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                          request: Request, school_session: SessionQuery = None) -> Response:
+                          request: Request, school_session: SessionQuery = None,
+                          trend: TrendQuery = None) -> Response:
     return _respond(request, service.authority_summary(session, principal, authority_id,
-                                                       school_session))
+                                                       school_session, _split(trend)))
 
 
 @router.get("/summaries/regions/{region_id}", operation_id="getRegionSummary",
@@ -88,8 +93,14 @@ def get_authority_summary(authority_id: uuid.UUID, session: SessionDep, principa
             response_model=RegionSummary, responses=SUMMARY_RESPONSES,
             openapi_extra=conditional_get())
 def get_region_summary(region_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
-                       request: Request, school_session: SessionQuery = None) -> Response:
-    return _respond(request, service.region_summary(session, principal, region_id, school_session))
+                       request: Request, school_session: SessionQuery = None,
+                       trend: TrendQuery = None) -> Response:
+    return _respond(request, service.region_summary(session, principal, region_id, school_session,
+                                                    _split(trend)))
+
+
+def _split(sessions: str | None) -> list[str] | None:
+    return sessions.split(",") if sessions else None
 
 
 # Critical indicators

@@ -107,6 +107,15 @@ class Accuracy(BaseModel):
     lower: int
 
 
+SMALL_GROUP = 5  # fewer pupils or establishments than this: suppressed, as Insight does
+
+
+class InspectedShare(GradeShare):
+    suppressed: bool = Field(description=f"Fewer than {SMALL_GROUP} establishments: "
+                                         "`good_or_better` and the percent are withheld (null)")
+    good_or_better: int | None
+
+
 class IndicatorFigures(BaseModel):
     framework_code: str
     indicator_code: str
@@ -115,6 +124,26 @@ class IndicatorFigures(BaseModel):
         "Each school once: its latest validated grade, from the session's VSEs reported or "
         "closed that graded the QI"))
     accuracy: Accuracy
+    inspected: InspectedShare = Field(description=(
+        "External inspections: each open establishment's most recent inspection that graded "
+        "the QI, on or before the end of the session"))
+    inspection_accuracy: Accuracy = Field(description=(
+        "Self-evaluated grades of the session against the school's most recent inspection "
+        "grade for the QI (`mean_difference`: self-evaluated minus inspected)"))
+
+
+class AcelSummaryFigure(BaseModel):
+    stage: str = Field(description="p1, p4, p7, p147, s3-third or s3-fourth")
+    organiser: str = Field(description="reading, writing, listening-talking, literacy, numeracy")
+    cohort: int | None = Field(description="Pupils in the stage, over the authorities counted")
+    percent: Percent = Field(description="Percent achieving the expected level: a region's "
+                                         "is weighted by cohort over its authorities counted")
+    national_percent: Percent = Field(description="Scotland's figure")
+    suppressed: bool = Field(description=f"Not published, or a cohort under {SMALL_GROUP}: "
+                                         "`percent` and `cohort` are null")
+    authorities_counted: int
+    authorities_left_out: int = Field(description="Member authorities whose figure is not "
+                                                  "published (suppressed, or not collected)")
 
 
 class DimensionMeans(BaseModel):
@@ -153,6 +182,8 @@ class Figures(BaseModel):
     indicators: list[IndicatorFigures] = Field(description="Per framework and quality indicator")
     clpl: ClplFigures
     trios: TrioFigures
+    acel: list[AcelSummaryFigure] = Field(description=(
+        "Achievement of CfE levels of the session, by stage and organiser, beside Scotland's"))
 
 
 class AuthorityIdentity(BaseModel):
@@ -190,13 +221,21 @@ def _figures_example(establishments: int) -> dict[str, Any]:
                                       "percent_good_or_better": 66.7},
                         "accuracy": {"schools": 6, "mean_difference": 0.33,
                                      "mean_absolute_difference": 0.5, "higher": 2, "same": 4,
-                                     "lower": 0}}],
+                                     "lower": 0},
+                        "inspected": {"evaluations": 41, "good_or_better": 33,
+                                      "percent_good_or_better": 80.5, "suppressed": False},
+                        "inspection_accuracy": {"schools": 12, "mean_difference": 0.25,
+                                                "mean_absolute_difference": 0.42, "higher": 4,
+                                                "same": 7, "lower": 1}}],
         "clpl": {"events": 14, "registrations": 310, "participants": 245, "attendance_marked": 280,
                  "attendance_unmarked": 30, "attended": 251, "attendance_rate": 89.6,
                  "late_cancellations": 6, "evaluations": 198,
                  "mean_change": {"knowledge": 1.2, "understanding": 1.1, "confidence": 0.9}},
         "trios": {"groups": 9, "quads": 2, "establishments_in_trio": 29, "establishments": n,
                   "percent_in_trio": round(100 * 29 / n, 1)},
+        "acel": [{"stage": "p147", "organiser": "literacy", "cohort": 9870, "percent": 70.1,
+                  "national_percent": 72.3, "suppressed": False, "authorities_counted": 1,
+                  "authorities_left_out": 0}],
     }
 
 
@@ -214,6 +253,13 @@ class AuthoritySummary(AuthorityFigures):
     scope: Literal["authority"] = "authority"
     session: str
     region_id: uuid.UUID | None
+    trend: list["SessionFigures"] = Field(default_factory=list, description=(
+        "With `sessions`: the figures of each session asked, oldest first (the summary's own "
+        "figures are the latest session's); empty otherwise"))
+
+
+class SessionFigures(Figures):
+    session: str
 
 
 class RegionSummary(BaseModel):
@@ -230,6 +276,15 @@ class RegionSummary(BaseModel):
     region_name: str
     totals: Figures = Field(description="The whole region (its own CLPL events included)")
     authorities: list[AuthorityFigures] = Field(description="Each member authority, by code")
+    trend: list["RegionSessionFigures"] = Field(default_factory=list, description=(
+        "With `sessions`: the totals and each authority's figures for each session asked, "
+        "oldest first (the summary's own figures are the latest session's); empty otherwise"))
+
+
+class RegionSessionFigures(BaseModel):
+    session: str
+    totals: Figures
+    authorities: list[AuthorityFigures]
 
 
 # Critical indicators -----------------------------------------------------------------
@@ -241,12 +296,18 @@ class Direction(StrEnum):
 
 
 SOURCE_PATTERN = (r"^(manual|clpl_participants|clpl_mean_change:(knowledge|understanding|confidence)"
-                  r"|qi_good_or_better(_validated)?:[0-9A-Za-z.]{1,16})$")
+                  r"|qi_good_or_better(_validated)?:[0-9A-Za-z.]{1,16}"
+                  r"|acel:(p1|p4|p7|p147|s3-third|s3-fourth)"
+                  r":(reading|writing|listening-talking|literacy|numeracy))$")
 Source = Annotated[str, StringConstraints(pattern=SOURCE_PATTERN), Field(
     description="`manual`, or computed from the data when read: `qi_good_or_better:<QI>` (% of "
     "self-evaluated grades good or better), `qi_good_or_better_validated:<QI>` (% of validated "
-    "grades), `clpl_participants`, `clpl_mean_change:<knowledge|understanding|confidence>`",
-    examples=["manual", "qi_good_or_better:1.3", "clpl_mean_change:confidence"])]
+    "grades), `clpl_participants`, `clpl_mean_change:<knowledge|understanding|confidence>`, "
+    "`acel:<stage>:<organiser>` (% achieving the expected CfE level: stage p1, p4, p7, p147, "
+    "s3-third or s3-fourth; organiser reading, writing, listening-talking, literacy or "
+    "numeracy; an authority's own figure, a region's weighted by cohort over its members, for "
+    "every session that has figures)",
+    examples=["manual", "qi_good_or_better:1.3", "acel:p147:literacy"])]
 IndicatorName = Name
 Unit = Annotated[Name, Field(max_length=32, examples=["%", "rate per 1,000 pupils", "people"])]
 Position = Annotated[int, Field(ge=0, le=10_000)]
@@ -340,5 +401,9 @@ class CriticalIndicatorValueRead(ReadModel):
     value_source: Literal["manual", "computed"]
     target: float | None
     note: str
-    version: int
+    version: int = Field(description="0 for a session with computed figures and none set yet")
     updated_at: datetime
+    authorities_counted: int | None = Field(default=None, description=(
+        "ACEL indicators: the authorities whose published figure the value is made of"))
+    authorities_left_out: int | None = Field(default=None, description=(
+        "ACEL indicators: member authorities left out (figure suppressed or not collected)"))

@@ -14,8 +14,17 @@ from app.core.schemas import current_session
 from app.core.types import utcnow
 from app.identity.policy import AggregateScope, allowed, require
 from app.identity.principal import Principal
+from app.insight import evidence
 from app.insight import summaries as sql
-from app.insight.schemas import AuthorityFigures, AuthoritySummary, Figures, RegionSummary
+from app.insight.schemas import (
+    SMALL_GROUP,
+    AuthorityFigures,
+    AuthoritySummary,
+    Figures,
+    RegionSessionFigures,
+    RegionSummary,
+    SessionFigures,
+)
 from app.learning.clpl.service import attendance_rate
 from app.organisations.models import Authority, Region
 
@@ -39,29 +48,46 @@ def _readable_region(db: Session, principal: Principal, region_id: uuid.UUID) ->
     return region
 
 
+def _sessions(session_name: str | None, trend: list[str] | None) -> tuple[str, list[str]]:
+    """The summary's session (asked, else the latest of a trend, else the current one) and
+    every session to compute, each once."""
+    chosen = session_name or (trend[-1] if trend else current_session())
+    return chosen, sorted({chosen, *(trend or [])})
+
+
 def authority_summary(db: Session, principal: Principal, authority_id: uuid.UUID,
-                      session_name: str | None) -> AuthoritySummary:
+                      session_name: str | None, trend: list[str] | None = None) -> AuthoritySummary:
     authority = _readable_authority(db, principal, authority_id)
-    session_name = session_name or current_session()
-    figures = _figures(db, sql.Reach((authority.id,)), session_name, breakdown=False)[None]
+    session_name, computed = _sessions(session_name, trend)
+    reach = sql.Reach((authority.id,))
+    acel = _Acel(db, reach, computed, breakdown=False)
+    each = {s: _compose(_figures(db, reach, s, acel, breakdown=False)[None], authority)
+            for s in computed}
     return AuthoritySummary.model_validate({
-        **_identity(authority), **_compose(figures, authority), "session": session_name,
-        "region_id": authority.region_id})
+        **_identity(authority), **each[session_name], "session": session_name,
+        "region_id": authority.region_id,
+        "trend": [{"session": s, **each[s]} for s in trend or []]})
 
 
 def region_summary(db: Session, principal: Principal, region_id: uuid.UUID,
-                   session_name: str | None) -> RegionSummary:
+                   session_name: str | None, trend: list[str] | None = None) -> RegionSummary:
     region = _readable_region(db, principal, region_id)
-    session_name = session_name or current_session()
+    session_name, computed = _sessions(session_name, trend)
     members = list(db.scalars(select(Authority).where(col(Authority.region_id) == region.id)
                               .order_by(col(Authority.code))))
     reach = sql.Reach(tuple(a.id for a in members), region.id)
-    each = _figures(db, reach, session_name, breakdown=True)
+    each: dict[str, dict[str, Any]] = {}
+    acel = _Acel(db, reach, computed, breakdown=True)
+    for chosen in computed:
+        found = _figures(db, reach, chosen, acel, breakdown=True)
+        each[chosen] = {
+            "totals": Figures.model_validate(_compose(found[None], None)),
+            "authorities": [AuthorityFigures.model_validate(
+                {**_identity(a), **_compose(found.get(a.id, {}), a)}) for a in members]}
     return RegionSummary(
         session=session_name, region_id=region.id, region_code=region.code,
-        region_name=region.name, totals=Figures.model_validate(_compose(each[None], None)),
-        authorities=[AuthorityFigures.model_validate(
-            {**_identity(a), **_compose(each.get(a.id, {}), a)}) for a in members])
+        region_name=region.name, **each[session_name],
+        trend=[RegionSessionFigures(session=s, **each[s]) for s in trend or []])
 
 
 def _identity(authority: Authority) -> dict[str, Any]:
@@ -72,7 +98,20 @@ def _identity(authority: Authority) -> dict[str, Any]:
 # Putting the aggregates together -------------------------------------------------------
 
 
-def _figures(db: Session, reach: sql.Reach, session_name: str,
+class _Acel:
+    """The ACEL figures of every session a summary shows, read in two statements."""
+
+    def __init__(self, db: Session, reach: sql.Reach, sessions: list[str], breakdown: bool) -> None:
+        self.found = evidence.acel_figures(db, reach, sessions, breakdown)
+        self.national = evidence.national_acel(db, sessions)
+
+    def of(self, key: sql.Key, session_name: str, members: int) -> list[dict[str, Any]]:
+        def this_session(found: dict[Any, Any]) -> dict[Any, Any]:
+            return {k: v for k, v in found.items() if k[0] == session_name}
+        return _acel(this_session(self.found.get(key, {})), this_session(self.national), members)
+
+
+def _figures(db: Session, reach: sql.Reach, session_name: str, acel: _Acel,
              breakdown: bool) -> dict[sql.Key, dict[str, Any]]:
     """Every aggregate, keyed by None for the whole reach and, with `breakdown`, by authority."""
     today = utcnow().date()
@@ -88,14 +127,45 @@ def _figures(db: Session, reach: sql.Reach, session_name: str,
     grades: dict[sql.Key, dict[tuple[str, str], dict[str, Any]]] = {}
     for part, rows in (("self_evaluated", sql.self_evaluated(db, reach, session_name, breakdown)),
                        ("validated", sql.validated(db, reach, session_name, breakdown)),
-                       ("accuracy", sql.accuracy(db, reach, session_name, breakdown))):
+                       ("accuracy", sql.accuracy(db, reach, session_name, breakdown)),
+                       ("inspected", evidence.inspected(db, reach, session_name, breakdown)),
+                       ("inspection_accuracy",
+                        evidence.inspection_accuracy(db, reach, session_name, breakdown))):
         for row in rows:
             key = None if row.is_total else row.authority_id
             found = grades.setdefault(key, {}).setdefault((row.framework_code, row.indicator_code), {})
             found[part] = row._mapping
     keys = {None, *reach.authority_ids} if breakdown else {None}
+    members = len(reach.authority_ids) if breakdown else 1
     return {key: {**{name: rows.get(key, {}) for name, rows in parts.items()},
-                  "themes": themes.get(key, []), "grades": grades.get(key, {})} for key in keys}
+                  "themes": themes.get(key, []), "grades": grades.get(key, {}),
+                  "acel": acel.of(key, session_name, members if key is None else 1)}
+            for key in keys}
+
+
+STAGES = {"p1": 0, "p4": 1, "p7": 2, "p147": 3, "s3-third": 4, "s3-fourth": 5}
+ORGANISERS = {"reading": 0, "writing": 1, "listening-talking": 2, "literacy": 3, "numeracy": 4}
+
+
+def _acel(found: dict[Any, dict[str, Any]], national: dict[Any, dict[str, Any]],
+          members: int) -> list[dict[str, Any]]:
+    """Every stage and organiser published for the session (the reach's, or Scotland's), in
+    the published order; a cohort under SMALL_GROUP is suppressed, as Insight does."""
+    figures = []
+    for key in sorted(found.keys() | national.keys(),
+                      key=lambda k: (STAGES.get(k[1], 9), ORGANISERS.get(k[2], 9))):
+        row, country = found.get(key, {}), national.get(key, {})
+        counted = _n(row, "counted")
+        cohort = None if row.get("cohort") is None else int(row["cohort"])
+        suppressed = row.get("percent") is None or cohort is None or cohort < SMALL_GROUP
+        figures.append({
+            "stage": key[1], "organiser": key[2],
+            "cohort": None if suppressed else cohort,
+            "percent": None if suppressed else _round(row["percent"], 1),
+            "national_percent": _round(country.get("percent"), 1),
+            "suppressed": suppressed, "authorities_counted": counted,
+            "authorities_left_out": members - counted})
+    return figures
 
 
 def _n(row: Any, name: str) -> int:
@@ -110,7 +180,7 @@ def _compose(parts: dict[str, Any], authority: Authority | None) -> dict[str, An
     """The figures of one authority, or (authority None) of a region's totals."""
     if not parts:
         parts = {name: {} for name in ("establishments", "plans", "reports", "vse", "clpl", "trios")}
-        parts.update(themes=[], grades={})
+        parts.update(themes=[], grades={}, acel=[])
     est, clpl = parts["establishments"], parts["clpl"]
 
     def documents(name: str, due: str) -> dict[str, Any]:
@@ -150,6 +220,7 @@ def _compose(parts: dict[str, Any], authority: Authority | None) -> dict[str, An
         "trios": {"groups": _n(parts["trios"], "groups"), "quads": _n(parts["trios"], "quads"),
                   "establishments_in_trio": _n(est, "in_trio"), "establishments": _n(est, "total"),
                   "percent_in_trio": _round(est.get("percent_in_trio"), 1)},
+        "acel": parts["acel"],
     }
 
 
@@ -164,15 +235,30 @@ def _share(row: Any) -> dict[str, Any]:
             "percent_good_or_better": _round(row.get("percent"), 1)}
 
 
+def _accuracy(check: Any) -> dict[str, Any]:
+    check = check or {}
+    return {"schools": _n(check, "schools"),
+            "mean_difference": _round(check.get("mean_difference"), 2),
+            "mean_absolute_difference": _round(check.get("mean_absolute_difference"), 2),
+            **{k: _n(check, k) for k in ("higher", "same", "lower")}}
+
+
+def _inspected(row: Any) -> dict[str, Any]:
+    """Fewer than SMALL_GROUP establishments: how many good or better is withheld."""
+    share = _share(row)
+    suppressed = 0 < share["evaluations"] < SMALL_GROUP
+    if suppressed:
+        share.update(good_or_better=None, percent_good_or_better=None)
+    return {**share, "suppressed": suppressed}
+
+
 def _indicator(key: tuple[str, str], found: dict[str, Any]) -> dict[str, Any]:
-    check = found.get("accuracy") or {}
     return {"framework_code": key[0], "indicator_code": key[1],
             "self_evaluated": _share(found.get("self_evaluated")),
             "validated": _share(found.get("validated")),
-            "accuracy": {"schools": _n(check, "schools"),
-                         "mean_difference": _round(check.get("mean_difference"), 2),
-                         "mean_absolute_difference": _round(check.get("mean_absolute_difference"), 2),
-                         **{k: _n(check, k) for k in ("higher", "same", "lower")}}}
+            "accuracy": _accuracy(found.get("accuracy")),
+            "inspected": _inspected(found.get("inspected")),
+            "inspection_accuracy": _accuracy(found.get("inspection_accuracy"))}
 
 
 # CSV: one row per figure ---------------------------------------------------------------
@@ -189,9 +275,16 @@ def flatten(figures: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, st
         elif key == "indicators":
             for item in value:
                 dimension = f"{item['framework_code']}:{item['indicator_code']}"
-                for part in ("self_evaluated", "validated", "accuracy"):
+                for part in ("self_evaluated", "validated", "accuracy", "inspected",
+                             "inspection_accuracy"):
                     for name, figure in item[part].items():
                         yield f"indicators.{part}.{name}", dimension, figure
+        elif key == "acel":
+            for item in value:
+                dimension = f"{item['stage']}:{item['organiser']}"
+                for name, figure in item.items():
+                    if name not in ("stage", "organiser"):
+                        yield f"acel.{name}", dimension, figure
         elif isinstance(value, dict) and (key.startswith("by_") or key == "mean_change"):
             for name, figure in value.items():
                 yield f"{prefix}{key}", name, figure
@@ -204,18 +297,22 @@ def flatten(figures: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, st
 def summary_csv(summary: AuthoritySummary | RegionSummary) -> bytes:
     """Written by `csv_document`, which neutralises formulas: themes are free text."""
     measures = set(Figures.model_fields)
-    blocks: list[tuple[str, str, Figures]]
+    blocks: list[tuple[str, str, str, Figures]] = []
     if isinstance(summary, AuthoritySummary):
-        blocks = [("authority", summary.authority_code, summary)]
+        trend: list[SessionFigures | AuthoritySummary] = [*summary.trend] or [summary]
+        for figures in trend:
+            blocks.append(("authority", summary.authority_code, figures.session, figures))
     else:
-        blocks = [("region", "", summary.totals)]
-        blocks += [("authority", a.authority_code, a) for a in summary.authorities]
+        parts: list[RegionSessionFigures | RegionSummary] = [*summary.trend] or [summary]
+        for part in parts:
+            blocks.append(("region", "", part.session, part.totals))
+            blocks += [("authority", a.authority_code, part.session, a) for a in part.authorities]
 
     def rows() -> Iterator[tuple[str, str, str, str, str, Any]]:
-        for scope, code, figures in blocks:
+        for scope, code, session_name, figures in blocks:
             data = figures.model_dump(mode="json", include=measures)
             for measure, dimension, value in flatten({k: data[k] for k in Figures.model_fields}):
-                yield scope, code, summary.session, measure, dimension, value
+                yield scope, code, session_name, measure, dimension, value
 
     return csv_document(CSV_COLUMNS, rows())
 

@@ -262,7 +262,7 @@ def vse_themes(db: Session, reach: Reach, session_name: str,
 # Grades: self-evaluated, validated, accuracy -----------------------------------------
 
 
-def _shares(db: Session, source: Any, where: list[Any], authority: Any, framework_code: Any,
+def shares(db: Session, source: Any, where: list[Any], authority: Any, framework_code: Any,
             indicator: Any, grade: Any, breakdown: bool, indicator_code: str | None) -> list[Any]:
     """Grades good or better, per framework and indicator (or for one indicator code)."""
     good = FRAMEWORK.c.good_or_better_from
@@ -287,7 +287,7 @@ def _grade_rows(db: Session, grades: Any, parent: Any, link: Any, statuses: Sequ
               .join(FRAMEWORK, FRAMEWORK.c.code == p.framework_code))
     where = [p.session == session_name, p.status.in_(statuses),
              p.authority_id.in_(reach.authority_ids), ESTABLISHMENT.c.status == "open"]
-    return _shares(db, source, where, p.authority_id, p.framework_code, g.indicator_code, g.grade,
+    return shares(db, source, where, p.authority_id, p.framework_code, g.indicator_code, g.grade,
                    breakdown, indicator_code)
 
 
@@ -323,7 +323,7 @@ def validated(db: Session, reach: Reach, session_name: str, breakdown: bool,
     graded = latest.c
     source = (latest.join(ESTABLISHMENT, ESTABLISHMENT.c.id == graded.establishment_id)
               .join(FRAMEWORK, FRAMEWORK.c.code == graded.framework_code))
-    return _shares(db, source, [graded.recency == 1, ESTABLISHMENT.c.status == "open"],
+    return shares(db, source, [graded.recency == 1, ESTABLISHMENT.c.status == "open"],
                    graded.authority_id, graded.framework_code, graded.indicator_code, graded.grade,
                    breakdown, indicator_code)
 
@@ -332,11 +332,15 @@ def _mean(total: str, count: str) -> Callable[[Any], Any]:
     return lambda c: 1.0 * func.sum(c[total]) / func.nullif(func.sum(c[count]), 0)
 
 
-def accuracy(db: Session, reach: Reach, session_name: str, breakdown: bool) -> list[Any]:
+def accuracy(db: Session, reach: Reach, session_name: str, breakdown: bool,
+             checked: Any = None) -> list[Any]:
     """Self-evaluated minus validated grade, per indicator, over schools graded both ways: each
-    school's grade in its report against its latest validated grade (`validated`)."""
+    school's grade in its report against its latest validated grade (`validated`), or against
+    the grades `checked` gives (establishment_id, framework_code, indicator_code, grade, and
+    `recency` 1 for the one to compare with: evidence.latest_inspected)."""
     r, g = REPORT.c, REPORT_GRADE.c
-    checked = _latest_validated(reach, session_name)
+    if checked is None:
+        checked = _latest_validated(reach, session_name)
     source = (REPORT_GRADE.join(REPORT, g.report_id == r.id)
               .join(ESTABLISHMENT, ESTABLISHMENT.c.id == r.establishment_id)
               .join(checked, and_(checked.c.establishment_id == r.establishment_id,

@@ -21,6 +21,9 @@ CONFIG = Path(__file__).resolve().parents[2] / "schemathesis.toml"
 
 # JSON lines (imports) are text on the wire, declared as a string body: sent as text/plain is.
 schemathesis.serializer.alias(["application/x-ndjson", "application/jsonl"], "text/plain")
+# A workbook is bytes: sent as generated (not a workbook, so the import refuses it with 422).
+schemathesis.serializer.alias(
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream")
 
 
 @dataclass(frozen=True)

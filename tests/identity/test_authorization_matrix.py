@@ -328,6 +328,12 @@ MATRIX: dict[str, Row] = {
     # authority's); headteachers and clients without summaries:read get 403, officers 404 for
     # the region's summary. Critical indicators are read like their owner's summaries and kept
     # by the authority's admins (the lead reads the authority's but may not change them).
+    # Performance data: read as the establishment is; an authority's ACEL is public statistics.
+    "getAuthorityAcel":           row(401, 200, 200, 200, 200, 200, 200),
+    "getEstablishmentAcel":       row(401, 200, 200, 200, 200, 200, 200),
+    "listEstablishmentStatistics": row(401, 200, 200, 200, 200, 200, 200),
+    "listEstablishmentInspections": row(401, 200, 200, 200, 200, 200, 200),
+    "listInspections":            row(401, 200, 200, 200, 200, 200, 200),
     "getAuthoritySummary":        row(401, 200, 200, 200, 403, 200, 403),
     "getRegionSummary":           row(401, 200, 404, 404, 403, 200, 403),
     "listCriticalIndicators":     insight_row(401, 200, 200, 200, 403, 200, 403),

@@ -1,5 +1,6 @@
-"""The demo holds the West Partnership's published critical indicators, and North
-Lanarkshire's own computed from the demo's reports."""
+"""The demo holds the West Partnership's published critical indicators (its ACEL ones computed
+from the published ACEL figures the demo imports), and North Lanarkshire's own computed from
+the demo's reports."""
 
 from sqlmodel import Session, col, select
 
@@ -29,8 +30,20 @@ def test_demo_critical_indicators(engine, db: Session, api, make) -> None:
     items = api.get("/api/v1/critical-indicators", params={"limit": 100}, headers=lead).json()["items"]
     assert len(items) == 22
     computed = {i["name"]: i for i in items if i["computed"]}
-    assert len(computed) == 3
+    assert len(computed) == 9  # 6 from ACEL, CLPL participants, and North Lanarkshire's 2
     qi = next(i for i in computed.values() if i["source"] == "qi_good_or_better:1.3")
     values = api.get(f"/api/v1/critical-indicators/{qi['id']}/values", headers=lead).json()["items"]
     assert [(v["session"], v["value"], v["value_source"]) for v in values] == [
         ("2025-26", 100.0, "computed")]  # every demo school's agreed report grades 1.3 good
+
+    literacy = next(i for i in computed.values() if i["source"] == "acel:p147:literacy")
+    values = api.get(f"/api/v1/critical-indicators/{literacy['id']}/values", params={"limit": 20},
+                     headers=lead).json()["items"]
+    # Every published session but 2019-20 (not collected), from the demo's ACEL figures; the
+    # plan's own 2017-18 baseline and target stay beside the computed value.
+    sessions = [v["session"] for v in values]
+    assert sessions == ["2016-17", "2017-18", "2018-19", "2020-21", "2021-22", "2022-23",
+                        "2023-24", "2024-25"]
+    plan = next(v for v in values if v["session"] == "2017-18")
+    assert (plan["baseline"], plan["target"], plan["value_source"]) == (71.0, 78.0, "computed")
+    assert all(60 < v["value"] < 90 and v["authorities_left_out"] == 0 for v in values)

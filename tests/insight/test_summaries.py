@@ -106,7 +106,8 @@ def _rows_of_json(scope: str, code: str, session: str, figures: dict[str, Any]) 
             elif key == "indicators":
                 for item in value:
                     label = f"{item['framework_code']}:{item['indicator_code']}"
-                    for part in ("self_evaluated", "validated", "accuracy"):
+                    for part in ("self_evaluated", "validated", "accuracy", "inspected",
+                                 "inspection_accuracy"):
                         rows.extend((scope, code, session, f"indicators.{part}.{k}", label, cell(v))
                                     for k, v in item[part].items())
             elif isinstance(value, dict) and (key.startswith("by_") or key == "mean_change"):

@@ -241,8 +241,11 @@ def _accuracy(schools: int, mean: float | None, absolute: float | None, higher: 
 
 def _indicator(framework: str, code: str, self_evaluated: dict[str, Any], validated: dict[str, Any],
                accuracy: dict[str, Any]) -> dict[str, Any]:
+    """This world holds no inspections (tests/insight/test_evidence_summaries.py has them)."""
     return {"framework_code": framework, "indicator_code": code, "self_evaluated": self_evaluated,
-            "validated": validated, "accuracy": accuracy}
+            "validated": validated, "accuracy": accuracy,
+            "inspected": {**_share(0, 0, None), "suppressed": False},
+            "inspection_accuracy": _accuracy(0, None, None)}
 
 
 def _vse_counts(**counts: int) -> dict[str, int]:

@@ -27,6 +27,7 @@ from app.identity.policy import (
     imports,
     insight,
     organisations,
+    performance,
     schools,
     trios,
 )
@@ -71,9 +72,10 @@ def _joined(tables: Iterable[dict[K, V]]) -> dict[K, V]:
 
 
 VISIBILITY: dict[type, Clause] = _joined(area.VISIBILITY for area in (
-    organisations, accounts, schools, assurance, trios, clpl, imports, feed))
+    organisations, accounts, schools, assurance, trios, clpl, imports, feed, performance))
 RULES: dict[str, Rule] = _joined(area.RULES for area in (
-    organisations, accounts, schools, assurance, trios, clpl, imports, insight, feed))
+    organisations, accounts, schools, assurance, trios, clpl, imports, insight, feed,
+    performance))
 
 
 def visible(principal: Principal, model: type) -> ColumnElement[bool]:

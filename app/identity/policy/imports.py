@@ -19,6 +19,8 @@ from app.integration.imports.models import ImportJob
 
 IMPORT_SCOPES: dict[str, frozenset[str]] = {
     "establishments": frozenset({Scope.establishments_write}),
+    # Performance data: imports:write is itself the right (identity.policy.performance).
+    "acel": frozenset(), "school-statistics": frozenset(), "inspections": frozenset(),
 }
 # Kinds that others may send too, as they may make the same writes one at a time: regional
 # leads book onto their region's events and keep its critical indicators; headteachers book

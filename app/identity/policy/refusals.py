@@ -55,6 +55,8 @@ REFUSED = {
     "import.run": "import this kind of file",
     "insight.read": "read summaries or critical indicators: they are for officers, regional "
                     "leads and clients with summaries:read",
+    "performance.write": "write this authority's performance data: it comes from the "
+                         "authority's admins and its MIS (imports:write)",
     "region.create": "add a region: regions are reference data kept by the administrators",
     "region.update": "change a region: regions are reference data kept by the administrators",
     "school_document.progress": "record progress on this plan: it is for the school's "

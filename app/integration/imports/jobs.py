@@ -24,22 +24,20 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.db import reader
-from app.core.media_types import streamed_media_type
 from app.core.types import utcnow
 from app.identity.models import IntegrationClient, User
 from app.identity.policy import load_visible, require
 from app.identity.principal import Principal
 from app.integration.imports.limits import ImportSlot
 from app.integration.imports.models import ImportJob
-from app.integration.imports.reader import MEDIA_TYPES
+from app.integration.imports.reader import media_type_of
 from app.integration.imports.schemas import ImportJobRead, ImportJobStatus
 from app.integration.imports.service import ImportRejectedError, preflight, run_import
+from app.integration.imports.workbook import SpooledBody
 
 log = logging.getLogger("app.imports")
 STALE_AFTER = timedelta(hours=1)
 CHUNK = 64 * 1024
-
-
 def spool(chunks: Iterable[bytes], directory: str) -> tuple[str, int]:
     """Write the body to a temporary file as it arrives: (path, size)."""
     handle, path = tempfile.mkstemp(prefix="sih-import-", suffix=".part", dir=directory or None)
@@ -73,26 +71,28 @@ def forget_dead_spools(directory: str) -> int:
 
 def create_job(session: Session, principal: Principal, kind: str, chunks: Iterable[bytes],
                content_type: str | None, *, dry_run: bool, partial: bool,
-               spool_dir: str) -> tuple[ImportJobRead, str]:
-    """Check the caller, spool the body and queue the job: (the job, the spooled file)."""
+               spool_dir: str, options: dict[str, str] | None = None) -> tuple[ImportJobRead, str]:
+    """Check the caller, spool the body and queue the job: (the job, the spooled file).
+    `options`: the import's own (`sheet`, `session`), kept with the job for its worker."""
+    options = options or {}
+    sheet = options.get("sheet")
     require(principal, "import.run", kind)
-    media_type = streamed_media_type(content_type, MEDIA_TYPES)
+    media_type = media_type_of(content_type, sheet)
     # The read transaction that resolved the caller ends before a slow upload starts, so no
     # lock is held while the network trickles (SQLite takes its write lock at BEGIN).
     session.commit()
     path, size = spool(chunks, spool_dir)
-    start = _chunks(path)
     try:
         # A file the job would refuse is refused at once, not after polling.
-        preflight(kind, start, media_type, dry_run=dry_run, partial=partial)
-        start.close()
-        job = ImportJob(kind=kind, dry_run=dry_run, partial=partial, media_type=media_type,
+        preflight(kind, SpooledBody(path, _chunks), media_type, dry_run=dry_run, partial=partial,
+                  sheet=sheet)
+        job = ImportJob(kind=kind, dry_run=dry_run, partial=partial,
+                        media_type=media_type, options=options,
                         size_bytes=size, actor_type=principal.kind, actor_id=principal.id,
                         actor_label=principal.label, authority_id=principal.authority_id)
         session.add(job)
         session.flush()
     except BaseException:
-        start.close()
         os.unlink(path)
         raise
     return ImportJobRead.model_validate(job), path
@@ -203,7 +203,8 @@ def _run(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) -> 
         if job is None:
             return
         job.status, job.started_at = ImportJobStatus.running, utcnow()
-        kind, media_type, dry_run, partial = job.kind, job.media_type, job.dry_run, job.partial
+        kind, dry_run, partial = job.kind, job.dry_run, job.partial
+        media_type, options = job.media_type, dict(job.options or {})
         session.commit()
     def sender_still_active() -> None:
         if not _sender_active(engine, principal):
@@ -212,9 +213,10 @@ def _run(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) -> 
     sender_still_active()  # deactivated while the job waited
     with Session(engine, expire_on_commit=False) as session:
         try:
-            report = run_import(session, principal, kind, _chunks(path), media_type,
+            report = run_import(session, principal, kind, SpooledBody(path, _chunks), media_type,
                                 dry_run=dry_run, partial=partial,
-                                before_batch=sender_still_active)
+                                before_batch=sender_still_active, sheet=options.get("sheet"),
+                                options=options)
             # Checked once more just before the commit: a deactivation that landed during
             # the last batch stops the job too (on SQLite it could not land during it).
             sender_still_active()

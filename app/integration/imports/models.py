@@ -19,7 +19,9 @@ class ImportJob(SQLModel, table=True):
     status: str = Field(default="queued", sa_type=String(16), index=True)
     dry_run: bool = Field(default=False)
     partial: bool = Field(default=False)
-    media_type: str = Field(sa_type=String(64))
+    media_type: str = Field(sa_type=String(128))
+    # The import's options beside the file (`sheet` of a workbook, `session`), for the worker.
+    options: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
     size_bytes: int = Field(default=0, sa_type=BigInteger)
     # Who started it: only they (and admins) may read it.
     actor_type: str = Field(sa_type=String(16))

@@ -1,4 +1,5 @@
-"""Reading an import body as it arrives: UTF-8 lines, then CSV records or JSON lines.
+"""Reading an import body as it arrives: UTF-8 lines, then CSV records or JSON lines (an .xlsx
+workbook is read by workbook.py, into the same records).
 
 Nothing here holds more than one line (and one CSV record) at a time, so a file of any length
 is read in flat memory. Bytes are split at "\\n" before decoding (UTF-8 never uses that byte
@@ -10,10 +11,14 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.errors import RuleViolation
+from app.core.media_types import streamed_media_type
+
 CSV_MEDIA_TYPES = frozenset({"text/csv", "application/csv"})
 JSON_LINES_MEDIA_TYPES = frozenset({"application/x-ndjson", "application/jsonl",
                                     "application/x-jsonlines"})
-MEDIA_TYPES = CSV_MEDIA_TYPES | JSON_LINES_MEDIA_TYPES
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES = CSV_MEDIA_TYPES | JSON_LINES_MEDIA_TYPES | {XLSX_MEDIA_TYPE}
 MAX_LINE_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t")
 
@@ -34,6 +39,17 @@ class Record:
     cells: dict[str, Any] = field(default_factory=dict)  # the file's own column names or keys
     error: str | None = None  # this line could not be read as a record
     extra_fields: int = 0  # CSV fields beyond the header's names
+
+
+def media_type_of(content_type: str | None, sheet: str | None) -> str:
+    """The body's media type (415 unless accepted); `sheet` names a workbook's sheet, so it
+    is a mistake with any other file (422), refused before the body is read."""
+    media_type = streamed_media_type(content_type, MEDIA_TYPES)
+    if sheet is not None and media_type != XLSX_MEDIA_TYPE:
+        message = f"?sheet= applies to .xlsx workbooks only, not to {media_type} files."
+        raise RuleViolation(message, errors=[{"loc": ["query", "sheet"], "msg": message,
+                                              "type": "rule"}])
+    return media_type
 
 
 def _decode(raw: bytes, number: int) -> str:

@@ -1,4 +1,5 @@
-"""HTTP for imports: send a file (CSV or JSON lines), or poll the job a big one became."""
+"""HTTP for imports: send a file (CSV, JSON lines or an .xlsx workbook), or poll the job a big
+one became."""
 
 import uuid
 from typing import Annotated, Any
@@ -9,10 +10,13 @@ from fastapi.responses import JSONResponse
 from app.core.db import SessionDep
 from app.core.errors import Problem, problems
 from app.core.request_body import body_chunks
+from app.core.schemas import SchoolSession
 from app.identity.deps import PrincipalDep, get_principal
 from app.integration.imports import jobs as import_jobs
 from app.integration.imports import service as import_service
+from app.integration.imports.reader import XLSX_MEDIA_TYPE
 from app.integration.imports.schemas import ImportJobRead, ImportKind, ImportRejected, ImportReport
+from app.integration.imports.workbook import MAX_SHEET_NAME
 
 # Not protected_router: its bodies are JSON, these are files.
 router = APIRouter(prefix="/imports", tags=["integration"], dependencies=[Depends(get_principal)],
@@ -26,11 +30,17 @@ _FILE = {"type": "string", "description": "The file, UTF-8"}
 REQUEST_BODY = {
     "required": True,
     "description": "CSV (UTF-8 with or without BOM; comma, semicolon or tab, read from the header "
-                   "line; CRLF or LF), or JSON lines (one object per line, keys as CSV columns).",
+                   "line; CRLF or LF), JSON lines (one object per line, keys as CSV columns), or "
+                   "an Excel workbook (.xlsx; its first sheet, or the one `sheet` names).",
     "content": {
         "text/csv": {"schema": _FILE, "example": _CSV_EXAMPLE},
         "application/x-ndjson": {"schema": _FILE, "example": _JSON_LINES_EXAMPLE},
         "application/jsonl": {"schema": _FILE, "example": _JSON_LINES_EXAMPLE},
+        XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary",
+                                     "description": "The workbook, as Excel saves it (.xlsx)"},
+                          # Binary: no text example can be the file; this says what to send.
+                          "example": "(the bytes of an .xlsx workbook: Excel's \"Excel "
+                                     "Workbook\" format)"},
     },
 }
 DESCRIPTION = """Create or update records from a file, by their code (establishments: SEED code or
@@ -39,6 +49,13 @@ participant's email; critical-indicator-values: the indicator, by `indicator_id`
 the session). Columns: the service's own field names, or those of the public files councils
 hold (the Scottish Government school roll table, Ofsted/GIAS extracts, booking sheets);
 unknown columns are reported as warnings and ignored. Blank cells leave a field as it is.
+
+An .xlsx workbook is read from its first sheet, or the one `sheet` names; its header is the
+first row with at least two filled cells (a title or banner above it is passed over), and a
+report's `line` is the sheet's row number. Numbers, dates and text cells are read as typed (a
+SEED code stored as a number is read as the code). Formulas are read as the values Excel last
+saved. An old .xls file or a password-protected workbook cannot be read: save it as Excel
+Workbook (.xlsx) or CSV UTF-8.
 
 All or nothing by default: if any row fails, nothing is written and the answer is 422 with the
 report. `partial=true` applies the good rows and reports the bad ones (a file of which no row can
@@ -49,7 +66,7 @@ nothing (every row `unchanged`, no `version` moves).
 Bodies over the job threshold (2 MiB by default), of unknown length, or sent with `async=true`
 run as a job: the answer is 202 with the job in `Location`; poll it until it has `succeeded` or
 `failed` (with the same report). A file that cannot be read at its start (encoding, header,
-empty) is refused at once with 422 rather than queued.
+empty, not a workbook, no such sheet) is refused at once with 422 rather than queued.
 
 Admins import any kind; authority admins into their authority; integration clients with
 `imports:write` import establishments of the authorities they are bound to (rows for others fail).
@@ -81,7 +98,17 @@ def run_import(
     dry_run: Annotated[bool, Query(description="Check and report; write nothing")] = False,
     partial: Annotated[bool, Query(description="Apply the good rows, report the bad")] = False,
     run_async: Annotated[bool, Query(alias="async", description="Run as a job whatever the size")] = False,
+    sheet: Annotated[str | None, Query(
+        min_length=1, max_length=MAX_SHEET_NAME,
+        description="An .xlsx workbook's sheet to read, by its name (the first sheet by default); "
+                    "not for CSV or JSON lines")] = None,
+    school_session: Annotated[SchoolSession | None, Query(
+        alias="session", description="The session the whole file is for, where its rows name "
+                                     "none (`school-statistics` as published: 2025-26 for the "
+                                     "September 2025 census); a row's own session wins")] = None,
 ) -> Any:
+    options = {name: value for name, value in (("sheet", sheet), ("session", school_session))
+               if value is not None}
     settings = request.app.state.settings
     content_type = request.headers.get("content-type")
     declared = request.headers.get("content-length", "0")
@@ -96,14 +123,16 @@ def run_import(
         if (run_async or large) and not empty:
             job, path = import_jobs.create_job(session, principal, kind, body_chunks(request),
                                                content_type, dry_run=dry_run, partial=partial,
-                                               spool_dir=settings.import_spool_dir)
+                                               spool_dir=settings.import_spool_dir,
+                                               options=options)
             slot.hand_over()  # to the job's worker, which gives it back when the job ends
             background.add_task(import_jobs.launch, request.app.state.engine, job.id, principal,
                                 path, slot)
             return JSONResponse(job.model_dump(mode="json"), 202, headers={
                 "Location": f"/api/v1/imports/jobs/{job.id}", "Retry-After": "1"})
         return import_service.run_import(session, principal, kind, body_chunks(request),
-                                         content_type, dry_run=dry_run, partial=partial)
+                                         content_type, dry_run=dry_run, partial=partial,
+                                         sheet=sheet, options=options)
     finally:
         if not slot.handed_over:  # this request was the import
             slot.release()

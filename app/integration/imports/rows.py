@@ -9,6 +9,7 @@ A kind is one small module (see kinds/) that registers an `ImportKindSpec`:
   policy check and audit record is the one a single API write gets.
 """
 
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -45,6 +46,16 @@ class Skipped:
     reason: str
 
 
+@dataclass(frozen=True)
+class Noted:
+    """The row was written (`outcome`), with something the sender should know about it
+    (reported as a warning on its line, naming `field`'s column)."""
+
+    outcome: Outcome
+    field: str | None
+    reason: str
+
+
 @dataclass
 class ImportContext:
     session: Session
@@ -53,11 +64,13 @@ class ImportContext:
     also_created: Counter[str] = field(default_factory=Counter)
     created_as: Counter[str] = field(default_factory=Counter)  # how created records came out
     cache: dict[str, Any] = field(default_factory=dict)  # per-import lookups (directories)
+    # What the sender said of the whole file beside it (?session= for a file naming none).
+    options: dict[str, str] = field(default_factory=dict)
 
 
 Numbered = tuple[int, Any]  # (line, row)
 Lookup = Callable[[ImportContext, list[Any]], Any]
-Apply = Callable[[ImportContext, Any, Any], "Outcome | Skipped"]
+Apply = Callable[[ImportContext, Any, Any], "Outcome | Skipped | Noted"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,9 @@ class ImportKindSpec:
     merge: Callable[[Any, Any], Any | None] | None = None
     # Service error locations (`body.<field>`) -> row field, to name the file's column.
     fields_of: Mapping[str, str] = field(default_factory=dict)
+    # True when `apply` refuses a row (RowFailure, a refusal) before it writes anything, and
+    # its lookup only reads: a partial import then writes a batch in one savepoint.
+    checks_first: bool = False
 
     def field_for(self, header_name: str) -> str | None:
         return self.columns.get(normalise_header(header_name))
@@ -82,8 +98,9 @@ class ImportKindSpec:
 
 
 def normalise_header(name: str) -> str:
-    """"Pupil_Roll", "pupil roll" and "pupilroll" are one column."""
-    return re.sub(r"[^0-9a-z]", "", name.lower())
+    """"Pupil_Roll", "pupil roll" and "pupilroll" are one column; so are "Pupil roll [Note 2]"
+    and "Pupil roll" (the Scottish Government's tables number their footnotes per edition)."""
+    return re.sub(r"[^0-9a-z]", "", re.sub(r"\[\s*note\s*\d+\s*\]", "", name.lower()))
 
 
 # Converters for row schemas (pydantic BeforeValidators) --------------------------------------
@@ -109,6 +126,10 @@ def number_or_none(value: Any) -> Any:
 
 def whole_number(value: Any) -> Any:
     value = number_or_none(value)
+    if isinstance(value, float):  # JSON lines and workbooks: 412.0 is 412, 412.5 is no roll
+        if value.is_integer():
+            return int(value)
+        raise ValueError("a whole number, e.g. 412")
     if isinstance(value, str):
         text = value.replace(",", "").replace(" ", "")
         if re.fullmatch(r"[0-9]+(\.0+)?", text):
@@ -119,6 +140,11 @@ def whole_number(value: Any) -> Any:
 
 def decimal_number(value: Any) -> Any:
     value = number_or_none(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):  # JSON lines may say NaN or Infinity
+            raise ValueError("a number, e.g. 23.5")
+        # The shortest text that is this float: 23.5, not Decimal(23.5)'s binary expansion.
+        return Decimal(repr(value))
     if isinstance(value, str):
         text = value.rstrip("%").strip()
         if re.fullmatch(r"-?[0-9]+,[0-9]+", text):
@@ -145,9 +171,12 @@ def yes_no(value: Any) -> Any:
 
 
 def text_code(value: Any) -> Any:
-    """Codes arrive as numbers from JSON and from spreadsheets that dropped the quotes."""
+    """Codes arrive as numbers from JSON and from spreadsheets that dropped the quotes (a
+    workbook's whole numbers arrive as ints, workbook.py)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return str(int(value)) if value.is_integer() else repr(value)
     return blank_to_none(value)
 
 

@@ -13,6 +13,9 @@ class ImportKind(StrEnum):
     users = "users"
     clpl_registrations = "clpl-registrations"
     critical_indicator_values = "critical-indicator-values"
+    acel = "acel"
+    school_statistics = "school-statistics"
+    inspections = "inspections"
 
 
 class ImportJobStatus(StrEnum):

@@ -1,0 +1,90 @@
+"""The evidence figures of a summary, SQL aggregates as in `summaries`: attainment (ACEL)
+and external inspections.
+
+- ACEL: an authority's own published figure for each session, stage and organiser; for a
+  region, the cohort-weighted figure over its member authorities (SUM(percent x cohort) /
+  SUM(cohort)), leaving out the authorities whose figure is not published, which are counted.
+  Scotland's figure beside each (the national comparator).
+- Inspections: for each framework and QI, each open establishment's most recent inspection
+  that graded it, on or before the end of the session: how many, how many good or better.
+- Accuracy against inspection: a school's self-evaluated grade in its quality report for the
+  session against that most recent inspection grade (as `summaries.accuracy` does against
+  VSE)."""
+
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from app.core.schemas import session_bounds
+from app.insight import summaries as sql
+from app.performance.models import NATIONAL, AcelFigure, Inspection, InspectionGrade
+
+ACEL = sql._table(AcelFigure)
+INSPECTION = sql._table(Inspection)
+INSPECTION_GRADE = sql._table(InspectionGrade)
+
+AcelKey = tuple[str, str, str]  # session, stage, organiser
+
+
+def acel_figures(db: Session, reach: sql.Reach, sessions: list[str],
+                 breakdown: bool) -> dict[sql.Key, dict[AcelKey, dict[str, Any]]]:
+    """Per key (an authority, or None for the reach) and (session, stage, organiser): the
+    cohort and weighted percent of the published figures, and how many authorities counted."""
+    a = ACEL.c
+    published = and_(a.percent.is_not(None), a.cohort.is_not(None))
+    counted_cohort = func.sum(case((published, a.cohort)))
+    weighted = func.sum(case((published, a.percent * a.cohort)))
+    columns = [counted_cohort.label("cohort"), weighted.label("weighted"),
+               (1.0 * weighted / func.nullif(counted_cohort, 0)).label("percent"),
+               sql._count_if(published).label("counted")]
+    where = [a.authority_id.in_(reach.authority_ids), a.establishment_id.is_(None),
+             a.school_session.in_(sessions)]
+    group = [a.school_session.label("school_session"), a.stage.label("stage"),
+             a.organiser.label("organiser")]
+    totals: dict[str, sql.Total] = {
+        "percent": lambda c: 1.0 * func.sum(c["weighted"]) / func.nullif(func.sum(c["cohort"]), 0)}
+    found: dict[sql.Key, dict[AcelKey, dict[str, Any]]] = {}
+    for row in sql._rows(db, a.authority_id, columns, ACEL, where, breakdown,
+                         extra_group=group, totals=totals):
+        key = None if row.is_total else row.authority_id
+        found.setdefault(key, {})[row.school_session, row.stage, row.organiser] = dict(row._mapping)
+    return found
+
+
+def national_acel(db: Session, sessions: list[str]) -> dict[AcelKey, dict[str, Any]]:
+    a = ACEL.c
+    return {(r.school_session, r.stage, r.organiser): {"percent": r.percent, "cohort": r.cohort}
+            for r in db.execute(select(a.school_session, a.stage, a.organiser, a.percent, a.cohort)
+                                .where(a.scope == NATIONAL, a.school_session.in_(sessions)))}
+
+
+def latest_inspected(reach: sql.Reach, session_name: str) -> Any:
+    """Each establishment's grades from its most recent inspection grading each QI, on or before
+    the session's end (`recency` 1), with the columns `summaries.accuracy` compares."""
+    i, g = INSPECTION.c, INSPECTION_GRADE.c
+    recency = func.row_number().over(
+        partition_by=(i.establishment_id, i.framework_code, g.indicator_code),
+        order_by=(i.inspected_on.desc(), i.id.desc()))
+    return (select(i.establishment_id, i.authority_id, i.framework_code, g.indicator_code,
+                   g.grade, recency.label("recency"))
+            .select_from(INSPECTION_GRADE.join(INSPECTION, g.inspection_id == i.id))
+            .where(i.authority_id.in_(reach.authority_ids),
+                   i.inspected_on <= session_bounds(session_name)[1])
+            .subquery("latest_inspected"))
+
+
+def inspected(db: Session, reach: sql.Reach, session_name: str, breakdown: bool) -> list[Any]:
+    latest = latest_inspected(reach, session_name)
+    graded = latest.c
+    source = (latest.join(sql.ESTABLISHMENT, sql.ESTABLISHMENT.c.id == graded.establishment_id)
+              .join(sql.FRAMEWORK, sql.FRAMEWORK.c.code == graded.framework_code))
+    return sql.shares(db, source, [graded.recency == 1, sql.ESTABLISHMENT.c.status == "open"],
+                      graded.authority_id, graded.framework_code, graded.indicator_code,
+                      graded.grade, breakdown, None)
+
+
+def inspection_accuracy(db: Session, reach: sql.Reach, session_name: str,
+                        breakdown: bool) -> list[Any]:
+    return sql.accuracy(db, reach, session_name, breakdown,
+                        checked=latest_inspected(reach, session_name))
