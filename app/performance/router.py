@@ -100,7 +100,7 @@ def list_establishment_inspections(establishment_id: uuid.UUID, request: Request
             summary="List external inspections, newest first",
             description="Of the establishments the caller reads, filtered by authority, by a "
             "QI they graded, and by inspection date (inclusive).",
-            response_model=Page[InspectionRead], responses=problems(400))
+            response_model=Page[InspectionRead], responses=problems(400, 422))
 def list_inspections(session: SessionDep, principal: PrincipalDep, paginator: PaginatorDep,
                      limit: Limit = 50, cursor: Cursor = None,
                      authority_id: uuid.UUID | None = None,

@@ -12,7 +12,7 @@ from sqlalchemy import and_, select, tuple_
 from sqlmodel import Session, col
 
 from app.audit.service import record_change, snapshot
-from app.core.errors import NotFound
+from app.core.errors import NotFound, RuleViolation
 from app.core.models import apply_changes
 from app.core.pagination import Paginator
 from app.core.types import utcnow
@@ -308,6 +308,9 @@ def list_inspections(session: Session, principal: Principal, paginator: Paginato
                      limit: int, cursor: str | None, authority_id: uuid.UUID | None,
                      indicator: str | None, inspected_from: date | None,
                      inspected_to: date | None) -> tuple[list[InspectionRead], str | None]:
+    if inspected_from and inspected_to and inspected_from > inspected_to:
+        msg = f"`from` ({inspected_from}) is after `to` ({inspected_to})."
+        raise RuleViolation(msg, errors=[{"loc": ["query", "from"], "msg": msg, "type": "rule"}])
     stmt = _inspections().where(visible(principal, Inspection))
     if authority_id is not None:
         stmt = stmt.where(col(Inspection.authority_id) == authority_id)

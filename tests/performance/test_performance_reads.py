@@ -184,6 +184,9 @@ def test_inspections_are_listed_by_authority_qi_and_date(api, make: Factory, db:
     assert [i["inspected_on"] for i in window] == ["2023-05-15", "2022-11-01", "2019-01-20"]
     assert api.get(f"{API}/inspections", headers=admin, params={"indicator": "two"}
                    ).status_code == 422
+    backwards = api.get(f"{API}/inspections", headers=admin,
+                        params={"from": "2023-05-15", "to": "2019-01-20"})
+    assert backwards.status_code == 422 and "is after" in backwards.json()["detail"]
 
     seen: list[str] = []
     cursor = None
