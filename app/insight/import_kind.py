@@ -28,6 +28,7 @@ from app.insight.indicators import (
 )
 from app.insight.models import CriticalIndicator
 from app.insight.schemas import Figure
+from app.integration.imports.published import school_session
 from app.integration.imports.registry import register
 from app.integration.imports.rows import (
     ImportContext,
@@ -56,23 +57,12 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _session(value: Any) -> Any:
-    """2025-26, also written 2025/26 or 2025-2026."""
-    value = text_code(value)
-    if isinstance(value, str):
-        first, _, second = value.replace("/", "-").partition("-")
-        if len(second) == 4 and second[:2] == first[:2]:
-            second = second[2:]
-        return f"{first}-{second}" if second else value
-    return value
-
-
 class ValueRow(BaseModel):
     model_config = ConfigDict(extra="ignore")
     indicator_id: Annotated[uuid.UUID | None, BeforeValidator(blank_to_none)] = None
     indicator: Annotated[Name | None, BeforeValidator(blank_to_none)] = None
     owner: Annotated[str | None, BeforeValidator(text_code)] = None
-    school_session: Annotated[SchoolSession, BeforeValidator(_session)]
+    school_session: Annotated[SchoolSession, BeforeValidator(school_session)]
     baseline: Annotated[Figure | None, BeforeValidator(_figure)] = None
     value: Annotated[Figure | None, BeforeValidator(_figure)] = None
     target: Annotated[Figure | None, BeforeValidator(_figure)] = None

@@ -230,19 +230,10 @@ UPRN_FIELD = "Unique Property Reference Number of the school's building (digits,
 DATA_ZONE_FIELD = "The 2011 data zone of the school's address (S01 and six digits)"
 
 
-class EstablishmentFields(WriteModel):
-    name: Name
-    sector: Sector
-    cluster_id: uuid.UUID | None = None
-    area: ShortText | None = Field(default=None, description=AREA_FIELD)
-    area_id: uuid.UUID | None = Field(default=None, description=AREA_ID_FIELD)
-    roll: Roll = 0
-    simd_q1_percent: Percent | None = Field(
-        default=None, description="% of pupils living in SIMD deciles 1-2"
-    )
-    gaelic_medium: bool = False
-    status: EstablishmentStatus = EstablishmentStatus.open
-    link_officer_id: uuid.UUID | None = None
+class SchoolDetails(WriteModel):
+    """Where the school is and how to reach it: the authority's (its register), in every write
+    of an establishment."""
+
     denomination: Denomination | None = None
     address_lines: AddressLines | None = Field(default=None, description=ADDRESS_FIELD)
     postcode: Postcode | None = Field(default=None, description=POSTCODE_FIELD)
@@ -255,6 +246,21 @@ class EstablishmentFields(WriteModel):
     urban_rural_8fold: UrbanRural8 | None = None
     latitude: Latitude | None = None
     longitude: Longitude | None = None
+
+
+class EstablishmentFields(SchoolDetails):
+    name: Name
+    sector: Sector
+    cluster_id: uuid.UUID | None = None
+    area: ShortText | None = Field(default=None, description=AREA_FIELD)
+    area_id: uuid.UUID | None = Field(default=None, description=AREA_ID_FIELD)
+    roll: Roll = 0
+    simd_q1_percent: Percent | None = Field(
+        default=None, description="% of pupils living in SIMD deciles 1-2"
+    )
+    gaelic_medium: bool = False
+    status: EstablishmentStatus = EstablishmentStatus.open
+    link_officer_id: uuid.UUID | None = None
 
 
 class EstablishmentCreate(EstablishmentFields):
@@ -279,7 +285,7 @@ _AUTHORITYS = ("the authority's to change (administrators, its authority admins,
                "establishments:write), not a link officer's: 403 from one")
 
 
-class EstablishmentUpdate(WriteModel):
+class EstablishmentUpdate(SchoolDetails):
     """Who may change which field: the updateEstablishment operation's description."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
@@ -299,18 +305,6 @@ class EstablishmentUpdate(WriteModel):
         default=None, description=f"`closed` takes the school out of every summary; {_AUTHORITYS}")
     link_officer_id: uuid.UUID | None = Field(
         default=None, description=f"The officer who links with the school; {_AUTHORITYS}")
-    denomination: Denomination | None = None
-    address_lines: AddressLines | None = Field(default=None, description=ADDRESS_FIELD)
-    postcode: Postcode | None = Field(default=None, description=POSTCODE_FIELD)
-    phone: Phone | None = Field(default=None, description=PHONE_FIELD)
-    email: Email | None = Field(default=None, description="The school's own mailbox")
-    website: Website | None = Field(default=None, description="http(s) address")
-    uprn: Uprn | None = Field(default=None, description=UPRN_FIELD)
-    data_zone: DataZone | None = Field(default=None, description=DATA_ZONE_FIELD)
-    urban_rural_6fold: UrbanRural6 | None = None
-    urban_rural_8fold: UrbanRural8 | None = None
-    latitude: Latitude | None = None
-    longitude: Longitude | None = None
 
 
 class EstablishmentRead(Timestamps):
