@@ -145,7 +145,7 @@ def test_a_job_of_a_deactivated_client_fails(api, make: Factory, db: Session,
                   run_async=True)
     assert queued.status_code == 202, queued.text
     job = wait_for_job(api, make.headers(make.admin()), queued.headers["Location"])
-    assert (job["status"], "deactivated" in (job["error"] or "")) == ("failed", True), job
+    assert (job["status"], "deactivated" in (job["error"] or "")) == ("failed", True), job["error"]
     assert count(db, Establishment) == 0
 
 

@@ -177,8 +177,20 @@ def _sender_active(engine: Engine, principal: Principal) -> bool:
 def _work(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str,
           slot: ImportSlot) -> None:
     try:
+        # How the job ended is recorded while its lock is held: a poller that finds the lock
+        # free and the job still running takes the worker for dead (_worker_died).
         with _alive(engine, job_id):
-            _run(engine, job_id, principal, path)
+            _run_and_record(engine, job_id, principal, path)
+    except Exception:
+        log.exception("import job lock failed", extra={"job_id": str(job_id)})
+    finally:
+        slot.release()
+        os.unlink(path)
+
+
+def _run_and_record(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) -> None:
+    try:
+        _run(engine, job_id, principal, path)
     except SenderGone:
         try:
             _finish(engine, job_id, status=ImportJobStatus.failed, error=SENDER_GONE)
@@ -192,9 +204,6 @@ def _work(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str,
                           "logged. Send the file again.")
         except Exception:
             log.exception("could not record the failed import job")
-    finally:
-        slot.release()
-        os.unlink(path)
 
 
 def _run(engine: Engine, job_id: uuid.UUID, principal: Principal, path: str) -> None:
