@@ -29,15 +29,35 @@ What counts:
   confirmed places whose attendance is marked, as a percent (clpl.schemas.ATTENDANCE_RATE,
   put together in the service from the counts here); late cancellations = registrations
   cancelled after their event started; mean change = mean of after - before.
-- trios: establishments that are members of a trio or quad in the session."""
+- trios: establishments that are members of a trio or quad in the session.
+
+Each statement is built once per shape (breakdown or not, how many authorities, whether a
+region's own events count: `@cache`d builders) with the reach, the session and today as bound
+parameters (`bound`), so a summary, and each session of a trend, pays only for binding and
+running its SQL, not for building and compiling it again."""
 
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, literal_column, null, or_, select, true
+from sqlalchemy import (
+    Date,
+    DateTime,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session, aliased
 
 from app.assurance.models import SupportStatus, Visit
@@ -117,21 +137,52 @@ def _percent(part: str, whole: str) -> Callable[[Any], Any]:
     return lambda c: 100.0 * func.sum(c[part]) / func.nullif(func.sum(c[whole]), 0)
 
 
-def _rows(db: Session, key: Any, columns: Sequence[Any], source: Any, where: Sequence[Any],
+# The parameters every statement is built with.
+AUTHORITIES: Any = bindparam("authorities", expanding=True)
+SESSION: Any = bindparam("session_name")
+SESSION_END = bindparam("session_end", type_=Date)
+TODAY = bindparam("today", type_=Date)
+STARTS = bindparam("starts", type_=DateTime(timezone=True))
+ENDS = bindparam("ends", type_=DateTime(timezone=True))
+REGION: Any = bindparam("region_id")
+INDICATOR: Any = bindparam("indicator_code")
+
+
+def authority(n: int) -> Any:
+    """The reach's n-th authority, for figures kept per authority inside one row."""
+    return bindparam(f"authority_{n}")
+
+
+def bound(reach: Reach, session_name: str, today: date | None = None) -> dict[str, Any]:
+    """The values of the parameters above for a reach and a session."""
+    starts, ends = session_instants(session_name)
+    return {"authorities": list(reach.authority_ids), "session_name": session_name,
+            "session_end": session_bounds(session_name)[1], "today": today,
+            "starts": starts, "ends": ends, "region_id": reach.region_id,
+            **{f"authority_{n}": a for n, a in enumerate(reach.authority_ids)}}
+
+
+def _run(db: Session, stmt: Any, reach: Reach, session_name: str, today: date | None = None,
+         **more: Any) -> list[Any]:
+    return list(db.execute(stmt, {**bound(reach, session_name, today), **more}))
+
+
+def _rows(key: Any, columns: Sequence[Any], source: Any, where: Sequence[Any],
           breakdown: bool, *, extra_group: Sequence[Any] = (), totals: dict[str, Total] | None = None,
-          order: Sequence[Any] = ()) -> list[Any]:
+          order: Sequence[Any] = ()) -> Any:
     """Rows of aggregates (labelled `columns`) per extra group: one for the whole reach
     (`authority_id` None), or with `breakdown` one per authority and then the totals, which
     add up every group's row: SUM unless `totals` says otherwise for a label (a function of
     the per-group columns, or None for no total). A group whose key is None (the region's own
-    CLPL events) counts in the totals only; `is_total` marks the totals."""
+    CLPL events) counts in the totals only; `is_total` marks the totals. The statement: run it
+    with `_run`."""
     labels = [c.name for c in extra_group]
     if not breakdown:
         stmt = (select(null().label("authority_id"), literal(True).label("is_total"),
                        *extra_group, *columns).select_from(source).where(*where))
         if extra_group:
             stmt = stmt.group_by(*extra_group)
-        return list(db.execute(stmt.order_by(*order)))
+        return stmt.order_by(*order)
     each = (select(key.label("authority_id"), literal(False).label("is_total"), *extra_group,
                    *columns).select_from(source).where(*where)
             .group_by(key, *extra_group).cte("each_authority"))
@@ -146,7 +197,7 @@ def _rows(db: Session, key: Any, columns: Sequence[Any], source: Any, where: Seq
     if labels:
         total = total.group_by(*(each.c[n] for n in labels))
     owned = select(each).where(each.c.authority_id.is_not(None))
-    return list(db.execute(owned.union_all(total).order_by(*order)))
+    return owned.union_all(total).order_by(*order)
 
 
 def _keyed(rows: list[Any]) -> Rows:
@@ -158,37 +209,41 @@ def _keyed(rows: list[Any]) -> Rows:
 
 def establishment_figures(db: Session, reach: Reach, session_name: str, today: date,
                           breakdown: bool) -> Rows:
+    return _keyed(_run(db, _establishment_statement(breakdown), reach, session_name, today))
+
+
+@cache
+def _establishment_statement(breakdown: bool) -> Any:
     e, a = ESTABLISHMENT.c, AUTHORITY.c
     status, calendar = aliased(STATUS), aliased(CALENDAR)
     visits = (select(VISIT.c.establishment_id, func.count().label("n"))
-              .where(VISIT.c.session == session_name, VISIT.c.status == "final",
-                     VISIT.c.authority_id.in_(reach.authority_ids))
+              .where(VISIT.c.session == SESSION, VISIT.c.status == "final",
+                     VISIT.c.authority_id.in_(AUTHORITIES))
               .group_by(VISIT.c.establishment_id).subquery())
-    has_plan = exists().where(PLAN.c.establishment_id == e.id, PLAN.c.session == session_name)
-    has_report = exists().where(REPORT.c.establishment_id == e.id,
-                                REPORT.c.session == session_name)
+    has_plan = exists().where(PLAN.c.establishment_id == e.id, PLAN.c.session == SESSION)
+    has_report = exists().where(REPORT.c.establishment_id == e.id, REPORT.c.session == SESSION)
     in_trio = exists().where(TRIO_MEMBER.c.establishment_id == e.id,
-                             TRIO_MEMBER.c.session == session_name)
+                             TRIO_MEMBER.c.session == SESSION)
     # The status in force in the session: the last one recorded among those agreed by its end
     # (a past session is told with the RAG it had, not with today's).
     earlier = aliased(STATUS)
     in_force = (select(func.max(earlier.c.sequence))
                 .where(earlier.c.establishment_id == e.id,
-                       earlier.c.agreed_on <= session_bounds(session_name)[1])
+                       earlier.c.agreed_on <= SESSION_END)
                 .scalar_subquery())
     source = (ESTABLISHMENT.join(AUTHORITY, a.id == e.authority_id)
               .outerjoin(status, and_(status.c.establishment_id == e.id,
                                       status.c.sequence == in_force))
               .outerjoin(calendar, and_(calendar.c.authority_id == e.authority_id,
-                                        calendar.c.session == session_name))
+                                        calendar.c.session == SESSION))
               .outerjoin(visits, visits.c.establishment_id == e.id))
     columns = [
         func.count().label("total"),
         *(_count_if(status.c.rag == rag).label(f"rag_{rag}") for rag in RAGS),
         *(_count_if(status.c.level == level).label(f"level_{level}") for level in LEVELS),
         _count_if(status.c.id.is_(None)).label("no_status"),
-        _count_if(and_(calendar.c.plan_due < today, ~has_plan)).label("plans_missing"),
-        _count_if(and_(calendar.c.report_due < today, ~has_report)).label("reports_missing"),
+        _count_if(and_(calendar.c.plan_due < TODAY, ~has_plan)).label("plans_missing"),
+        _count_if(and_(calendar.c.report_due < TODAY, ~has_report)).label("reports_missing"),
         func.max(calendar.c.plan_due).label("plan_due"),
         func.max(calendar.c.report_due).label("report_due"),
         func.coalesce(func.sum(visits.c.n), 0).label("final_visits"),
@@ -198,10 +253,10 @@ def establishment_figures(db: Session, reach: Reach, session_name: str, today: d
         # The same aggregate as in_trio (the database computes it once), over all schools.
         (100.0 * _count_if(in_trio) / func.nullif(func.count(), 0)).label("percent_in_trio"),
     ]
-    where = [e.authority_id.in_(reach.authority_ids), e.status == "open"]
+    where = [e.authority_id.in_(AUTHORITIES), e.status == "open"]
     totals: dict[str, Total] = {"plan_due": None, "report_due": None,
                                 "percent_in_trio": _percent("in_trio", "total")}
-    return _keyed(_rows(db, e.authority_id, columns, source, where, breakdown, totals=totals))
+    return _rows(e.authority_id, columns, source, where, breakdown, totals=totals)
 
 
 # Plans and reports ------------------------------------------------------------------
@@ -210,6 +265,11 @@ def establishment_figures(db: Session, reach: Reach, session_name: str, today: d
 def document_figures(db: Session, kind: str, reach: Reach, session_name: str, today: date,
                      breakdown: bool) -> Rows:
     """`kind` "plans" or "reports": by status, and overdue against the calendar."""
+    return _keyed(_run(db, _document_statement(kind, breakdown), reach, session_name, today))
+
+
+@cache
+def _document_statement(kind: str, breakdown: bool) -> Any:
     document, due_column = DOCUMENTS[kind]
     d, calendar = document.c, aliased(CALENDAR)
     source = (document.join(ESTABLISHMENT, ESTABLISHMENT.c.id == d.establishment_id)
@@ -218,11 +278,10 @@ def document_figures(db: Session, kind: str, reach: Reach, session_name: str, to
     columns = [
         func.count().label("total"),
         *(_count_if(d.status == s).label(s) for s in DOCUMENT_STATUSES),
-        _count_if(and_(d.status.in_(NOT_SUBMITTED), calendar.c[due_column] < today)).label("overdue"),
+        _count_if(and_(d.status.in_(NOT_SUBMITTED), calendar.c[due_column] < TODAY)).label("overdue"),
     ]
-    where = [d.session == session_name, d.authority_id.in_(reach.authority_ids),
-             ESTABLISHMENT.c.status == "open"]
-    return _keyed(_rows(db, d.authority_id, columns, source, where, breakdown))
+    where = [d.session == SESSION, d.authority_id.in_(AUTHORITIES), ESTABLISHMENT.c.status == "open"]
+    return _rows(d.authority_id, columns, source, where, breakdown)
 
 
 # VSEs ----------------------------------------------------------------------------------
@@ -232,26 +291,26 @@ def _vse_source() -> Any:
     return VSE.join(ESTABLISHMENT, ESTABLISHMENT.c.id == VSE.c.establishment_id)
 
 
-def _vse_where(reach: Reach, session_name: str) -> list[Any]:
-    return [VSE.c.session == session_name, VSE.c.authority_id.in_(reach.authority_ids),
+def _vse_where() -> list[Any]:
+    return [VSE.c.session == SESSION, VSE.c.authority_id.in_(AUTHORITIES),
             ESTABLISHMENT.c.status == "open"]
 
 
 def vse_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) -> Rows:
+    return _keyed(_run(db, _vse_statement(breakdown), reach, session_name))
+
+
+@cache
+def _vse_statement(breakdown: bool) -> Any:
     columns = [_count_if(VSE.c.status.in_(UNDERTAKEN)).label("total"),
                *(_count_if(VSE.c.status == s).label(s) for s in VSE_STATUSES)]
-    return _keyed(_rows(db, VSE.c.authority_id, columns, _vse_source(),
-                        _vse_where(reach, session_name), breakdown))
+    return _rows(VSE.c.authority_id, columns, _vse_source(), _vse_where(), breakdown)
 
 
 def vse_themes(db: Session, reach: Reach, session_name: str,
                breakdown: bool) -> dict[Key, list[dict[str, Any]]]:
     """Themes with the number of VSEs naming them, most frequent first, then by name."""
-    source = _vse_source().join(VSE_THEME, VSE_THEME.c.vse_id == VSE.c.id)
-    where = [*_vse_where(reach, session_name), VSE.c.status.in_(VALIDATED)]
-    rows = _rows(db, VSE.c.authority_id, [func.count().label("n")], source, where, breakdown,
-                 extra_group=[VSE_THEME.c.theme],
-                 order=[literal_column("n").desc(), literal_column("theme")])
+    rows = _run(db, _themes_statement(breakdown), reach, session_name)
     found: dict[Key, list[dict[str, Any]]] = {}
     for row in rows:
         key = None if row.is_total else row.authority_id
@@ -259,46 +318,54 @@ def vse_themes(db: Session, reach: Reach, session_name: str,
     return found
 
 
+@cache
+def _themes_statement(breakdown: bool) -> Any:
+    source = _vse_source().join(VSE_THEME, VSE_THEME.c.vse_id == VSE.c.id)
+    where = [*_vse_where(), VSE.c.status.in_(VALIDATED)]
+    return _rows(VSE.c.authority_id, [func.count().label("n")], source, where, breakdown,
+                 extra_group=[VSE_THEME.c.theme],
+                 order=[literal_column("n").desc(), literal_column("theme")])
+
+
 # Grades: self-evaluated, validated, accuracy -----------------------------------------
 
 
-def shares(db: Session, source: Any, where: list[Any], authority: Any, framework_code: Any,
-            indicator: Any, grade: Any, breakdown: bool, indicator_code: str | None) -> list[Any]:
-    """Grades good or better, per framework and indicator (or for one indicator code)."""
+def shares(source: Any, where: list[Any], authority: Any, framework_code: Any, indicator: Any,
+           grade: Any, breakdown: bool, one: bool = False) -> Any:
+    """Grades good or better, per framework and indicator (`one`: for the indicator code
+    INDICATOR, across frameworks)."""
     good = FRAMEWORK.c.good_or_better_from
-    group = []
-    if indicator_code is None:
-        group = [framework_code.label("framework_code"), indicator.label("indicator_code")]
-    else:
-        where = [*where, indicator == indicator_code]
+    group = [framework_code.label("framework_code"), indicator.label("indicator_code")]
+    if one:
+        group, where = [], [*where, indicator == INDICATOR]
     columns = [func.count().label("evaluations"),
                _count_if(grade >= good).label("good_or_better"),
                _share_of(grade >= good).label("percent")]
-    return _rows(db, authority, columns, source, where, breakdown, extra_group=group,
+    return _rows(authority, columns, source, where, breakdown, extra_group=group,
                  totals={"percent": _percent("good_or_better", "evaluations")})
-
-
-def _grade_rows(db: Session, grades: Any, parent: Any, link: Any, statuses: Sequence[str],
-                reach: Reach, session_name: str, breakdown: bool,
-                indicator_code: str | None) -> list[Any]:
-    g, p = grades.c, parent.c
-    source = (grades.join(parent, link)
-              .join(ESTABLISHMENT, ESTABLISHMENT.c.id == p.establishment_id)
-              .join(FRAMEWORK, FRAMEWORK.c.code == p.framework_code))
-    where = [p.session == session_name, p.status.in_(statuses),
-             p.authority_id.in_(reach.authority_ids), ESTABLISHMENT.c.status == "open"]
-    return shares(db, source, where, p.authority_id, p.framework_code, g.indicator_code, g.grade,
-                   breakdown, indicator_code)
 
 
 def self_evaluated(db: Session, reach: Reach, session_name: str, breakdown: bool,
                    indicator_code: str | None = None) -> list[Any]:
-    """Per framework and indicator (or for one indicator code, across frameworks)."""
-    return _grade_rows(db, REPORT_GRADE, REPORT, REPORT_GRADE.c.report_id == REPORT.c.id,
-                       SELF_EVALUATED, reach, session_name, breakdown, indicator_code)
+    """Per framework and indicator (or for one indicator code, across frameworks): the grades
+    of the quality reports the schools sent."""
+    return _run(db, _self_evaluated_statement(breakdown, indicator_code is not None), reach,
+                session_name, indicator_code=indicator_code)
 
 
-def _latest_validated(reach: Reach, session_name: str, indicator_code: str | None = None) -> Any:
+@cache
+def _self_evaluated_statement(breakdown: bool, one: bool) -> Any:
+    g, p = REPORT_GRADE.c, REPORT.c
+    source = (REPORT_GRADE.join(REPORT, g.report_id == p.id)
+              .join(ESTABLISHMENT, ESTABLISHMENT.c.id == p.establishment_id)
+              .join(FRAMEWORK, FRAMEWORK.c.code == p.framework_code))
+    where = [p.session == SESSION, p.status.in_(SELF_EVALUATED),
+             p.authority_id.in_(AUTHORITIES), ESTABLISHMENT.c.status == "open"]
+    return shares(source, where, p.authority_id, p.framework_code, g.indicator_code, g.grade,
+                  breakdown, one)
+
+
+def _latest_validated() -> Any:
     """The validated grades of the session's VSEs reported or closed, each ranked among its
     school's grades for the same indicator (`recency` 1: the last reported, then the greatest
     id; a cycle reported before reported_at was kept comes last)."""
@@ -306,41 +373,55 @@ def _latest_validated(reach: Reach, session_name: str, indicator_code: str | Non
     recency = func.row_number().over(
         partition_by=(v.establishment_id, v.framework_code, g.indicator_code),
         order_by=(v.reported_at.desc().nulls_last(), v.id.desc()))
-    where = [v.session == session_name, v.status.in_(VALIDATED),
-             v.authority_id.in_(reach.authority_ids)]
-    if indicator_code is not None:
-        where.append(g.indicator_code == indicator_code)
     return (select(v.establishment_id, v.authority_id, v.framework_code, g.indicator_code,
                    g.grade, recency.label("recency"))
-            .select_from(VSE_GRADE.join(VSE, g.vse_id == v.id)).where(*where)
+            .select_from(VSE_GRADE.join(VSE, g.vse_id == v.id))
+            .where(v.session == SESSION, v.status.in_(VALIDATED), v.authority_id.in_(AUTHORITIES))
             .subquery("latest_validated"))
+
+
+def latest_shares(latest: Any, breakdown: bool, one: bool = False) -> Any:
+    """Each school once per indicator: its latest grade (`recency` 1) in `latest`."""
+    graded = latest.c
+    source = (latest.join(ESTABLISHMENT, ESTABLISHMENT.c.id == graded.establishment_id)
+              .join(FRAMEWORK, FRAMEWORK.c.code == graded.framework_code))
+    return shares(source, [graded.recency == 1, ESTABLISHMENT.c.status == "open"],
+                  graded.authority_id, graded.framework_code, graded.indicator_code, graded.grade,
+                  breakdown, one)
 
 
 def validated(db: Session, reach: Reach, session_name: str, breakdown: bool,
               indicator_code: str | None = None) -> list[Any]:
-    """Each school once per indicator: its latest validated grade."""
-    latest = _latest_validated(reach, session_name, indicator_code)
-    graded = latest.c
-    source = (latest.join(ESTABLISHMENT, ESTABLISHMENT.c.id == graded.establishment_id)
-              .join(FRAMEWORK, FRAMEWORK.c.code == graded.framework_code))
-    return shares(db, source, [graded.recency == 1, ESTABLISHMENT.c.status == "open"],
-                   graded.authority_id, graded.framework_code, graded.indicator_code, graded.grade,
-                   breakdown, indicator_code)
+    """Each school once per indicator: its latest validated grade (or for one indicator code,
+    across frameworks)."""
+    return _run(db, _validated_statement(breakdown, indicator_code is not None), reach,
+                session_name, indicator_code=indicator_code)
+
+
+@cache
+def _validated_statement(breakdown: bool, one: bool) -> Any:
+    return latest_shares(_latest_validated(), breakdown, one)
 
 
 def _mean(total: str, count: str) -> Callable[[Any], Any]:
     return lambda c: 1.0 * func.sum(c[total]) / func.nullif(func.sum(c[count]), 0)
 
 
-def accuracy(db: Session, reach: Reach, session_name: str, breakdown: bool,
-             checked: Any = None) -> list[Any]:
-    """Self-evaluated minus validated grade, per indicator, over schools graded both ways: each
-    school's grade in its report against its latest validated grade (`validated`), or against
-    the grades `checked` gives (establishment_id, framework_code, indicator_code, grade, and
-    `recency` 1 for the one to compare with: evidence.latest_inspected)."""
+def accuracy(db: Session, reach: Reach, session_name: str, breakdown: bool) -> list[Any]:
+    """Self-evaluated minus validated grade, per indicator, over schools graded both ways:
+    each school's grade in its report against its latest validated grade."""
+    return _run(db, _accuracy_statement(breakdown), reach, session_name)
+
+
+@cache
+def _accuracy_statement(breakdown: bool) -> Any:
+    return accuracy_against(_latest_validated(), breakdown)
+
+
+def accuracy_against(checked: Any, breakdown: bool) -> Any:
+    """The statement of `accuracy` against the grades `checked` gives (establishment_id,
+    framework_code, indicator_code, grade, and `recency` 1 for the one to compare with)."""
     r, g = REPORT.c, REPORT_GRADE.c
-    if checked is None:
-        checked = _latest_validated(reach, session_name)
     source = (REPORT_GRADE.join(REPORT, g.report_id == r.id)
               .join(ESTABLISHMENT, ESTABLISHMENT.c.id == r.establishment_id)
               .join(checked, and_(checked.c.establishment_id == r.establishment_id,
@@ -356,13 +437,13 @@ def accuracy(db: Session, reach: Reach, session_name: str, breakdown: bool,
                _count_if(difference > 0).label("higher"),
                _count_if(difference == 0).label("same"),
                _count_if(difference < 0).label("lower")]
-    where = [r.session == session_name, r.status.in_(SELF_EVALUATED),
-             r.authority_id.in_(reach.authority_ids), ESTABLISHMENT.c.status == "open"]
+    where = [r.session == SESSION, r.status.in_(SELF_EVALUATED),
+             r.authority_id.in_(AUTHORITIES), ESTABLISHMENT.c.status == "open"]
     group = [r.framework_code.label("framework_code"), g.indicator_code.label("indicator_code")]
     totals: dict[str, Total] = {
         "mean_difference": _mean("sum_difference", "schools"),
         "mean_absolute_difference": _mean("sum_absolute_difference", "schools")}
-    return _rows(db, r.authority_id, columns, source, where, breakdown, extra_group=group,
+    return _rows(r.authority_id, columns, source, where, breakdown, extra_group=group,
                  totals=totals)
 
 
@@ -375,17 +456,18 @@ def session_instants(session_name: str) -> tuple[datetime, datetime]:
     return start, datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
 
 
-def _events(reach: Reach, session_name: str, *, own: bool = True) -> list[Any]:
-    """Events in reach starting in the session, not cancelled (`own`: the region's own too)."""
-    start, end = session_instants(session_name)
-    owner = EVENT.c.authority_id.in_(reach.authority_ids)
-    if reach.region_id is not None and own:
-        owner = or_(owner, EVENT.c.region_id == reach.region_id)
-    return [owner, EVENT.c.status != "cancelled", EVENT.c.starts_at >= start,
-            EVENT.c.starts_at < end]
+def _events(region: bool) -> list[Any]:
+    """Events in reach starting in the session, not cancelled (`region`: the region's own
+    too)."""
+    owner = EVENT.c.authority_id.in_(AUTHORITIES)
+    if region:
+        owner = or_(owner, EVENT.c.region_id == REGION)
+    return [owner, EVENT.c.status != "cancelled", EVENT.c.starts_at >= STARTS,
+            EVENT.c.starts_at < ENDS]
 
 
-def _people(db: Session, reach: Reach, session_name: str) -> dict[str, Any]:
+@cache
+def _people(authorities: int, region: bool) -> Any:
     """Distinct participants of the whole reach and of each authority, and the reach's
     places, in one pass. Confirmed
     places are grouped by email, in the order of an index (no sort), and each person carries a
@@ -395,31 +477,30 @@ def _people(db: Session, reach: Reach, session_name: str) -> dict[str, Any]:
     place once per count: this is the costliest figure. Erased registrations (no email) are
     one person each."""
     places = PLACE.c
-    events = select(EVENT.c.id).where(*_events(reach, session_name))
+    events = select(EVENT.c.id).where(*_events(region))
     mine = [places.status == "confirmed", places.event_id.in_(events)]
-    chunks = [reach.authority_ids[i:i + BITS] for i in range(0, len(reach.authority_ids), BITS)]
-    masks = [func.sum(func.distinct(case({a: 1 << n for n, a in enumerate(chunk)},
-                                         value=places.authority_id, else_=0))).label(f"m{k}")
+    chunks = [range(i, min(i + BITS, authorities)) for i in range(0, authorities, BITS)]
+    masks = [func.sum(func.distinct(case(*((places.authority_id == authority(n), 1 << (n - k * BITS))
+                                           for n in chunk), else_=0))).label(f"m{k}")
              for k, chunk in enumerate(chunks)]
     each = (select(places.participant_email.label("person"), func.count().label("places"),
                    func.count(places.attended).label("marked"),
                    _count_if(places.attended.is_(True)).label("came"), *masks)
             .where(*mine).group_by(places.participant_email).subquery())
     # Erased places (grouped together above, under no email) per authority, in one row.
-    erased = (select(*(_count_if(places.authority_id == a).label(f"e{n}")
-                       for n, a in enumerate(reach.authority_ids)), literal(0).label("none"))
+    erased = (select(*(_count_if(places.authority_id == authority(n)).label(f"e{n}")
+                       for n in range(authorities)), literal(0).label("none"))
               .where(*mine, places.participant_email.is_(None)).subquery())
     named = each.c.person.is_not(None)
-    flags = [(_count_if(and_(named, each.c[f"m{k}"].op("&")(1 << n) != 0))
-              + func.max(erased.c[f"e{k * BITS + n}"])).label(f"in_{k * BITS + n}")
-             for k, chunk in enumerate(chunks) for n in range(len(chunk))]
-    stmt = select(
+    flags = [(_count_if(and_(named, each.c[f"m{k}"].op("&")(1 << (n - k * BITS)) != 0))
+              + func.max(erased.c[f"e{n}"])).label(f"in_{n}")
+             for k, chunk in enumerate(chunks) for n in chunk]
+    return select(
         func.coalesce(func.sum(case((named, 1), else_=each.c.places)), 0).label("participants"),
         func.coalesce(func.sum(each.c.places), 0).label("registrations"),
         func.coalesce(func.sum(each.c.marked), 0).label("attendance_marked"),
         func.coalesce(func.sum(each.c.came), 0).label("attended"), *flags,
     ).select_from(each).join(erased, true())
-    return dict(db.execute(stmt).one()._mapping)
 
 
 def clpl_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) -> Rows:
@@ -428,20 +509,33 @@ def clpl_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) 
     `_people`; events and evaluations from the events and their evaluations; each authority's
     places from a walk from its events to their places, in the order of the events'
     authority index."""
-    people = _people(db, reach, session_name)
-    found: Rows = {None: {k: v for k, v in people.items() if not k.startswith("in_")}}
+    region = reach.region_id is not None
+    [people] = _run(db, _people(len(reach.authority_ids), region), reach, session_name)
+    found: Rows = {None: {k: v for k, v in people._mapping.items() if not k.startswith("in_")}}
+    for row in _run(db, _events_statement(breakdown, region), reach, session_name):
+        found.setdefault(None if row.is_total else row.authority_id, {}).update(row._mapping)
+    if breakdown:
+        for row in _run(db, _places_statement(), reach, session_name):
+            found.setdefault(row.authority_id, {}).update(row._mapping)
+        for n, each in enumerate(reach.authority_ids):
+            found.setdefault(each, {})["participants"] = people._mapping[f"in_{n}"]
+    return found
+
+
+@cache
+def _events_statement(breakdown: bool, region: bool) -> Any:
     # Evaluations added up per event first, so that the events' rows are not multiplied by
     # their evaluations (which would need COUNT(DISTINCT event) over a sort).
     rated = EVENT_EVALUATION.c
     per_event = (select(rated.event_id, func.count().label("n"),
                         *(func.sum(rated[f"{d}_after"] - rated[f"{d}_before"]).label(d)
                           for d in DIMENSIONS))
-                 .where(rated.event_id.in_(select(EVENT.c.id).where(*_events(reach, session_name))))
+                 .where(rated.event_id.in_(select(EVENT.c.id).where(*_events(region))))
                  .group_by(rated.event_id).subquery())
     # Late cancellations, counted per event the same way (the event and status index).
     late = (select(PLACE.c.event_id, func.count().label("n"))
             .where(PLACE.c.status == LATE_CANCELLED,
-                   PLACE.c.event_id.in_(select(EVENT.c.id).where(*_events(reach, session_name))))
+                   PLACE.c.event_id.in_(select(EVENT.c.id).where(*_events(region))))
             .group_by(PLACE.c.event_id).subquery())
     evaluations = func.coalesce(func.sum(per_event.c.n), 0)
     columns = [func.count().label("events"), evaluations.label("evaluations"),
@@ -453,30 +547,33 @@ def clpl_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) 
                                 for d in DIMENSIONS}
     rated_events = (EVENT.outerjoin(per_event, per_event.c.event_id == EVENT.c.id)
                     .outerjoin(late, late.c.event_id == EVENT.c.id))
-    for row in _rows(db, EVENT.c.authority_id, columns, rated_events,
-                     _events(reach, session_name), breakdown, totals=totals):
-        found.setdefault(None if row.is_total else row.authority_id, {}).update(row._mapping)
-    if breakdown:
-        confirmed, attended = PLACE.c.status == "confirmed", PLACE.c.attended
-        places = [
-            _count_if(confirmed).label("registrations"),
-            _count_if(and_(confirmed, attended.is_not(None))).label("attendance_marked"),
-            _count_if(and_(confirmed, attended.is_(True))).label("attended"),
-        ]
-        stmt = (select(EVENT.c.authority_id, *places)
-                .select_from(EVENT.join(PLACE, PLACE.c.event_id == EVENT.c.id))
-                .where(*_events(reach, session_name, own=False)).group_by(EVENT.c.authority_id))
-        for row in db.execute(stmt):
-            found.setdefault(row.authority_id, {}).update(row._mapping)
-        for n, authority in enumerate(reach.authority_ids):
-            found.setdefault(authority, {})["participants"] = people[f"in_{n}"]
-    return found
+    return _rows(EVENT.c.authority_id, columns, rated_events, _events(region), breakdown,
+                 totals=totals)
+
+
+@cache
+def _places_statement() -> Any:
+    """Each authority's places at its own events."""
+    confirmed, attended = PLACE.c.status == "confirmed", PLACE.c.attended
+    places = [
+        _count_if(confirmed).label("registrations"),
+        _count_if(and_(confirmed, attended.is_not(None))).label("attendance_marked"),
+        _count_if(and_(confirmed, attended.is_(True))).label("attended"),
+    ]
+    return (select(EVENT.c.authority_id, *places)
+            .select_from(EVENT.join(PLACE, PLACE.c.event_id == EVENT.c.id))
+            .where(*_events(region=False)).group_by(EVENT.c.authority_id))
 
 
 # Trios ---------------------------------------------------------------------------------
 
 
 def trio_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) -> Rows:
+    return _keyed(_run(db, _trio_statement(breakdown), reach, session_name))
+
+
+@cache
+def _trio_statement(breakdown: bool) -> Any:
     columns = [func.count().label("groups"), _count_if(TRIO.c.kind == "quad").label("quads")]
-    where = [TRIO.c.session == session_name, TRIO.c.authority_id.in_(reach.authority_ids)]
-    return _keyed(_rows(db, TRIO.c.authority_id, columns, TRIO, where, breakdown))
+    where = [TRIO.c.session == SESSION, TRIO.c.authority_id.in_(AUTHORITIES)]
+    return _rows(TRIO.c.authority_id, columns, TRIO, where, breakdown)
