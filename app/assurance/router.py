@@ -24,6 +24,7 @@ from app.core.errors import problems
 from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.core.schemas import Day, Instant, SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
+from app.organisations.schools import ClusterQuery, LinkOfficerQuery
 
 router = protected_router(tags=["assurance"])
 WRITE = problems(403, 404, 409, 412, 413, 415, 428)
@@ -86,13 +87,15 @@ def list_visits(
     kind: VisitKind | None = None, status: VisitStatus | None = None,
     date_from: Annotated[Day | None, Query(alias="from", description="visit_date on or after")] = None,
     date_to: Annotated[Day | None, Query(alias="to", description="visit_date on or before")] = None,
-    updated_since: Instant | None = None,
+    updated_since: Instant | None = None, cluster_id: ClusterQuery = None,
+    link_officer_id: LinkOfficerQuery = None,
 ) -> Page[VisitRead]:
     items, next_cursor = visits.list_visits(
         session, principal, paginator, limit=limit, cursor=cursor,
         establishment_id=establishment_id, officer_id=officer_id, authority_id=authority_id,
         session_name=school_session, kind=kind, status=status, date_from=date_from,
-        date_to=date_to, updated_since=updated_since)
+        date_to=date_to, updated_since=updated_since, cluster_id=cluster_id,
+        link_officer_id=link_officer_id)
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -121,7 +124,7 @@ def sync_visits(body: SyncRequest, session: SessionDep, principal: PrincipalDep)
             openapi_extra=conditional_get())
 def get_visit(visit_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
               request: Request, response: Response) -> Any:
-    visit = visits.read(visits.load(session, principal, visit_id))
+    visit = visits.read(session, visits.load(session, principal, visit_id))
     return with_etag(request, response, visit, visit.version)
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 
 from app.core.schemas import Day, Instant, LongText, Rag, ReadModel, ShortText, SupportLevel, WriteModel
+from app.organisations.schools import SchoolCode, SchoolName
 
 IndicatorCodes = Annotated[list[Annotated[str, Field(max_length=16)]], Field(max_length=20)]
 
@@ -128,13 +129,16 @@ class VisitUpdate(WriteModel):
 
 class VisitRead(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        **_VISIT_EXAMPLE, "id": "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a",
+        **_VISIT_EXAMPLE, "establishment_code": "8523928", "establishment_name": "Chapelside Primary School",
+        "id": "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a",
         "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "session": "2025-26",
         "officer_id": "2b0c4c8e-7f55-4b4e-9f0e-7d6c5b4a3f21", "device_id": "ipad-17",
         "version": 1, "created_at": "2025-10-07T16:02:11Z", "updated_at": "2025-10-07T16:02:11Z",
     }]})
     id: uuid.UUID
     establishment_id: uuid.UUID
+    establishment_code: SchoolCode
+    establishment_name: SchoolName
     authority_id: uuid.UUID
     officer_id: uuid.UUID
     session: str

@@ -37,6 +37,7 @@ from app.identity.models import User
 from app.identity.policy import allowed, load_visible, require, visible
 from app.identity.principal import Principal, Role
 from app.organisations.models import Establishment
+from app.organisations.schools import labels, of_schools
 from app.planning.common import check_indicators, scale_of
 
 # What a client writes: compared as a whole to tell "unchanged" from a real edit.
@@ -44,8 +45,14 @@ CONTENT = ("visit_date", "kind", "indicator_codes", "notes", "strengths", "next_
            "agreed_actions", "shared_with_school", "status", "client_recorded_at")
 
 
-def read(visit: Visit) -> VisitRead:
-    return VisitRead.model_validate(visit)
+def reads(session: Session, visits: list[Visit]) -> list[VisitRead]:
+    schools = labels(session, {v.establishment_id for v in visits})
+    return [VisitRead.model_validate({**v.model_dump(), **schools[v.establishment_id]})
+            for v in visits]
+
+
+def read(session: Session, visit: Visit) -> VisitRead:
+    return reads(session, [visit])[0]
 
 
 def list_visits(session: Session, principal: Principal, paginator: Paginator, *, limit: int,
@@ -53,8 +60,9 @@ def list_visits(session: Session, principal: Principal, paginator: Paginator, *,
                 officer_id: uuid.UUID | None = None, authority_id: uuid.UUID | None = None,
                 session_name: str | None = None, kind: str | None = None,
                 status: str | None = None, date_from: date | None = None,
-                date_to: date | None = None,
-                updated_since: datetime | None = None) -> tuple[list[VisitRead], str | None]:
+                date_to: date | None = None, updated_since: datetime | None = None,
+                cluster_id: uuid.UUID | None = None,
+                link_officer_id: uuid.UUID | str | None = None) -> tuple[list[VisitRead], str | None]:
     require(principal, "visit.list")
     stmt = select(Visit).where(visible(principal, Visit))
     filters = {Visit.establishment_id: establishment_id, Visit.officer_id: officer_id,
@@ -69,9 +77,11 @@ def list_visits(session: Session, principal: Principal, paginator: Paginator, *,
         stmt = stmt.where(col(Visit.visit_date) <= date_to)
     if updated_since is not None:
         stmt = stmt.where(col(Visit.updated_at) >= updated_since)
+    stmt = stmt.where(*of_schools(col(Visit.establishment_id), principal, cluster_id,
+                                  link_officer_id))
     rows, next_cursor = paginator.page(session, stmt, [Visit.visit_date, Visit.id],
                                        scope="visits", limit=limit, cursor=cursor)
-    return [read(v) for v in rows], next_cursor
+    return reads(session, rows), next_cursor
 
 
 def load(session: Session, principal: Principal, visit_id: uuid.UUID) -> Visit:
@@ -123,7 +133,7 @@ def create_visit(session: Session, principal: Principal, data: VisitCreate,
     session.add(visit)
     session.flush()
     record_change(session, principal, "visit.create", visit)
-    return read(visit)
+    return read(session, visit)
 
 
 def _replace(session: Session, principal: Principal, visit: Visit, values: dict[str, Any]) -> bool:
@@ -150,10 +160,10 @@ def put_visit(session: Session, principal: Principal, visit_id: uuid.UUID, data:
     visit = load(session, principal, visit_id)
     values = _values(session, principal, data)
     if _same(visit, values):
-        return read(visit), False
+        return read(session, visit), False
     if_match(visit.version)
     _replace(session, principal, visit, values)
-    return read(visit), False
+    return read(session, visit), False
 
 
 def update_visit(session: Session, principal: Principal, visit_id: uuid.UUID, data: VisitUpdate,
@@ -176,7 +186,7 @@ def update_visit(session: Session, principal: Principal, visit_id: uuid.UUID, da
     if apply_changes(visit, changes):
         session.flush()
         record_change(session, principal, "visit.update", visit, before=before)
-    return read(visit)
+    return read(session, visit)
 
 
 def delete_visit(session: Session, principal: Principal, visit_id: uuid.UUID,
@@ -229,7 +239,7 @@ def _sync_item(session: Session, principal: Principal, device_id: str, item: Syn
         if existing is None:
             return SyncItemResult(id=item.id, outcome=SyncOutcome.unchanged)
         if item.base_version != existing.version:
-            return _conflict(existing)
+            return _conflict(session, existing)
         delete_visit(session, principal, item.id, IfMatch(None, required=False))
         deleted.add(item.id)  # a later item of this batch sees the tombstone too
         return SyncItemResult(id=item.id, outcome=SyncOutcome.applied)
@@ -248,14 +258,14 @@ def _sync_item(session: Session, principal: Principal, device_id: str, item: Syn
     if _same(existing, values):
         return SyncItemResult(id=item.id, outcome=SyncOutcome.unchanged, version=existing.version)
     if item.base_version != existing.version:
-        return _conflict(existing)
+        return _conflict(session, existing)
     _replace(session, principal, existing, values)
     return SyncItemResult(id=item.id, outcome=SyncOutcome.applied, version=existing.version)
 
 
-def _conflict(current: Visit) -> SyncItemResult:
+def _conflict(session: Session, current: Visit) -> SyncItemResult:
     return SyncItemResult(id=current.id, outcome=SyncOutcome.conflict, version=current.version,
-                          current=read(current))
+                          current=read(session, current))
 
 
-feed_document("visit", Visit)(lambda _session, visits: [read(v) for v in visits])  # audit/feed.py
+feed_document("visit", Visit)(reads)  # audit/feed.py

@@ -37,6 +37,7 @@ from app.organisations.schemas import (
     RegionUpdate,
     Sector,
 )
+from app.organisations.schools import LinkOfficerQuery, officer
 
 router = protected_router(tags=["organisation"])
 READ = problems(400, 404)
@@ -88,7 +89,7 @@ async def list_establishments(
     limit: Limit = DEFAULT_PAGE_SIZE, cursor: Cursor = None,
     authority_id: uuid.UUID | None = None, cluster_id: uuid.UUID | None = None,
     sector: Sector | None = None, status: EstablishmentStatus | None = None,
-    gaelic_medium: bool | None = None, link_officer_id: uuid.UUID | None = None,
+    gaelic_medium: bool | None = None, link_officer_id: LinkOfficerQuery = None,
     q: Annotated[QueryText | None, Query(description="Name contains, or code starts with")] = None,
     updated_since: Instant | None = None,
     rag: Annotated[Rag | None, Query(description="Current support status RAG")] = None,
@@ -97,8 +98,8 @@ async def list_establishments(
     items, next_cursor = await reads_service.list_establishments(
         reads, principal, paginator, limit=limit, cursor=cursor,
         authority_id=authority_id, cluster_id=cluster_id, sector=sector, status=status,
-        gaelic_medium=gaelic_medium, link_officer_id=link_officer_id, q=q,
-        updated_since=updated_since, rag=rag, support_level=support_level)
+        gaelic_medium=gaelic_medium, link_officer_id=officer(principal, link_officer_id),
+        q=q, updated_since=updated_since, rag=rag, support_level=support_level)
     return json_response({"items": items, "next_cursor": next_cursor}, response)
 
 

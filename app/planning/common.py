@@ -14,6 +14,7 @@ from app.frameworks.service import Scale, scale_for
 from app.identity.policy import load_visible, visible
 from app.identity.principal import Principal
 from app.organisations.models import Authority, Establishment
+from app.organisations.schools import of_schools
 from app.planning import workflow
 from app.planning.models import PlanningCalendar
 
@@ -75,6 +76,8 @@ class DocumentFilters:
     status: str | None = None
     overdue: bool | None = None
     updated_since: datetime | None = None
+    cluster_id: uuid.UUID | None = None
+    link_officer_id: uuid.UUID | str | None = None  # or "me"
 
 
 def documents_query(principal: Principal, model: Any, due_column: Any,
@@ -90,12 +93,14 @@ def documents_query(principal: Principal, model: Any, due_column: Any,
         stmt = stmt.where(overdue_clause(model, due_column, filters.overdue, utcnow().date()))
     if filters.updated_since is not None:
         stmt = stmt.where(col(model.updated_at) >= filters.updated_since)
-    return stmt
+    return stmt.where(*of_schools(col(model.establishment_id), principal, filters.cluster_id,
+                                  filters.link_officer_id))
 
 
 def workflow_fields(session: Session, principal: Principal, documents: list[Any],
                     due_attribute: str) -> dict[uuid.UUID, dict[str, Any]]:
-    """Per document: its due date, whether it is overdue, and the moves open to the caller."""
+    """Per document: its school's code and name, its due date, whether it is overdue, and the
+    moves open to the caller."""
     calendars = due_dates(session, {(d.authority_id, d.session) for d in documents})
     schools = {e.id: e for e in session.exec(select(Establishment).where(
         col(Establishment.id).in_({d.establishment_id for d in documents})))} if documents else {}
@@ -104,11 +109,13 @@ def workflow_fields(session: Session, principal: Principal, documents: list[Any]
     for document in documents:
         calendar = calendars.get((document.authority_id, document.session))
         due = getattr(calendar, due_attribute) if calendar else None
+        school = schools[document.establishment_id]
         fields[document.id] = {
+            "establishment_code": school.code, "establishment_name": school.name,
             "due_on": due,
             "overdue": bool(due and today > due and document.status in workflow.EDITABLE),
             "allowed_transitions": workflow.available_to(
-                principal, document.status, schools[document.establishment_id]),
+                principal, document.status, school),
         }
     return fields
 

@@ -12,6 +12,7 @@ from app.core.errors import problems
 from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.core.schemas import Instant, SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
+from app.organisations.schools import ClusterQuery, LinkOfficerQuery
 from app.planning import calendar, plans, reports
 from app.planning.common import DocumentFilters
 from app.planning.schemas import (
@@ -49,9 +50,10 @@ Overdue = Annotated[bool | None, Query(description="Not submitted by the authori
 def document_filters(establishment_id: uuid.UUID | None = None,
                      authority_id: uuid.UUID | None = None, school_session: SessionQuery = None,
                      status: Status | None = None, overdue: Overdue = None,
-                     updated_since: Instant | None = None) -> DocumentFilters:
+                     updated_since: Instant | None = None, cluster_id: ClusterQuery = None,
+                     link_officer_id: LinkOfficerQuery = None) -> DocumentFilters:
     return DocumentFilters(establishment_id, authority_id, school_session, status, overdue,
-                           updated_since)
+                           updated_since, cluster_id, link_officer_id)
 
 
 Filters = Annotated[DocumentFilters, Depends(document_filters)]

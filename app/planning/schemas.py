@@ -19,6 +19,7 @@ from app.core.schemas import (
     ShortText,
     WriteModel,
 )
+from app.organisations.schools import SchoolCode, SchoolName
 
 Money = Annotated[
     Decimal, Field(ge=0, le=10_000_000, max_digits=10, decimal_places=2), DecimalText,
@@ -222,6 +223,7 @@ class PlanRead(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b",
         "establishment_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21",
+        "establishment_code": "8523928", "establishment_name": "Chapelside Primary School",
         "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "session": "2025-26",
         "status": "submitted", "title": "School improvement plan 2025-26", "context": "",
         "feedback": None, "feedback_entries": [{
@@ -237,6 +239,8 @@ class PlanRead(ReadModel):
     }]})
     id: uuid.UUID
     establishment_id: uuid.UUID
+    establishment_code: SchoolCode
+    establishment_name: SchoolName
     authority_id: uuid.UUID
     session: str
     status: Status
@@ -299,6 +303,7 @@ class ReportUpdate(WriteModel):
 class ReportRead(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         **_REPORT_EXAMPLE, "id": "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d",
+        "establishment_code": "8523928", "establishment_name": "Chapelside Primary School",
         "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "status": "draft",
         "framework_code": "HGIOS4", "feedback": None, "feedback_entries": [],
         "submitted_at": None, "agreed_at": None,
@@ -307,6 +312,8 @@ class ReportRead(ReadModel):
     }]})
     id: uuid.UUID
     establishment_id: uuid.UUID
+    establishment_code: SchoolCode
+    establishment_name: SchoolName
     authority_id: uuid.UUID
     session: str
     status: Status

@@ -22,6 +22,7 @@ from app.core.errors import problems
 from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.core.schemas import Instant, SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
+from app.organisations.schools import ClusterQuery, LinkOfficerQuery
 
 router = protected_router(tags=["assurance"])
 SessionQuery = Annotated[SchoolSession | None, Query(alias="session", description="e.g. 2025-26")]
@@ -43,12 +44,15 @@ def list_vse_cycles(session: SessionDep, principal: PrincipalDep, paginator: Pag
                     authority_id: uuid.UUID | None = None, officer_id: OfficerId = None,
                     school_session: SessionQuery = None, status: VseStatus | None = None,
                     trigger: VseTrigger | None = None, visit_from: From = None,
-                    visit_to: To = None, updated_since: Instant | None = None) -> Page[VseRead]:
+                    visit_to: To = None, updated_since: Instant | None = None,
+                    cluster_id: ClusterQuery = None,
+                    link_officer_id: LinkOfficerQuery = None) -> Page[VseRead]:
     items, next_cursor = vse.list_vse_cycles(
         session, principal, paginator, limit=limit, cursor=cursor,
         establishment_id=establishment_id, authority_id=authority_id, officer_id=officer_id,
         session_name=school_session, status=status, trigger=trigger, visit_from=visit_from,
-        visit_to=visit_to, updated_since=updated_since)
+        visit_to=visit_to, updated_since=updated_since, cluster_id=cluster_id,
+        link_officer_id=link_officer_id)
     return Page(items=items, next_cursor=next_cursor)
 
 

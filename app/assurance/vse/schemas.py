@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from app.core.schemas import Day, LongText, Name, ReadModel, SchoolSession, ShortText, WriteModel
+from app.organisations.schools import SchoolCode, SchoolName
 
 MAX_THEME = 100
 
@@ -161,7 +162,8 @@ FINDINGS = ("The team's findings: the school's headteachers see them once the VS
 
 class VseRead(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        **_VSE_EXAMPLE, "id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e",
+        **_VSE_EXAMPLE, "establishment_code": "8523928", "establishment_name": "Chapelside Primary School",
+        "id": "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e",
         "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "framework_code": "HGIOS4",
         "team": [{**_TEAM[0], "name": "Morag Officer"}, {**_TEAM[1], "user_id": None}],
         "status": "scheduled", "request_reason": None, "reported_at": None,
@@ -172,6 +174,8 @@ class VseRead(ReadModel):
     }]})
     id: uuid.UUID
     establishment_id: uuid.UUID
+    establishment_code: SchoolCode
+    establishment_name: SchoolName
     authority_id: uuid.UUID
     session: str
     trigger: VseTrigger

@@ -41,6 +41,7 @@ from app.identity.models import User
 from app.identity.policy import allowed, load_visible, require, visible
 from app.identity.principal import FEED_READER, Principal
 from app.organisations.models import Establishment
+from app.organisations.schools import of_schools
 from app.planning.common import check_indicators, school
 
 # action -> (statuses it may start from, status it leads to); every move is "vse.manage".
@@ -128,12 +129,14 @@ def _reads(session: Session, principal: Principal, cycles: list[VseCycle]) -> li
     reads = []
     for cycle in cycles:
         shown = allowed(principal, "vse.findings", cycle)
+        school = schools[cycle.establishment_id]
         reads.append(VseRead.model_validate({
             **cycle.model_dump(), "team": _team_reads(cycle, names),
+            "establishment_code": school.code, "establishment_name": school.name,
             "evaluations": evaluations.get(cycle.id, []) if shown else [],
             "themes": themes.get(cycle.id, []) if shown else [],
             "summary": cycle.summary if shown else "",
-            "allowed_transitions": _moves(principal, cycle, schools[cycle.establishment_id]),
+            "allowed_transitions": _moves(principal, cycle, school),
         }))
     return reads
 
@@ -151,8 +154,9 @@ def list_vse_cycles(session: Session, principal: Principal, paginator: Paginator
                     authority_id: uuid.UUID | None = None, officer_id: uuid.UUID | None = None,
                     session_name: str | None = None, status: str | None = None,
                     trigger: str | None = None, visit_from: date | None = None,
-                    visit_to: date | None = None,
-                    updated_since: datetime | None = None) -> tuple[list[VseRead], str | None]:
+                    visit_to: date | None = None, updated_since: datetime | None = None,
+                    cluster_id: uuid.UUID | None = None,
+                    link_officer_id: uuid.UUID | str | None = None) -> tuple[list[VseRead], str | None]:
     if visit_from and visit_to and visit_from > visit_to:
         msg = f"`from` ({visit_from}) is after `to` ({visit_to})."
         raise RuleViolation(msg, errors=[{"loc": ["query", "from"], "msg": msg, "type": "rule"}])
@@ -171,6 +175,8 @@ def list_vse_cycles(session: Session, principal: Principal, paginator: Paginator
         stmt = stmt.where(col(VseCycle.visit_start) <= visit_to)
     if updated_since is not None:
         stmt = stmt.where(col(VseCycle.updated_at) >= updated_since)
+    stmt = stmt.where(*of_schools(col(VseCycle.establishment_id), principal, cluster_id,
+                                  link_officer_id))
     rows, next_cursor = paginator.page(session, stmt, [VseCycle.session, VseCycle.id],
                                        scope="vse-cycles", limit=limit, cursor=cursor)
     return _reads(session, principal, rows), next_cursor
