@@ -274,9 +274,23 @@ def _demo_vse(session: Session, system: Principal, authority: Authority) -> int:
     return made
 
 
+# The demo session's visits: (day, kind), as many as a school gets (1 to 5: schools below the
+# authority's minimum of 4 and at or above it; attainment reviews are not counted).
+DEMO_VISITS = [(date(2026, 9, 4), "support_and_challenge"), (date(2026, 10, 9), "plan_review"),
+               (date(2026, 11, 13), "learning_teaching_review"),
+               (date(2026, 11, 20), "support_and_challenge"), (date(2026, 11, 27), "vse")]
+# The next visit each school has planned, its agenda sent ahead (or not yet).
+DEMO_PLANNED = [(date(2027, 1, 20), "support_and_challenge", "Writing attainment, P4 to P7",
+                 "Tracking of writing against CfE levels; moderation with the cluster; "
+                 "the PEF-funded writing group's impact."),
+                (date(2027, 2, 10), "attainment_review", "Numeracy at first level",
+                 "P4 numeracy ACEL against the stretch aim; interventions and their measures.")]
+
+
 def _demo_assurance(session: Session, system: Principal, authority: Authority) -> int:
     """The demo officer's link schools: an agreed support status each, and this session's
-    visits (a draft still on the phone, final ones shared with the school or not)."""
+    visits (a draft still on the phone, final ones shared with the school or not, some schools
+    below the minimum and some above it), and the next visit planned with its agenda."""
     from app.assurance import support, visits
     from app.assurance.models import Visit
     from app.assurance.schemas import SupportStatusPut, VisitCreate
@@ -297,9 +311,7 @@ def _demo_assurance(session: Session, system: Principal, authority: Authority) -
             rag=rag, level=level, reasons=[reason], agreed_on=date(2026, 9, 4),
             agreed_with="Headteacher", notes="Agreed at the first support and challenge visit."),
             IfMatch("*"))
-        for visit_number, (day, kind) in enumerate(
-                [(date(2026, 9, 4), "support_and_challenge"), (date(2026, 10, 9), "plan_review"),
-                 (date(2026, 11, 13), "learning_teaching_review")][: 1 + n % 3]):
+        for visit_number, (day, kind) in enumerate(DEMO_VISITS[: 1 + n % len(DEMO_VISITS)]):
             visits.create_visit(session, system, VisitCreate(
                 establishment_id=school.id, officer_id=officer.id, visit_date=day, kind=kind,
                 indicator_codes=["2.3"] if school.sector != "elc" else ["1.3"],
@@ -307,8 +319,14 @@ def _demo_assurance(session: Session, system: Principal, authority: Authority) -
                 strengths="Relationships; clear learning intentions.",
                 next_steps="Moderate writing across the cluster.",
                 shared_with_school=visit_number % 2 == 0,
-                status="draft" if (n + visit_number) % 5 == 4 else "final"))
+                status="draft" if (n + visit_number) % 7 == 6 else "final"))
             made += 1
+        day, kind, focus, agenda = DEMO_PLANNED[n % len(DEMO_PLANNED)]
+        visits.create_visit(session, system, VisitCreate(
+            establishment_id=school.id, officer_id=officer.id, visit_date=day, kind=kind,
+            focus=focus, agenda=agenda, status="planned", shared_with_school=n % 3 != 2,
+            indicator_codes=["2.3"] if school.sector != "elc" else ["1.3"]))
+        made += 1
     return made
 
 

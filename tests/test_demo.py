@@ -38,8 +38,13 @@ def test_demo_assurance_has_statuses_drafts_and_shared_visits(engine, db: Sessio
         seed_demo(session, SYSTEM)
         session.commit()
     assert set(db.exec(select(SupportStatus.rag))) == {"green", "amber", "red"}
-    assert set(db.exec(select(Visit.status))) == {"draft", "final"}
+    assert set(db.exec(select(Visit.status))) == {"planned", "draft", "final"}
     assert set(db.exec(select(Visit.shared_with_school))) == {True, False}
+    counted = ("support_and_challenge", "plan_review", "vse")
+    finals = db.exec(select(Visit.establishment_id, func.count()).where(
+        Visit.status == "final", Visit.kind.in_(counted)).group_by(Visit.establishment_id)).all()
+    below = [n for _, n in finals if n < 4]
+    assert below and len(below) < len(finals), "schools both below and at the minimum"
 
 
 def test_demo_clpl_has_waiting_lists_attendance_and_evaluations(engine, db: Session) -> None:

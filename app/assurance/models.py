@@ -42,6 +42,8 @@ class Visit(Versioned, table=True):
     visit_date: date = Field(index=True)
     kind: str = Field(sa_type=String(32), index=True)
     indicator_codes: list[str] = Field(default_factory=list, sa_type=JSON)
+    focus: str = Field(default="", sa_type=String(200))
+    agenda: str = Field(default="", sa_type=Text)
     notes: str = Field(default="", sa_type=Text)
     strengths: str = Field(default="", sa_type=Text)
     next_steps: str = Field(default="", sa_type=Text)

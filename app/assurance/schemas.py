@@ -8,7 +8,17 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 
-from app.core.schemas import Day, Instant, LongText, Rag, ReadModel, ShortText, SupportLevel, WriteModel
+from app.core.schemas import (
+    Day,
+    Instant,
+    LongText,
+    Rag,
+    ReadModel,
+    ShortText,
+    SupportLevel,
+    VisitKind,
+    WriteModel,
+)
 from app.organisations.schools import SchoolCode, SchoolName
 
 IndicatorCodes = Annotated[list[Annotated[str, Field(max_length=16)]], Field(max_length=20)]
@@ -56,16 +66,16 @@ class SupportStatusRead(ReadModel):
     created_at: datetime
 
 
-class VisitKind(StrEnum):
-    support_and_challenge = "support_and_challenge"
-    plan_review = "plan_review"
-    attainment_review = "attainment_review"
-    learning_teaching_review = "learning_teaching_review"
-    vse = "vse"
-    other = "other"
+FOCUS = "What the visit looks at (each visit has a specific focus)"
+AGENDA = ("The areas the officer wishes to examine and discuss, sent ahead: the school sees a "
+          "planned visit, with its agenda, once it is shared with it")
 
 
 class VisitStatus(StrEnum):
+    """`planned`: arranged, with its focus and agenda (the school sees it once shared);
+    `draft`: being written up by its officer; `final`: the record, the authority's."""
+
+    planned = "planned"
     draft = "draft"
     final = "final"
 
@@ -79,6 +89,7 @@ class AgreedAction(WriteModel):
 _VISIT_EXAMPLE = {
     "establishment_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21", "visit_date": "2025-10-07",
     "kind": "support_and_challenge", "indicator_codes": ["2.3"],
+    "focus": "Numeracy in P5", "agenda": "P5 numeracy tracking; moderation of CfE levels.",
     "notes": "Observed P5 numeracy; pace good.", "strengths": "Clear learning intentions.",
     "next_steps": "Share success criteria with pupils.",
     "agreed_actions": [{"description": "Moderation with cluster", "owner": "DHT",
@@ -93,6 +104,8 @@ class VisitFields(WriteModel):
     visit_date: Day
     kind: VisitKind
     indicator_codes: IndicatorCodes = []
+    focus: ShortText = Field(default="", description=FOCUS)
+    agenda: LongText = Field(default="", description=AGENDA)
     notes: LongText = ""
     strengths: LongText = ""
     next_steps: LongText = ""
@@ -118,6 +131,8 @@ class VisitUpdate(WriteModel):
     visit_date: Day = Field(default=None)
     kind: VisitKind = Field(default=None)
     indicator_codes: IndicatorCodes = Field(default=None)
+    focus: ShortText = Field(default=None)
+    agenda: LongText = Field(default=None)
     notes: LongText = Field(default=None)
     strengths: LongText = Field(default=None)
     next_steps: LongText = Field(default=None)
@@ -145,6 +160,8 @@ class VisitRead(ReadModel):
     visit_date: Day
     kind: VisitKind
     indicator_codes: list[str]
+    focus: str
+    agenda: str
     notes: str
     strengths: str
     next_steps: str

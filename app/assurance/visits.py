@@ -41,8 +41,8 @@ from app.organisations.schools import labels, of_schools
 from app.planning.common import check_indicators, scale_of
 
 # What a client writes: compared as a whole to tell "unchanged" from a real edit.
-CONTENT = ("visit_date", "kind", "indicator_codes", "notes", "strengths", "next_steps",
-           "agreed_actions", "shared_with_school", "status", "client_recorded_at")
+CONTENT = ("visit_date", "kind", "indicator_codes", "focus", "agenda", "notes", "strengths",
+           "next_steps", "agreed_actions", "shared_with_school", "status", "client_recorded_at")
 
 
 def reads(session: Session, visits: list[Visit]) -> list[VisitRead]:
@@ -136,10 +136,19 @@ def create_visit(session: Session, principal: Principal, data: VisitCreate,
     return read(session, visit)
 
 
+def _moves(visit: Visit, status: str) -> None:
+    """planned -> draft -> final, and back to draft; a visit that has taken place (draft or
+    final) is not planned again."""
+    if status == "planned" and visit.status != "planned":
+        raise rule("status", f"This visit is {visit.status}: a visit that has taken place is not "
+                             "planned again; plan the next one as a new visit.")
+
+
 def _replace(session: Session, principal: Principal, visit: Visit, values: dict[str, Any]) -> bool:
     require(principal, "visit.edit", visit)
     if values["establishment_id"] != visit.establishment_id:
         raise rule("establishment_id", "A visit stays with its school; record a new visit.")
+    _moves(visit, values["status"])
     before = snapshot(visit)
     if not apply_changes(visit, values):
         return False
@@ -172,6 +181,8 @@ def update_visit(session: Session, principal: Principal, visit_id: uuid.UUID, da
     require(principal, "visit.edit", visit)
     if_match(visit.version)
     changes = data.model_dump(mode="json", exclude_unset=True)
+    if "status" in changes:
+        _moves(visit, changes["status"])
     if "visit_date" in changes:
         changes["visit_date"] = data.visit_date
         changes["session"] = session_of(data.visit_date)

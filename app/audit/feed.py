@@ -20,9 +20,10 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-# What GET shows one caller and not another (what it may do next, whether it may manage),
-# and what today's date decides (overdue; the due date comes from the calendar).
-PER_CALLER = frozenset({"allowed_transitions", "can_manage", "overdue", "due_on"})
+# What GET shows one caller and not another (what it may do next, whether it may manage, a
+# school's year), and what today's date decides (overdue; the due date comes from the
+# calendar; the year's next planned visit).
+PER_CALLER = frozenset({"allowed_transitions", "can_manage", "overdue", "due_on", "current"})
 
 Documents = Callable[[Session, list[Any]], list[Any]]  # records -> read models, in order
 NaturalKey = Callable[[Any], dict[str, Any]]

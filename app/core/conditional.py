@@ -5,6 +5,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Header, Request, Response
 
 from app.core.errors import PreconditionFailed, PreconditionRequired, RuleViolation
@@ -16,6 +17,23 @@ MAX_CONDITION_LENGTH = 1024
 
 def etag_for(version: int) -> str:
     return f'"{version}"'
+
+
+def etag_with(version: int, derived: Any) -> str:
+    """The ETag of a versioned resource shown with figures derived from other records (an
+    establishment with its year): the version, then a digest of the figures, so that a poll
+    with If-None-Match sees them change. If-Match compares the version part only: it guards
+    the resource's own fields, which is what a write could lose."""
+    if derived is None:
+        return etag_for(version)
+    digest = hashlib.sha256(orjson.dumps(derived, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return f'"{version}.{digest[:16]}"'
+
+
+def _version_part(tag: str) -> str:
+    """`"7.<digest>"` (etag_with) as the version it names, `"7"`; any other tag as it is."""
+    head, dot, _ = tag.partition(".")
+    return f'{head}"' if dot and tag.startswith('"') and head[1:].isdigit() else tag
 
 
 def _tags(header: str) -> list[str]:
@@ -50,7 +68,7 @@ class IfMatch:
                     "Send If-Match with the ETag you last read, so no update is lost."
                 )
             return
-        tags = _tags(self.header)
+        tags = [_version_part(t) for t in _tags(self.header)]
         if "*" not in tags and etag_for(version) not in tags:
             raise PreconditionFailed(
                 f"The resource is at version {version}; your If-Match does not match. "
@@ -88,9 +106,11 @@ def with_version_etag(response: Response, body: Any) -> Any:
     return body
 
 
-def with_etag(request: Request, response: Response, body: Any, version: int) -> Any:
-    """Set the ETag; answer 304 when the client already holds this version."""
-    tag = etag_for(version)
+def with_etag(request: Request, response: Response, body: Any, version: int,
+              tag: str | None = None) -> Any:
+    """Set the ETag (`tag`, else the version's); answer 304 when the client already holds
+    it."""
+    tag = tag or etag_for(version)
     if held(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers={"ETag": tag})
     response.headers["ETag"] = tag

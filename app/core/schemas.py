@@ -180,6 +180,19 @@ class SupportLevel(StrEnum):
     intensive = "intensive"
 
 
+class VisitKind(StrEnum):
+    support_and_challenge = "support_and_challenge"
+    plan_review = "plan_review"
+    attainment_review = "attainment_review"
+    learning_teaching_review = "learning_teaching_review"
+    vse = "vse"
+    other = "other"
+
+
+# The visits an authority counts toward its minimum unless it says otherwise.
+COUNTED_VISIT_KINDS = ("support_and_challenge", "plan_review", "vse")
+
+
 class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

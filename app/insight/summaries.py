@@ -13,8 +13,8 @@ What counts:
 - support status: the current one; a school without one is `none`.
 - plans and reports: by status; `overdue` = still draft or returned after the authority's due
   date for the session; `missing` = open schools with no document at all after it.
-- visits: final visits of the session; below the minimum = fewer than the authority's
-  `min_visits_per_session`.
+- visits: final visits of the session of the kinds the authority counts
+  (`counted_visit_kinds`); below the minimum = fewer than its `min_visits_per_session`.
 - VSEs: by status; `total` = those scheduled, in progress, reported or closed; themes of the
   VSEs reported or closed (the team's findings), most frequent first.
 - grades: self-evaluated = quality reports submitted, agreed or closed (one per school and
@@ -67,6 +67,7 @@ from app.frameworks.models import Framework
 from app.learning.clpl.models import LATE_CANCELLED, ClplEvaluation, ClplEvent, ClplRegistration
 from app.learning.trios.models import Trio, TrioMember
 from app.organisations.models import Authority, Establishment
+from app.organisations.school_year import counted_visit
 from app.planning.models import ImprovementPlan, PlanningCalendar, QualityReport, ReportEvaluation
 
 RAGS = ("red", "amber", "green")
@@ -218,7 +219,7 @@ def _establishment_statement(breakdown: bool) -> Any:
     status, calendar = aliased(STATUS), aliased(CALENDAR)
     visits = (select(VISIT.c.establishment_id, func.count().label("n"))
               .where(VISIT.c.session == SESSION, VISIT.c.status == "final",
-                     VISIT.c.authority_id.in_(AUTHORITIES))
+                     VISIT.c.authority_id.in_(AUTHORITIES), counted_visit())
               .group_by(VISIT.c.establishment_id).subquery())
     has_plan = exists().where(PLAN.c.establishment_id == e.id, PLAN.c.session == SESSION)
     has_report = exists().where(REPORT.c.establishment_id == e.id, REPORT.c.session == SESSION)

@@ -8,7 +8,7 @@ per column kind makes them JSON-ready, and orjson writes them. The output equals
 EstablishmentRead's JSON, key order included (tests/organisations/test_establishment_rows.py
 holds the two side by side)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import orjson
@@ -33,15 +33,16 @@ SCHOOL_COLUMNS = [_schools.c[name] for name in FIELDS]
 HEADTEACHER = len(FIELDS)  # the column after a school's own: one of its current headteachers
 
 
-def with_headteachers(schools: FromClause, *order: Any) -> Select[Any]:
+def with_headteachers(schools: FromClause, *order: Any, extra: Sequence[Any] = ()) -> Select[Any]:
     """The schools of `schools` (the establishment table, or a page of it) with their current
     headteachers, one row per headteacher (or one with NULL), in `order` then by headteacher.
     Two flat outer joins, the account marking whether the link is current (a removed account's
     link gives a NULL id, which readers skip): as one nested join, SQLite built the whole table
-    of headteachers on every read."""
+    of headteachers on every read. `extra`: columns after the headteacher's (the school's
+    year)."""
     columns = [schools.c[name] for name in FIELDS]
     return (
-        select(*columns, _people.c.id)
+        select(*columns, _people.c.id, *extra)
         .select_from(
             schools.outerjoin(_links, _links.c.establishment_id == schools.c.id)
             .outerjoin(_people, CURRENT_HEAD))
@@ -66,8 +67,10 @@ def code_scheme(code: str) -> str:
 
 
 def record_document(school: Establishment, head_ids: Sequence[Any]) -> dict[str, Any]:
-    """A school just written, as the same document the reads answer with."""
-    return school_document([getattr(school, name) for name in FIELDS], head_ids, TYPED)
+    """A school just written, as the same document the reads answer with (without the
+    school's year, which only the reads show)."""
+    return {**school_document([getattr(school, name) for name in FIELDS], head_ids, TYPED),
+            "current": None}
 
 
 def school_document(row: Sequence[Any], head_ids: Sequence[Any],
@@ -96,14 +99,18 @@ def school_document(row: Sequence[Any], head_ids: Sequence[Any],
     }
 
 
-def school_documents(rows: Sequence[Sequence[Any]], convert: Converters) -> list[dict[str, Any]]:
-    """The documents of with_headteachers' rows: consecutive rows of one school are one."""
+def school_documents(rows: Sequence[Sequence[Any]], convert: Converters,
+                     year: Callable[[Sequence[Any], dict[str, Any]], Any]) -> list[dict[str, Any]]:
+    """The documents of with_headteachers' rows: consecutive rows of one school are one.
+    `year` makes a document's `current` block from its row (organisations/school_year.py)."""
     documents: list[dict[str, Any]] = []
     current: Any = object()
     for row in rows:
         if row[0] != current:
             current = row[0]
-            documents.append(school_document(row, (), convert))
+            document = school_document(row, (), convert)
+            document["current"] = year(row, document)
+            documents.append(document)
         if row[HEADTEACHER] is not None:
             documents[-1]["headteacher_ids"].append(convert.uuid(row[HEADTEACHER]))
     return documents

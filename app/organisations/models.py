@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Column, ForeignKey, Index, Numeric, String, UniqueC
 from sqlmodel import Field
 
 from app.core.models import Versioned
+from app.core.schemas import COUNTED_VISIT_KINDS
 from app.core.text import FoldedField, keep_folded
 
 
@@ -23,6 +24,9 @@ class Authority(Versioned, table=True):
     name_folded: str = FoldedField("name")  # what `q` searches (core/text.py)
     region_id: uuid.UUID | None = Field(default=None, foreign_key="region.id", index=True)
     min_visits_per_session: int = Field(default=4)
+    # The kinds of final visit that count toward the minimum (core.schemas.VisitKind values).
+    counted_visit_kinds: list[str] = Field(default_factory=lambda: list(COUNTED_VISIT_KINDS),
+                                           sa_type=JSON)
     # Plans and reports validate against this framework when set (e.g. LASER), else the sector's.
     framework_code: str | None = Field(default=None, sa_type=String(32))
 

@@ -5,12 +5,19 @@ from typing import Annotated, Any
 
 from fastapi import Path, Query, Request, Response, status
 
-from app.core.conditional import IfMatchDep, OptionalIfMatchDep, conditional_get, with_etag, with_version_etag
+from app.core.conditional import (
+    IfMatchDep,
+    OptionalIfMatchDep,
+    conditional_get,
+    etag_with,
+    with_etag,
+    with_version_etag,
+)
 from app.core.db import SessionDep
 from app.core.errors import problems
 from app.core.pagination import DEFAULT_PAGE_SIZE, Cursor, Limit, Page, PaginatorDep
 from app.core.reads import ReadsDep
-from app.core.schemas import Instant, QueryText, Rag, SupportLevel
+from app.core.schemas import Instant, QueryText, Rag, SchoolSession, SupportLevel
 from app.identity.deps import PrincipalDep, protected_router
 from app.organisations import areas, service
 from app.organisations import establishment_reads as reads_service
@@ -32,6 +39,7 @@ from app.organisations.schemas import (
     EstablishmentStatus,
     EstablishmentUpdate,
     EstablishmentUpsert,
+    PlanStatusFilter,
     RegionCreate,
     RegionRead,
     RegionUpdate,
@@ -41,6 +49,9 @@ from app.organisations.schools import LinkOfficerQuery, officer
 
 router = protected_router(tags=["organisation"])
 READ = problems(400, 404)
+YearSession = Annotated[SchoolSession | None, Query(
+    alias="session", description="The session of each school's `current` year (default: the "
+    "current one), e.g. 2025-26")]
 CREATE = problems(400, 403, 409, 413, 415, 422)
 UPDATE = problems(400, 403, 404, 409, 412, 413, 415, 422, 428)
 DELETE = problems(403, 404, 409, 412, 428)
@@ -94,12 +105,20 @@ async def list_establishments(
     updated_since: Instant | None = None,
     rag: Annotated[Rag | None, Query(description="Current support status RAG")] = None,
     support_level: Annotated[SupportLevel | None, Query(description="Current support level")] = None,
+    school_session: YearSession = None,
+    plan_status: Annotated[PlanStatusFilter | None, Query(
+        description="The plan's status in `session`; `none`: no plan")] = None,
+    below_visit_minimum: Annotated[bool | None, Query(
+        description="Fewer final visits of the counted kinds in `session` than the minimum "
+                    "(false: at or above it)")] = None,
 ) -> Page[EstablishmentRead]:
     items, next_cursor = await reads_service.list_establishments(
         reads, principal, paginator, limit=limit, cursor=cursor,
         authority_id=authority_id, cluster_id=cluster_id, sector=sector, status=status,
         gaelic_medium=gaelic_medium, link_officer_id=officer(principal, link_officer_id),
-        q=q, updated_since=updated_since, rag=rag, support_level=support_level)
+        q=q, updated_since=updated_since, rag=rag, support_level=support_level,
+        session_name=school_session, plan_status=plan_status,
+        below_visit_minimum=below_visit_minimum)
     return json_response({"items": items, "next_cursor": next_cursor}, response)
 
 
@@ -143,9 +162,12 @@ def upsert_establishment_by_code(
             summary="Get an establishment", response_model=EstablishmentRead, responses=READ,
             openapi_extra=conditional_get())
 async def get_establishment(establishment_id: uuid.UUID, reads: ReadsDep,
-                            principal: PrincipalDep, request: Request, response: Response) -> Any:
-    establishment = await reads_service.get_establishment(reads, principal, establishment_id)
-    answer = with_etag(request, response, establishment, establishment["version"])
+                            principal: PrincipalDep, request: Request, response: Response,
+                            school_session: YearSession = None) -> Any:
+    establishment = await reads_service.get_establishment(reads, principal, establishment_id,
+                                                          school_session)
+    tag = etag_with(establishment["version"], establishment["current"])
+    answer = with_etag(request, response, establishment, establishment["version"], tag)
     return json_response(answer, response)
 
 

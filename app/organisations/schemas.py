@@ -1,14 +1,24 @@
 """The contract for regions, authorities, clusters and establishments."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from app.core.schemas import DecimalText, Name, ReadModel, ShortText, WriteModel
+from app.core.schemas import (
+    COUNTED_VISIT_KINDS,
+    DecimalText,
+    Name,
+    Rag,
+    ReadModel,
+    ShortText,
+    SupportLevel,
+    VisitKind,
+    WriteModel,
+)
 from app.core.text import fold
 from app.organisations.school_details import (
     AddressLines,
@@ -32,6 +42,18 @@ EstablishmentCode = Annotated[str, StringConstraints(pattern=r"^([0-9]{7}|[0-9]{
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2), DecimalText]
 Roll = Annotated[int, Field(ge=0, le=20_000)]
 MinVisits = Annotated[int, Field(ge=0, le=50)]
+
+
+def _distinct(kinds: list[VisitKind]) -> list[VisitKind]:
+    if len(set(kinds)) != len(kinds):
+        raise ValueError("each kind of visit once")
+    return kinds
+
+
+CountedVisitKinds = Annotated[list[VisitKind], Field(
+    min_length=1, max_length=len(VisitKind), json_schema_extra={"uniqueItems": True},
+    description="The kinds of final visit that count toward `min_visits_per_session` "
+                "(default: support and challenge, plan review, VSE)"), AfterValidator(_distinct)]
 FrameworkCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")]
 
 
@@ -91,6 +113,8 @@ class AuthorityCreate(WriteModel):
     name: Name
     region_id: uuid.UUID | None = None
     min_visits_per_session: MinVisits = 4
+    counted_visit_kinds: CountedVisitKinds = Field(
+        default_factory=lambda: [VisitKind(k) for k in COUNTED_VISIT_KINDS])
     framework_code: FrameworkCode | None = Field(
         default=None, description="Framework its plans and reports use; default: by sector")
 
@@ -101,6 +125,7 @@ class AuthorityUpdate(WriteModel):
     name: Name = Field(default=None)
     region_id: uuid.UUID | None = None
     min_visits_per_session: MinVisits = Field(default=None)
+    counted_visit_kinds: CountedVisitKinds = Field(default=None)
     framework_code: FrameworkCode | None = None
 
 
@@ -108,6 +133,7 @@ class AuthorityRead(Timestamps):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "code": "S12000050", "name": "North Lanarkshire",
         "region_id": "3e2d1c0b-9a8f-4e7d-8c6b-5a4f3e2d1c0b", "min_visits_per_session": 4,
+        "counted_visit_kinds": ["support_and_challenge", "plan_review", "vse"],
         "framework_code": "HGIOS4", "version": 2, "created_at": "2025-08-01T09:00:00Z",
         "updated_at": "2025-10-07T16:02:11Z",
     }]})
@@ -115,6 +141,8 @@ class AuthorityRead(Timestamps):
     name: str
     region_id: uuid.UUID | None
     min_visits_per_session: int
+    counted_visit_kinds: list[VisitKind] = Field(
+        description="The kinds of final visit that count toward the minimum")
     framework_code: str | None = None
 
 
@@ -307,6 +335,51 @@ class EstablishmentUpdate(SchoolDetails):
         default=None, description=f"The officer who links with the school; {_AUTHORITYS}")
 
 
+class PlanStatusFilter(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    returned = "returned"
+    agreed = "agreed"
+    closed = "closed"
+    none = "none"
+
+
+class SchoolYearVisits(BaseModel):
+    final: int = Field(description="Final visits of the session of the kinds the authority "
+                                   "counts (`counted_visit_kinds`)")
+    minimum: int = Field(description="The authority's `min_visits_per_session`")
+    below_minimum: bool
+    last_on: date | None = Field(description="The date of the session's last final visit")
+    next_planned_on: date | None = Field(
+        description="The next planned visit of the session, today or later (for the school: "
+                    "one shared with it)")
+
+
+class SchoolYearVse(BaseModel):
+    id: uuid.UUID
+    status: str = Field(description="proposed, scheduled, in_progress, reported, closed or "
+                                    "cancelled")
+    visit_start: date | None
+    visit_end: date | None
+
+
+class SchoolYear(BaseModel):
+    """Where a school stands in a session: what an officer prepares a visit with."""
+
+    session: str
+    rag: Rag | None = Field(description="The support status in force at the session's end "
+                                        "(now, for the current session)")
+    support_level: SupportLevel | None
+    support_agreed_on: date | None
+    plan_status: str | None = Field(description="The improvement plan's status (draft, "
+                                                "submitted, returned, agreed, closed); null: none")
+    report_status: str | None = Field(description="The standards and quality report's status; "
+                                                  "null: none")
+    visits: SchoolYearVisits
+    vse: SchoolYearVse | None = Field(description="The session's latest VSE (for the school: "
+                                                  "the latest it has been told of)")
+
+
 class EstablishmentRead(Timestamps):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         **_ESTABLISHMENT_EXAMPLE, "simd_q1_percent": 23.5, "latitude": 55.8651,
@@ -341,3 +414,9 @@ class EstablishmentRead(Timestamps):
     latitude: float | None
     longitude: float | None
     headteacher_ids: list[uuid.UUID] = []
+    current: SchoolYear | None = Field(default=None, description=(
+        "The school's year in the session asked (`session`; default: the current one), on "
+        "reads: for the authority's officers and admins and the school's headteachers (who "
+        "read its support status); null for other callers (regional leads read these as "
+        "aggregates, in the summaries) and in answers to writes; the change feed leaves it out "
+        "(it depends on who asks and on the date)"))

@@ -150,7 +150,7 @@ def create_authority(session: Session, principal: Principal, data: AuthorityCrea
     return AuthorityRead.model_validate(authority)
 
 
-SETTINGS_FIELDS = {"min_visits_per_session", "framework_code"}
+SETTINGS_FIELDS = {"min_visits_per_session", "counted_visit_kinds", "framework_code"}
 
 
 def update_authority(session: Session, principal: Principal, authority_id: uuid.UUID,

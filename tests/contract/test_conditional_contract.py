@@ -37,6 +37,8 @@ def test_a_declared_conditional_read_sends_its_etag_and_honours_it(api, make, db
     operation_id = {"establishment": "getEstablishment", "cluster": "getCluster", "user": "getUser"}[kind]
     assert "304" in CONTRACT["paths"][SINGLE_READS[operation_id]]["get"]["responses"]
     first = api.get(path, headers=admin)
-    assert first.status_code == 200 and first.headers["etag"] == f'"{first.json()["version"]}"'
+    assert first.status_code == 200
+    # The version; a school's adds a digest of its year (its `current` block).
+    assert first.headers["etag"].split(".")[0].strip('"') == str(first.json()["version"])
     again = api.get(path, headers={**admin, "If-None-Match": first.headers["etag"]})
     assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", first.headers["etag"])

@@ -22,10 +22,13 @@ from app.identity.policy.primitives import (
 from app.identity.principal import Principal, Role, Scope
 from app.organisations.models import Establishment
 
+AUTHORITY_VISITS = ("planned", "final")  # a draft is its officer's own
+
 
 def _visits(p: Principal) -> ColumnElement[bool]:
-    """Drafts are their author's own; final visits are the authority's; headteachers see final
-    visits shared with their school; regional leads never see visits (see "visit.list").
+    """Drafts are their author's own; planned and final visits are the authority's;
+    headteachers see the planned and final visits shared with their school (a planned visit's
+    agenda is sent ahead); regional leads never see visits (see "visit.list").
     Whoever may record and edit a visit for another officer (an authority admin, a visits:write
     client) sees the drafts it may edit, or a draft it just recorded would be a 404 to it."""
     if p.is_admin:
@@ -34,10 +37,10 @@ def _visits(p: Principal) -> ColumnElement[bool]:
         if p.administers(p.authority_id):
             return col(Visit.authority_id) == p.authority_id
         return (col(Visit.authority_id) == p.authority_id) & (
-            (col(Visit.status) == "final") | (col(Visit.officer_id) == p.id))
+            col(Visit.status).in_(AUTHORITY_VISITS) | (col(Visit.officer_id) == p.id))
     if p.role == Role.headteacher and p.establishment_ids:
         return (col(Visit.establishment_id).in_(p.establishment_ids)
-                & (col(Visit.status) == "final") & col(Visit.shared_with_school))
+                & col(Visit.status).in_(AUTHORITY_VISITS) & col(Visit.shared_with_school))
     if client_has(p, Scope.visits_write) and p.authority_ids:
         return col(Visit.authority_id).in_(p.authority_ids)
     return false()
