@@ -1,7 +1,6 @@
 """Support status: the RAG and support level agreed for a school, with its history."""
 
 import uuid
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -13,7 +12,7 @@ from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
 from app.core.errors import NotFound
 from app.core.pagination import Paginator
-from app.identity.policy import load_visible, require, visible
+from app.identity.policy import load_visible, require
 from app.identity.principal import Principal
 from app.organisations.models import Establishment
 
@@ -83,18 +82,6 @@ def _same(current: SupportStatus, data: SupportStatusPut) -> bool:
     proposed = data.model_dump(mode="json")
     return all(getattr(current, k) == (data.agreed_on if k == "agreed_on" else v)
                for k, v in proposed.items())
-
-
-def establishments_with(principal: Principal, rag: str | None, level: str | None) -> Any:
-    """Ids of establishments whose current status matches, among the statuses the caller may
-    read: a filter for establishment lists that never reveals a status to a regional lead."""
-    stmt = select(SupportStatus.establishment_id).where(
-        col(SupportStatus.is_current), visible(principal, SupportStatus))
-    if rag is not None:
-        stmt = stmt.where(SupportStatus.rag == rag)
-    if level is not None:
-        stmt = stmt.where(SupportStatus.level == level)
-    return stmt
 
 
 feed_document("support_status", SupportStatus)(  # audit/feed.py

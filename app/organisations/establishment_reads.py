@@ -73,11 +73,6 @@ def _school_page_query(principal: Principal, after: bool, authority_id: uuid.UUI
     statement cost half as much again as running it. The page is chosen first, then joined
     to its headteachers, all in one statement."""
     stmt = select(*rows_json.SCHOOL_COLUMNS).where(visible(principal, Establishment))
-    if rag is not None or support_level is not None:
-        from app.assurance.support import establishments_with
-
-        stmt = stmt.where(col(Establishment.id).in_(
-            establishments_with(principal, rag, support_level)))
     filters = {
         col(Establishment.authority_id): authority_id, col(Establishment.cluster_id): cluster_id,
         col(Establishment.sector): sector, col(Establishment.status): status,
@@ -91,7 +86,8 @@ def _school_page_query(principal: Principal, after: bool, authority_id: uuid.UUI
                           | col(Establishment.code).startswith(q.strip(), autoescape=True))
     if updated_since is not None:
         stmt = stmt.where(col(Establishment.updated_at) >= updated_since)
-    stmt = stmt.where(*school_year.filters(_schools, plan_status, below_visit_minimum))
+    stmt = stmt.where(*school_year.filters(_schools, rag, support_level, plan_status,
+                                           below_visit_minimum))
     page = keyset_page(stmt, SCHOOL_ORDER, after=after).subquery("page")
     return rows_json.with_headteachers(page, page.c.name, page.c.id,
                                        extra=_year_columns(page, principal))

@@ -103,8 +103,9 @@ async def list_establishments(
     gaelic_medium: bool | None = None, link_officer_id: LinkOfficerQuery = None,
     q: Annotated[QueryText | None, Query(description="Name contains, or code starts with")] = None,
     updated_since: Instant | None = None,
-    rag: Annotated[Rag | None, Query(description="Current support status RAG")] = None,
-    support_level: Annotated[SupportLevel | None, Query(description="Current support level")] = None,
+    rag: Annotated[Rag | None, Query(description="The RAG in force in `session`")] = None,
+    support_level: Annotated[SupportLevel | None, Query(
+        description="The support level in force in `session`")] = None,
     school_session: YearSession = None,
     plan_status: Annotated[PlanStatusFilter | None, Query(
         description="The plan's status in `session`; `none`: no plan")] = None,

@@ -75,19 +75,22 @@ def document_status(school: Any, document: Any) -> Any:
             .scalar_subquery())
 
 
+def support(school: Any, column: Any) -> Any:
+    """A column of the school's support status in force in the session: the last recorded
+    among those agreed by its end (a past session is told with the RAG it had)."""
+    s, earlier = _status.c, aliased(_status)
+    # Two levels down from the school: correlated by name, or it would join every school.
+    in_force = (select(func.max(earlier.c.sequence))
+                .where(earlier.c.establishment_id == school.c.id,
+                       earlier.c.agreed_on <= SESSION_END).correlate(school).scalar_subquery())
+    return (select(column).where(s.establishment_id == school.c.id, s.sequence == in_force)
+            .scalar_subquery())
+
+
 def columns(school: Any, school_view: bool) -> list[Any]:
     """The figures of NAMES for each row of `school` (the establishment table, or a page of
     it). `school_view`: as the school's headteacher sees them."""
     s, v, c = _status.c, _visit.c, _vse.c
-    earlier = aliased(_status)
-    in_force = (select(func.max(earlier.c.sequence))
-                .where(earlier.c.establishment_id == school.c.id,
-                       earlier.c.agreed_on <= SESSION_END).scalar_subquery())
-
-    def status(column: Any) -> Any:
-        return (select(column).where(s.establishment_id == school.c.id, s.sequence == in_force)
-                .scalar_subquery())
-
     visits = [v.establishment_id == school.c.id, v.session == SESSION]
     planned = [*visits, v.status == "planned", v.visit_date >= TODAY]
     if school_view:
@@ -103,7 +106,7 @@ def columns(school: Any, school_view: bool) -> list[Any]:
                 .limit(1).scalar_subquery())
 
     figures = [
-        status(s.rag), status(s.level), status(s.agreed_on),
+        support(school, s.rag), support(school, s.level), support(school, s.agreed_on),
         document_status(school, _plan), document_status(school, _report),
         final_visits(school), minimum_visits(school),
         select(func.max(v.visit_date)).where(*visits, v.status == "final").scalar_subquery(),
@@ -113,11 +116,17 @@ def columns(school: Any, school_view: bool) -> list[Any]:
     return [figure.label(f"year_{name}") for figure, name in zip(figures, NAMES, strict=True)]
 
 
-def filters(school: Any, plan_status: str | None, below_visit_minimum: bool | None) -> list[Any]:
-    """WHERE clauses of the establishment list's `plan_status` (`none`: no plan for the
-    session) and `below_visit_minimum`. The list holds only schools the caller reads, whose
-    year it reads too (support_status.read; regional leads may not filter by it)."""
+def filters(school: Any, rag: str | None, support_level: str | None, plan_status: str | None,
+            below_visit_minimum: bool | None) -> list[Any]:
+    """WHERE clauses of the establishment list's `rag` and `support_level` (in force in the
+    session), `plan_status` (`none`: no plan for the session) and `below_visit_minimum`. The
+    list holds only schools the caller reads, whose year it reads too (support_status.read;
+    regional leads may not filter by it)."""
     where = []
+    if rag is not None:
+        where.append(support(school, _status.c.rag) == rag)
+    if support_level is not None:
+        where.append(support(school, _status.c.level) == support_level)
     if plan_status == "none":
         where.append(~exists().where(_plan.c.establishment_id == school.c.id,
                                      _plan.c.session == SESSION))

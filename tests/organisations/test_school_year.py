@@ -137,6 +137,11 @@ def test_the_etag_follows_the_year(api, make: Factory, ash, db):
 def test_the_list_carries_the_year_and_filters_by_it(api, make: Factory, ash):
     officer = make.headers(ash["officer"])
     birch = make.establishment(name="Birch Primary School", link_officer_id=ash["officer"].id)
+    for sequence, rag, level in ((1, "amber", "additional"), (2, "green", "universal"),
+                                 (3, "red", "additional")):
+        make._save(SupportStatus(establishment_id=birch.id, authority_id=birch.authority_id,
+                                 sequence=sequence, is_current=sequence == 3, rag=rag,
+                                 level=level, agreed_on=date(2025, 5, sequence)))
     for _ in range(4):
         _visit(make, birch, date(2025, 9, 30), "support_and_challenge", "final")
 
@@ -152,8 +157,15 @@ def test_the_list_carries_the_year_and_filters_by_it(api, make: Factory, ash):
     assert names(plan_status="none") == ["Birch Primary School"]
     assert names(plan_status="none", session="2024-25") == ["Ash Primary School",
                                                             "Birch Primary School"]
+    # RAG and support level as they stood in the session asked, each school its own.
+    assert names(rag="amber") == ["Ash Primary School"]
+    assert names(support_level="additional") == ["Ash Primary School", "Birch Primary School"]
+    assert names(rag="red") == ["Birch Primary School"]
+    assert names(rag="red", support_level="intensive", session="2024-25") == [
+        "Ash Primary School"]
     items = api.get(URL, params={"link_officer_id": "me"}, headers=officer).json()["items"]
     assert [i["current"]["visits"]["final"] for i in items] == [2, 4]
+    assert [i["current"]["rag"] for i in items] == ["amber", "red"]
 
 
 def test_the_filters_are_for_those_who_may_see_them(api, make: Factory, ash):
