@@ -146,9 +146,6 @@ def test_a_campus_school_s_departments_make_one_school(api, make: Factory, db: S
     assert read["simd_quintiles"]["q1"] is None  # c in the primary: the total is not known
 
 
-@pytest.mark.xfail(strict=True, reason="imports.service: a department beyond the batch (500 "
-                   "records) its first row went in fails as a duplicate; the real file's "
-                   "5632730 (lines 1992 and 2028) does")
 def test_departments_far_apart_in_a_file_still_make_one_school(api, make: Factory, db: Session):
     make.establishment(make.authority("S12000035"), code="8111030")
     header, primary, high = _lines("8111030").decode().splitlines()

@@ -206,13 +206,16 @@ class _Run:
                                                f"{key} is already on line {seen[key]}: "
                                                "each record may appear once in a file")])
                 continue
-            if len(batch) >= self.batch_size:
+            # A kind that merges rows (a school's departments) reads the whole file first: a
+            # record's later part may come after any number of other records.
+            if len(batch) >= self.batch_size and self.spec.merge is None:
                 self.apply(list(batch.values()))
                 batch = {}
             batch[key] = (record.line, row)
             seen[key] = record.line
-        if batch:
-            self.apply(list(batch.values()))
+        records = list(batch.values())
+        for start in range(0, len(records), self.batch_size):
+            self.apply(records[start:start + self.batch_size])
         return True
 
     def apply(self, batch: list[tuple[int, Any]]) -> None:
