@@ -10,6 +10,7 @@ from app.core.conditional import (
     IfMatchDep,
     conditional_get,
     conditional_response,
+    etag_with,
     with_etag,
     with_version_etag,
 )
@@ -177,7 +178,11 @@ def get_critical_indicator_value(indicator_id: uuid.UUID, school_session: School
                                  session: SessionDep, principal: PrincipalDep, request: Request,
                                  response: Response) -> Any:
     value = indicators.get_value(session, principal, indicator_id, school_session)
-    return with_etag(request, response, value, value.version)
+    # A computed value changes with the data it is made of, not with the row's version.
+    computed = (value.model_dump(mode="json", include={"value", "authorities_counted",
+                                                       "authorities_left_out"})
+                if value.value_source == "computed" else None)
+    return with_etag(request, response, value, value.version, etag_with(value.version, computed))
 
 
 @router.put("/critical-indicators/{indicator_id}/values/{school_session}",

@@ -96,3 +96,28 @@ def test_an_acel_source_names_a_published_stage_and_organiser(api, evidence, sou
     assert_problem(answer, 422)
 
 
+
+
+def test_a_computed_value_is_news_when_its_figures_change(api, evidence, db):  # noqa: F811
+    """Polling a computed value: its ETag follows the published figures it is made of (a
+    re-import), not only the row that holds its baseline and target."""
+    from sqlmodel import select
+
+    from app.performance.models import AcelFigure
+
+    indicator = _define(api, evidence["lead"], region_id=str(evidence["region"].id))
+    url = f"{URL}/{indicator['id']}/values/2023-24"
+    first = api.get(url, headers=evidence["lead"])
+    tag = first.headers["ETag"]
+    assert api.get(url, headers={**evidence["lead"], "If-None-Match": tag}).status_code == 304
+    figure = db.exec(select(AcelFigure).where(
+        AcelFigure.authority_id == evidence["nl"].id, AcelFigure.school_session == "2023-24",
+        AcelFigure.stage == "p147", AcelFigure.organiser == "literacy")).one()
+    figure.percent = figure.percent + 10
+    db.add(figure)
+    db.commit()
+    again = api.get(url, headers={**evidence["lead"], "If-None-Match": tag})
+    assert again.status_code == 200 and again.json()["value"] > first.json()["value"]
+    # Setting a target with the tag read: If-Match compares the row's version.
+    put = api.put(url, json={"target": 75}, headers={**evidence["lead"], "If-Match": tag})
+    assert put.status_code in (200, 201), put.text

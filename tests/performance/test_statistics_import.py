@@ -8,7 +8,6 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 from sqlmodel import Session
