@@ -181,13 +181,13 @@ def _demo_planning(session: Session, system: Principal, authority: Authority) ->
                        rationale="Tracking shows a dip in P4 numeracy.",
                        outcomes=[Outcome(description="P4 on track in numeracy",
                                          measure="% of P4 achieving first level numeracy",
-                                         baseline="64", target="75")],
+                                         unit="percent", baseline="64", target="75")],
                        pef_allocation=Decimal("8000.00")),
         PriorityCreate(title="Wellbeing and inclusion", indicator_codes=["3.1"],
                        nif_priorities=[NIF_WELLBEING], nif_drivers=["School and ELC leadership"],
                        outcomes=[Outcome(description="Pupils feel safe and included",
                                          measure="% of pupils agreeing in the wellbeing survey",
-                                         baseline="71", target="85")]),
+                                         unit="percent", baseline="71", target="85")]),
     ]
     made = 0
     for school, state in zip(schools, PLAN_STATES, strict=False):

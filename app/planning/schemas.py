@@ -20,6 +20,8 @@ from app.core.schemas import (
     WriteModel,
 )
 from app.organisations.schools import SchoolCode, SchoolName
+from app.planning.outcomes import Outcome as Outcome  # re-exported: the plans' contract
+from app.planning.outcomes import OutcomeRead
 
 Money = Annotated[
     Decimal, Field(ge=0, le=10_000_000, max_digits=10, decimal_places=2), DecimalText,
@@ -34,14 +36,6 @@ class Status(StrEnum):
     returned = "returned"
     agreed = "agreed"
     closed = "closed"
-
-
-class Outcome(WriteModel):
-    description: LongText
-    measure: ShortText = ""
-    baseline: ShortText | None = None
-    target: ShortText | None = None
-    actual: ShortText | None = None
 
 
 class Action(WriteModel):
@@ -104,7 +98,7 @@ class PriorityRead(ReadModel):
     nif_drivers: list[str]
     indicator_codes: list[str]
     rationale: str
-    outcomes: list[Outcome]
+    outcomes: list[OutcomeRead]
     actions: list[Action]
     pef_allocation: Decimal
     latest_rag: Rag | None = None
