@@ -72,9 +72,9 @@ REFUSED = {
     "support_status.read": "read this school's support status (RAG and support level): it is "
                            "agreed between the school and the authority, and regional leads "
                            "see it only as counts in the summaries",
-    "support_status.filter": "filter schools by RAG or support level: support statuses are "
-                             "agreed between each school and its authority, and regional leads "
-                             "see them only as counts in the summaries",
+    "support_status.filter": "filter schools by RAG, support level, plan status or visits: a "
+                             "school's year is between the school and its authority, and "
+                             "regional leads see it only as counts in the summaries",
     "support_status.set": "set this school's support status: it is agreed by its link officer "
                           "or the authority's admins",
     "trio.manage": "manage trios: they are formed by the authority's officers",
