@@ -17,8 +17,8 @@ from app.core.errors import NotFound
 from app.core.pagination import AFTER, PAGE_SIZE, Paginator, keyset_page
 from app.core.reads import Reads
 from app.core.text import contains_folded
-from app.identity.policy import require, visible
-from app.identity.principal import Principal, Role
+from app.identity.policy import allowed, require, visible
+from app.identity.principal import Principal
 from app.organisations import establishment_rows as rows_json
 from app.organisations import school_year
 from app.organisations.models import Establishment
@@ -26,8 +26,6 @@ from app.organisations.models import Establishment
 _schools = Establishment.__table__  # type: ignore[attr-defined]
 SCHOOL_ORDER = (col(Establishment.name), col(Establishment.id))
 PAGE_SCOPE = "establishments"  # what a cursor of this list is signed for
-# Who may read some school's year (support_status.read): regional leads and clients never.
-YEAR_READERS = (Role.admin, Role.officer, Role.headteacher)
 
 
 async def list_establishments(reads: Reads, principal: Principal, paginator: Paginator, *,
@@ -114,17 +112,19 @@ async def get_establishment(reads: Reads, principal: Principal, establishment_id
     return rows_json.school_documents(rows, reads, _year(caller, year["year_session"], reads))[0]
 
 
+def _sees_years(principal: Principal) -> bool:
+    """Whether the caller may see some school's year (and filter by it): regional leads and
+    clients never, so their reads compute none."""
+    return allowed(principal, "support_status.filter")
+
+
 def _year_columns(schools: Any, principal: Principal) -> list[Any]:
-    """The school's year, for callers who may see some school's (school_year.shown), as its
-    school sees it for a headteacher (planned visits shared with it, VSEs it was told of)."""
-    if principal.role not in YEAR_READERS:
-        return []
-    return school_year.columns(schools, school_view=principal.role == Role.headteacher)
+    return school_year.columns(schools, principal) if _sees_years(principal) else []
 
 
 def _year(principal: Principal, session_name: str,
           convert: Reads) -> Callable[[Sequence[Any], dict[str, Any]], Any]:
-    if principal.role not in YEAR_READERS:
+    if not _sees_years(principal):
         return lambda _row, _document: None
 
     def year(row: Sequence[Any], document: dict[str, Any]) -> Any:

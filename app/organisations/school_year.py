@@ -11,14 +11,14 @@ and its authority's; the region reads them as aggregates, in the summaries (DOMA
 
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, String, bindparam, cast, exists, func, literal, or_, select
+from sqlalchemy import Date, String, bindparam, cast, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from app.assurance.models import SupportStatus, Visit
 from app.assurance.vse.models import VseCycle
 from app.core.schemas import current_session, session_bounds
 from app.core.types import utcnow
-from app.identity.policy import allowed
+from app.identity.policy import allowed, visible
 from app.identity.principal import Principal
 from app.organisations.models import Authority
 from app.planning.models import ImprovementPlan, QualityReport
@@ -30,8 +30,6 @@ _authority = Authority.__table__  # type: ignore[attr-defined]
 SESSION: Any = bindparam("year_session", type_=String)
 SESSION_END: Any = bindparam("year_session_end", type_=Date)
 TODAY: Any = bindparam("year_today", type_=Date)
-# A VSE the school has been told of (identity.policy: _vse_cycles).
-TOLD = ("scheduled", "in_progress", "reported", "closed")
 
 NAMES = ("rag", "support_level", "support_agreed_on", "plan_status", "report_status",
          "final_visits", "minimum_visits", "last_visit_on", "next_visit_on", "vse_id",
@@ -87,18 +85,16 @@ def support(school: Any, column: Any) -> Any:
             .scalar_subquery())
 
 
-def columns(school: Any, school_view: bool) -> list[Any]:
+def columns(school: Any, principal: Principal) -> list[Any]:
     """The figures of NAMES for each row of `school` (the establishment table, or a page of
-    it). `school_view`: as the school's headteacher sees them."""
+    it). The next planned visit and the latest VSE are among those the caller sees (for a
+    headteacher: shared with the school, told to it); the final visits are counted whoever
+    asks (the school knows its visits took place)."""
     s, v, c = _status.c, _visit.c, _vse.c
     visits = [v.establishment_id == school.c.id, v.session == SESSION]
-    planned = [*visits, v.status == "planned", v.visit_date >= TODAY]
-    if school_view:
-        planned.append(v.shared_with_school)
-    cycles = [c.establishment_id == school.c.id, c.session == SESSION]
-    if school_view:
-        cycles.append(or_(c.trigger == "school_requested", c.status.in_(TOLD),
-                          c.scheduled_at.is_not(None)))
+    planned = [*visits, v.status == "planned", v.visit_date >= TODAY, visible(principal, Visit)]
+    cycles = [c.establishment_id == school.c.id, c.session == SESSION,
+              visible(principal, VseCycle)]
 
     def latest_vse(column: Any) -> Any:
         return (select(column).where(*cycles)
