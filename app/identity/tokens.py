@@ -136,7 +136,9 @@ def refresh_grant(session: Session, ctx: TokenContext, refresh_token: str | None
         _revoke_family(session, stored.family_id)
         # A thief may hold an access token of this family: end every one of the user's. The
         # user's other devices keep their refresh tokens and get new access tokens with them.
-        reused = session.get(User, stored.user_id)
+        # Locked and read afresh: the other losers of a race revoke the same user at once, and a
+        # stale version would make this answer a 412 instead of the refusal.
+        reused = session.get(User, stored.user_id, with_for_update=True, populate_existing=True)
         if reused is not None:
             before = snapshot(reused)
             end_access_tokens(session, reused)
