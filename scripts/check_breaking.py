@@ -40,6 +40,12 @@ def breaking_changes(old: Document, new: Document) -> list[str]:
                   for path in sorted(_answer_fields(old, old_operation)
                                      - _answer_fields(new, new_operation))]
         newly_required = _required_inputs(new, new_operation) - _required_inputs(old, old_operation)
+        # A field required inside a new optional object (an item of a new list) binds only the
+        # clients that send that object, which none did before: not a break.
+        known = _body_paths(old, old_operation)
+        newly_required = {name for name in newly_required
+                          if not name.startswith("body field ")
+                          or name.removeprefix("body field ").rpartition(".")[0] in known}
         found += [f"{key}: request {name} is now required" for name in sorted(newly_required)]
         old_enums, new_enums = _enums(old, old_operation), _enums(new, new_operation)
         for path, values in sorted(old_enums.items()):
@@ -104,6 +110,12 @@ def _required_inputs(document: Document, operation: dict[str, Any]) -> set[str]:
         for path, node in _walk(document, schema):
             required |= {f"body field {path}.{name}" for name in node.get("required", [])}
     return required
+
+
+def _body_paths(document: Document, operation: dict[str, Any]) -> set[str]:
+    """Every object path of the request body, as `_required_inputs` names them."""
+    return {path for schema in _json_schemas(operation.get("requestBody", {}).get("content", {}))
+            for path, _node in _walk(document, schema)}
 
 
 def _enums(document: Document, operation: dict[str, Any]) -> dict[str, set[Any]]:

@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, Text, Uuid
 from sqlmodel import Field, SQLModel
@@ -47,11 +46,30 @@ class Visit(Versioned, table=True):
     notes: str = Field(default="", sa_type=Text)
     strengths: str = Field(default="", sa_type=Text)
     next_steps: str = Field(default="", sa_type=Text)
-    agreed_actions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     shared_with_school: bool = False
     status: str = Field(default="draft", sa_type=String(8), index=True)
     client_recorded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     device_id: str | None = Field(default=None, sa_type=String(100))
+
+
+class AgreedAction(Versioned, table=True):
+    """An action agreed at a visit, followed up until it is done (at that visit's school, often
+    at a later visit). Rows, so a school's open actions and a caseload are plain SQL; the visit
+    still writes them as its list, in order (`position`)."""
+
+    __tablename__ = "agreed_action"
+    visit_id: uuid.UUID = Field(sa_column=Column(
+        Uuid, ForeignKey("visit.id", ondelete="CASCADE"), index=True, nullable=False))
+    establishment_id: uuid.UUID = Field(foreign_key="establishment.id", index=True)
+    authority_id: uuid.UUID = Field(foreign_key="authority.id", index=True)
+    position: int = 0
+    description: str = Field(sa_type=Text)
+    owner: str = Field(default="", sa_type=String(200))
+    due_on: date | None = Field(default=None, index=True)
+    done_on: date | None = Field(default=None, index=True)
+    # Kept when that later visit is deleted: the action was still done on that day.
+    done_at_visit_id: uuid.UUID | None = Field(default=None, sa_column=Column(
+        Uuid, ForeignKey("visit.id", ondelete="SET NULL"), nullable=True))
 
 
 # Needed by insight's summaries (which write no row here). Without it, a database without

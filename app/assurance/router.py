@@ -5,7 +5,9 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 
-from app.assurance import support, visits
+from app.assurance import actions, caseload, support, visits
+from app.assurance.action_schemas import ActionFollowUp, AgreedActionRead
+from app.assurance.caseload_schemas import Caseload
 from app.assurance.schemas import (
     SupportStatusPut,
     SupportStatusRead,
@@ -18,9 +20,17 @@ from app.assurance.schemas import (
     VisitStatus,
     VisitUpdate,
 )
-from app.core.conditional import IfMatchDep, conditional_get, with_etag, with_version_etag
+from app.core.conditional import (
+    IfMatchDep,
+    conditional_get,
+    conditional_response,
+    etag_with,
+    with_etag,
+    with_version_etag,
+)
 from app.core.db import SessionDep
 from app.core.errors import problems
+from app.core.media_types import CSV_MEDIA_TYPE, prefers_csv
 from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.core.schemas import Day, Instant, SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
@@ -156,3 +166,78 @@ def delete_visit(visit_id: uuid.UUID, session: SessionDep, principal: PrincipalD
                  if_match: IfMatchDep) -> Response:
     visits.delete_visit(session, principal, visit_id, if_match)
     return Response(status_code=204)
+
+
+# Agreed actions, followed up
+
+
+@router.get("/establishments/{establishment_id}/agreed-actions", operation_id="listAgreedActions",
+            summary="The actions agreed at the school's visits, oldest first",
+            description="Those of the visits the caller sees (a headteacher: of the final visits "
+            "shared with the school). `outstanding=true`: only those not yet done.",
+            response_model=Page[AgreedActionRead], responses=problems(403, 404))
+def list_agreed_actions(
+    establishment_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+    paginator: PaginatorDep, limit: Limit = 50, cursor: Cursor = None,
+    outstanding: Annotated[bool | None, Query(
+        description="true: open actions only; false: done ones only")] = None,
+    school_session: Annotated[SchoolSession | None, Query(
+        alias="session", description="Agreed at visits of this session")] = None,
+) -> Page[AgreedActionRead]:
+    items, next_cursor = actions.list_for_school(
+        session, principal, paginator, establishment_id, outstanding=outstanding,
+        session_name=school_session, limit=limit, cursor=cursor)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get("/agreed-actions/{action_id}", operation_id="getAgreedAction",
+            summary="An agreed action", response_model=AgreedActionRead,
+            responses=problems(403, 404), openapi_extra=conditional_get())
+def get_agreed_action(action_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                      request: Request, response: Response) -> Any:
+    action = actions.reads(session, [actions.load(session, principal, action_id)])[0]
+    return with_etag(request, response, action, action.version,
+                     etag_with(action.version, action.overdue))
+
+
+@router.patch("/agreed-actions/{action_id}", operation_id="followUpAgreedAction",
+              summary="Mark an agreed action done (at a later visit), or open it again",
+              description="Needs If-Match. The visit that agreed it gets a new version too (it "
+              "shows its actions).", response_model=AgreedActionRead, responses=WRITE)
+def follow_up_agreed_action(action_id: uuid.UUID, body: ActionFollowUp, session: SessionDep,
+                            principal: PrincipalDep, if_match: IfMatchDep,
+                            response: Response) -> AgreedActionRead:
+    action = actions.follow_up(session, principal, action_id, body, if_match)
+    response.headers["ETag"] = etag_with(action.version, action.overdue)
+    return action
+
+
+# The link officer's caseload
+
+
+@router.get("/me/caseload", operation_id="getMyCaseload",
+            summary="The caller's link schools, most in need first, with their year",
+            description="For each school the caller is link officer of: its year (`current`, as "
+            "establishment reads show it), the agreed actions still open and what is behind for "
+            "the point in the year (plan or report past the authority's calendar date and not "
+            "submitted; fewer final visits than the minimum spread evenly over the session would "
+            "give by today; actions past their due date). Red before amber before green, then "
+            "intensive before additional before universal, then the most overdue. Officers only. "
+            "`Accept: text/csv`: one row per school, in the same order. The ETag is a hash of the "
+            "body (If-None-Match: 304).",
+            response_model=Caseload, openapi_extra=conditional_get(),
+            responses={200: {"description": "The caseload, as JSON or (Accept: text/csv) CSV",
+                             "content": {"application/json": {},
+                                         CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}},
+                       304: {"description": "Not modified: If-None-Match holds the current ETag"},
+                       **problems(403)})
+def get_my_caseload(session: SessionDep, principal: PrincipalDep, request: Request,
+                    school_session: Annotated[SchoolSession | None, Query(
+                        alias="session", description="The current session when left out")] = None,
+                    ) -> Response:
+    load = caseload.caseload(session, principal, school_session)
+    if prefers_csv(request):
+        return conditional_response(request, caseload.caseload_csv(load),
+                                    f"{CSV_MEDIA_TYPE}; charset=utf-8",
+                                    filename=f"caseload-{load.session}.csv")
+    return conditional_response(request, load.model_dump_json().encode(), "application/json")

@@ -6,8 +6,21 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import (
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
 
+from app.assurance.action_schemas import (
+    ActionSyncItem,
+    AgreedAction,
+    AgreedActionRead,
+    VisitAction,
+)
 from app.core.schemas import (
     Day,
     Instant,
@@ -80,12 +93,6 @@ class VisitStatus(StrEnum):
     final = "final"
 
 
-class AgreedAction(WriteModel):
-    description: LongText
-    owner: ShortText = ""
-    due: Day | None = None
-
-
 _VISIT_EXAMPLE = {
     "establishment_id": "9a1f0f3e-8d8b-4a4f-9b0f-2f1c4c7d3e21", "visit_date": "2025-10-07",
     "kind": "support_and_challenge", "indicator_codes": ["2.3"],
@@ -145,6 +152,10 @@ class VisitUpdate(WriteModel):
 class VisitRead(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         **_VISIT_EXAMPLE, "establishment_code": "8523928", "establishment_name": "Chapelside Primary School",
+        "agreed_actions": [{"id": "3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                            "description": "Moderation with cluster", "owner": "DHT",
+                            "due": "2025-12-12", "done_on": None, "done_at_visit_id": None,
+                            "version": 1}],
         "id": "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a",
         "authority_id": "5d9b7a32-3a0c-4a51-8a31-1c8f0c2b7e44", "session": "2025-26",
         "officer_id": "2b0c4c8e-7f55-4b4e-9f0e-7d6c5b4a3f21", "device_id": "ipad-17",
@@ -165,7 +176,7 @@ class VisitRead(ReadModel):
     notes: str
     strengths: str
     next_steps: str
-    agreed_actions: list[AgreedAction]
+    agreed_actions: list[VisitAction]
     shared_with_school: bool
     status: VisitStatus
     client_recorded_at: datetime | None
@@ -210,6 +221,16 @@ def _item_or_malformed(value: Any, handler: ValidatorFunctionWrapHandler) -> Any
 SyncItemOrMalformed = Annotated[SyncItem, WrapValidator(_item_or_malformed)]
 
 
+class SupportStatusSyncItem(WriteModel):
+    """A support status agreed in a school on a device: applied when the school's status is
+    still the one the device last read (`base_version`), a conflict otherwise."""
+
+    establishment_id: uuid.UUID
+    base_version: int | None = Field(default=None, ge=1, description=(
+        "The version of the school's status the device last had; null when it had none"))
+    status: SupportStatusPut
+
+
 class SyncRequest(WriteModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "device_id": "ipad-17",
@@ -218,10 +239,21 @@ class SyncRequest(WriteModel):
     }]})
     device_id: Annotated[str, Field(min_length=1, max_length=100)]
     items: list[SyncItemOrMalformed] = Field(
-        min_length=1, max_length=200,
+        default=[], max_length=200,
         description="Each item is checked on its own: one that breaks the contract is answered "
         "`rejected` with its `errors` and the others are applied (an item without a valid `id` "
         "fails the whole batch, as it cannot be answered)")
+    action_follow_ups: list[ActionSyncItem] = Field(
+        default=[], max_length=200, description="Agreed actions marked done (or open again), "
+        "applied after the visits: a follow-up may name a visit of the same batch")
+    support_statuses: list[SupportStatusSyncItem] = Field(
+        default=[], max_length=200, description="Support statuses agreed, applied last")
+
+    @model_validator(mode="after")
+    def _something(self) -> "SyncRequest":
+        if not (self.items or self.action_follow_ups or self.support_statuses):
+            raise ValueError("Send at least one visit, action follow-up or support status.")
+        return self
 
 
 class SyncOutcome(StrEnum):
@@ -253,6 +285,26 @@ class SyncItemResult(ReadModel):
         "wrong with it, each where it is in the item")
 
 
+class ActionSyncResult(ReadModel):
+    id: uuid.UUID
+    outcome: SyncOutcome
+    version: int | None = Field(default=None, description="The action's version now")
+    current: AgreedActionRead | None = Field(
+        default=None, description="On conflict: the server's current action")
+    status: int | None = Field(default=None, description="On rejection: the HTTP status")
+    detail: str | None = None
+
+
+class SupportStatusSyncResult(ReadModel):
+    establishment_id: uuid.UUID
+    outcome: SyncOutcome
+    version: int | None = Field(default=None, description="The school's status version now")
+    current: SupportStatusRead | None = Field(
+        default=None, description="On conflict: the status agreed on the server since")
+    status: int | None = Field(default=None, description="On rejection: the HTTP status")
+    detail: str | None = None
+
+
 class SyncResult(ReadModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "applied": 1, "unchanged": 0, "conflict": 1, "rejected": 0,
@@ -263,8 +315,12 @@ class SyncResult(ReadModel):
         ],
     }]})
     # One total per outcome, named as the items name it (tests/assurance check they match).
-    applied: int = Field(description="Items whose `outcome` is `applied`")
-    unchanged: int = Field(description="Items whose `outcome` is `unchanged`")
-    conflict: int = Field(description="Items whose `outcome` is `conflict`")
-    rejected: int = Field(description="Items whose `outcome` is `rejected`")
+    applied: int = Field(description="Items (of every list) whose `outcome` is `applied`")
+    unchanged: int = Field(description="Items (of every list) whose `outcome` is `unchanged`")
+    conflict: int = Field(description="Items (of every list) whose `outcome` is `conflict`")
+    rejected: int = Field(description="Items (of every list) whose `outcome` is `rejected`")
     items: list[SyncItemResult]
+    action_follow_ups: list[ActionSyncResult] = Field(
+        default=[], description="One per follow-up sent, in order")
+    support_statuses: list[SupportStatusSyncResult] = Field(
+        default=[], description="One per support status sent, in order")

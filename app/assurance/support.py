@@ -17,25 +17,25 @@ from app.identity.principal import Principal
 from app.organisations.models import Establishment
 
 
-def _read(status: SupportStatus) -> SupportStatusRead:
+def shown(status: SupportStatus) -> SupportStatusRead:
     return SupportStatusRead.model_validate({**status.model_dump(), "version": status.sequence})
 
 
-def _current(session: Session, establishment_id: uuid.UUID) -> SupportStatus | None:
+def current_status(session: Session, establishment_id: uuid.UUID) -> SupportStatus | None:
     return session.exec(select(SupportStatus).where(
         SupportStatus.establishment_id == establishment_id, col(SupportStatus.is_current))).first()
 
 
 def get_current(session: Session, principal: Principal,
                 establishment_id: uuid.UUID) -> SupportStatusRead:
-    _readable(session, principal, establishment_id)
-    current = _current(session, establishment_id)
+    readable(session, principal, establishment_id)
+    current = current_status(session, establishment_id)
     if current is None:
         raise NotFound("No support status has been agreed for this establishment yet.")
-    return _read(current)
+    return shown(current)
 
 
-def _readable(session: Session, principal: Principal, establishment_id: uuid.UUID) -> Establishment:
+def readable(session: Session, principal: Principal, establishment_id: uuid.UUID) -> Establishment:
     establishment = load_visible(session, principal, Establishment, establishment_id)
     # A school the caller reads exists for it: say the status is not theirs, not "no school".
     require(principal, "support_status.read", establishment)
@@ -46,24 +46,24 @@ def history(session: Session, principal: Principal, paginator: Paginator,
             establishment_id: uuid.UUID, *, limit: int,
             cursor: str | None) -> tuple[list[SupportStatusRead], str | None]:
     """A page of the statuses agreed for the school, newest first."""
-    _readable(session, principal, establishment_id)
+    readable(session, principal, establishment_id)
     rows, next_cursor = paginator.page(
         session, select(SupportStatus).where(SupportStatus.establishment_id == establishment_id),
         [col(SupportStatus.sequence).desc(), col(SupportStatus.id).desc()],
         scope=f"support-status-history:{establishment_id}", limit=limit, cursor=cursor)
-    return [_read(r) for r in rows], next_cursor
+    return [shown(r) for r in rows], next_cursor
 
 
 def set_status(session: Session, principal: Principal, establishment_id: uuid.UUID,
                data: SupportStatusPut, if_match: IfMatch) -> tuple[SupportStatusRead, bool]:
     """A new status; the old one stays in the history. Returns (status, first ever)."""
-    establishment = _readable(session, principal, establishment_id)
+    establishment = readable(session, principal, establishment_id)
     require(principal, "support_status.set", establishment)
-    current = _current(session, establishment_id)
+    current = current_status(session, establishment_id)
     if current is not None:
         if_match(current.sequence)
-        if _same(current, data):
-            return _read(current), False
+        if same(current, data):
+            return shown(current), False
         session.execute(update(SupportStatus).where(col(SupportStatus.id) == current.id)
                         .values(is_current=False))
     new = SupportStatus(
@@ -75,14 +75,14 @@ def set_status(session: Session, principal: Principal, establishment_id: uuid.UU
     session.add(new)
     session.flush()
     record_change(session, principal, "support_status.set", new, before=snapshot(current))
-    return _read(new), current is None
+    return shown(new), current is None
 
 
-def _same(current: SupportStatus, data: SupportStatusPut) -> bool:
+def same(current: SupportStatus, data: SupportStatusPut) -> bool:
     proposed = data.model_dump(mode="json")
     return all(getattr(current, k) == (data.agreed_on if k == "agreed_on" else v)
                for k, v in proposed.items())
 
 
 feed_document("support_status", SupportStatus)(  # audit/feed.py
-    lambda _session, statuses: [_read(s) for s in statuses])
+    lambda _session, statuses: [shown(s) for s in statuses])

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.assurance import actions, field_sync
 from app.assurance.models import Visit
 from app.assurance.schemas import (
     MalformedItem,
@@ -30,7 +31,7 @@ from app.audit.service import (
 )
 from app.core.conditional import IfMatch
 from app.core.errors import Conflict, NotFound, PreconditionFailed, ProblemError, rule
-from app.core.models import apply_changes
+from app.core.models import apply_changes, touch
 from app.core.pagination import Paginator
 from app.core.schemas import session_of
 from app.identity.models import User
@@ -41,14 +42,17 @@ from app.organisations.schools import labels, of_schools
 from app.planning.common import check_indicators, scale_of
 
 # What a client writes: compared as a whole to tell "unchanged" from a real edit.
+# (The agreed actions are compared on their own: they are rows of their own.)
 CONTENT = ("visit_date", "kind", "indicator_codes", "focus", "agenda", "notes", "strengths",
-           "next_steps", "agreed_actions", "shared_with_school", "status", "client_recorded_at")
+           "next_steps", "shared_with_school", "status", "client_recorded_at")
 
 
 def reads(session: Session, visits: list[Visit]) -> list[VisitRead]:
     schools = labels(session, {v.establishment_id for v in visits})
-    return [VisitRead.model_validate({**v.model_dump(), **schools[v.establishment_id]})
-            for v in visits]
+    agreed = actions.of_visits(session, [v.id for v in visits])
+    return [VisitRead.model_validate({
+        **v.model_dump(), **schools[v.establishment_id],
+        "agreed_actions": [actions.shown(a) for a in agreed.get(v.id, [])]}) for v in visits]
 
 
 def read(session: Session, visit: Visit) -> VisitRead:
@@ -116,8 +120,30 @@ def _values(session: Session, principal: Principal, data: VisitFields) -> dict[s
     return values
 
 
-def _same(visit: Visit, values: dict[str, Any]) -> bool:
-    return all(getattr(visit, k) == values[k] for k in (*CONTENT, "officer_id"))
+def _same(session: Session, visit: Visit, values: dict[str, Any]) -> bool:
+    held = actions.as_listed(actions.of_visits(session, [visit.id]).get(visit.id, []))
+    return (all(getattr(visit, k) == values[k] for k in (*CONTENT, "officer_id"))
+            and held == [{**a, "owner": a.get("owner", "")} for a in values["agreed_actions"]])
+
+
+def _listed(session: Session, visit: Visit) -> dict[str, Any]:
+    return {"agreed_actions": actions.as_listed(actions.of_visits(session, [visit.id]).get(
+        visit.id, []))}
+
+
+def _snapshot(session: Session, visit: Visit) -> dict[str, Any]:
+    """The visit as the audit log keeps it: its row and the actions agreed at it."""
+    return {**(snapshot(visit) or {}), **_listed(session, visit)}
+
+
+def _write(session: Session, visit: Visit, values: dict[str, Any]) -> bool:
+    """The visit's own columns and its actions; whether anything changed."""
+    listed = values.pop("agreed_actions")
+    changed = apply_changes(visit, values)
+    if actions.write_for_visit(session, visit, listed) and not changed:
+        touch(visit)  # the visit shows its actions: its version (and ETag) moves with them
+        changed = True
+    return changed
 
 
 def create_visit(session: Session, principal: Principal, data: VisitCreate,
@@ -129,10 +155,13 @@ def create_visit(session: Session, principal: Principal, data: VisitCreate,
     if (deleted := deleted_among(session, "visit", [visit_id]).get(visit_id)) is not None:
         raise Conflict(f"The visit {visit_id} was deleted on {deleted:%d %B %Y}; a deleted "
                        "visit is not brought back. Record a new visit (with a new id).")
+    listed = values.pop("agreed_actions")
     visit = Visit(id=visit_id, **values)
     session.add(visit)
     session.flush()
-    record_change(session, principal, "visit.create", visit)
+    actions.write_for_visit(session, visit, listed)
+    session.flush()
+    record_change(session, principal, "visit.create", visit, after_extra=_listed(session, visit))
     return read(session, visit)
 
 
@@ -149,11 +178,12 @@ def _replace(session: Session, principal: Principal, visit: Visit, values: dict[
     if values["establishment_id"] != visit.establishment_id:
         raise rule("establishment_id", "A visit stays with its school; record a new visit.")
     _moves(visit, values["status"])
-    before = snapshot(visit)
-    if not apply_changes(visit, values):
+    before = _snapshot(session, visit)
+    if not _write(session, visit, values):
         return False
     session.flush()
-    record_change(session, principal, "visit.update", visit, before=before)
+    record_change(session, principal, "visit.update", visit, before=before,
+                      after_extra=_listed(session, visit))
     return True
 
 
@@ -168,7 +198,7 @@ def put_visit(session: Session, principal: Principal, visit_id: uuid.UUID, data:
         return create_visit(session, principal, VisitCreate(**data.model_dump()), visit_id), True
     visit = load(session, principal, visit_id)
     values = _values(session, principal, data)
-    if _same(visit, values):
+    if _same(session, visit, values):
         return read(session, visit), False
     if_match(visit.version)
     _replace(session, principal, visit, values)
@@ -193,10 +223,14 @@ def update_visit(session: Session, principal: Principal, visit_id: uuid.UUID, da
         assert establishment is not None
         check_indicators(scale_of(session, establishment), changes["indicator_codes"],
                          ["indicator_codes"])
-    before = snapshot(visit)
-    if apply_changes(visit, changes):
+    before = _snapshot(session, visit)
+    if "agreed_actions" not in changes:
+        changes["agreed_actions"] = actions.as_listed(
+            actions.of_visits(session, [visit.id]).get(visit.id, []))
+    if _write(session, visit, changes):
         session.flush()
-        record_change(session, principal, "visit.update", visit, before=before)
+        record_change(session, principal, "visit.update", visit, before=before,
+                      after_extra=_listed(session, visit))
     return read(session, visit)
 
 
@@ -205,7 +239,8 @@ def delete_visit(session: Session, principal: Principal, visit_id: uuid.UUID,
     visit = load(session, principal, visit_id)
     require(principal, "visit.edit", visit)
     if_match(visit.version)
-    before = snapshot(visit)
+    before = _snapshot(session, visit)
+    actions.forget_visit(session, visit)
     session.delete(visit)
     session.flush()
     record_change(session, principal, "visit.delete", visit, before=before, deleted=True)
@@ -236,9 +271,16 @@ def sync(session: Session, principal: Principal, batch: SyncRequest) -> SyncResu
             result = SyncItemResult(id=item.id, outcome=SyncOutcome.rejected,
                                     status=problem.status, detail=problem.detail or problem.title)
         results.append(result)
+    # After the visits: a follow-up may name a visit of this batch.
+    follow_ups = field_sync.follow_ups(session, principal, batch.action_follow_ups)
+    statuses = field_sync.statuses(session, principal, batch.support_statuses)
     # The totals are keyed by the outcomes themselves, so they cannot be named apart.
-    totals = {o.value: sum(r.outcome == o for r in results) for o in SyncOutcome}
-    return SyncResult.model_validate({**totals, "items": results})
+    outcomes = [r.outcome for r in results] + [r.outcome for r in follow_ups] + [
+        r.outcome for r in statuses]
+    totals = {o.value: outcomes.count(o) for o in SyncOutcome}
+    return SyncResult.model_validate({**totals, "items": results,
+                                      "action_follow_ups": follow_ups,
+                                      "support_statuses": statuses})
 
 
 def _sync_item(session: Session, principal: Principal, device_id: str, item: SyncItem,
@@ -266,7 +308,7 @@ def _sync_item(session: Session, principal: Principal, device_id: str, item: Syn
         created = create_visit(session, principal, VisitCreate(**data.model_dump()), item.id)
         return SyncItemResult(id=item.id, outcome=SyncOutcome.applied, version=created.version)
     values = _values(session, principal, data)
-    if _same(existing, values):
+    if _same(session, existing, values):
         return SyncItemResult(id=item.id, outcome=SyncOutcome.unchanged, version=existing.version)
     if item.base_version != existing.version:
         return _conflict(session, existing)

@@ -14,6 +14,8 @@ from fastapi import Request
 from app.core.errors import UnsupportedMediaType
 
 CSV_MEDIA_TYPE = "text/csv"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+JSON_MEDIA_TYPE = "application/json"
 
 # A cell starting with one of these is read as a formula by Excel, LibreOffice or Google
 # Sheets (OWASP "CSV injection"); a single quote in front makes it text again.
@@ -71,6 +73,13 @@ def prefers_csv(request: Request) -> bool:
     """CSV when the client ranks text/csv above JSON; JSON otherwise (and by default)."""
     accept = request.headers.get("accept", "")
     return _quality(accept, CSV_MEDIA_TYPE) > _quality(accept, "application/json")
+
+
+def preferred_media_type(request: Request, offered: Sequence[str]) -> str:
+    """The offered media type the client ranks highest; on a tie the first offered (JSON, so
+    that `*/*` and no Accept at all still get JSON)."""
+    accept = request.headers.get("accept", "")
+    return max(offered, key=lambda media_type: _quality(accept, media_type))  # first of equals
 
 
 async def require_json(request: Request) -> None:

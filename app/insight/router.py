@@ -1,4 +1,5 @@
-"""HTTP for summaries (JSON or CSV, with content ETags) and critical indicators."""
+"""HTTP for summaries (JSON, CSV or .xlsx, with content ETags) and critical indicators (and
+their board's table)."""
 
 import re
 import uuid
@@ -16,11 +17,18 @@ from app.core.conditional import (
 )
 from app.core.db import SessionDep
 from app.core.errors import problems
-from app.core.media_types import CSV_MEDIA_TYPE, prefers_csv
+from app.core.media_types import (
+    CSV_MEDIA_TYPE,
+    JSON_MEDIA_TYPE,
+    XLSX_MEDIA_TYPE,
+    csv_document,
+    preferred_media_type,
+)
 from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.core.schemas import SchoolSession, SchoolSessions
+from app.core.workbooks import workbook_document
 from app.identity.deps import PrincipalDep, protected_router
-from app.insight import indicators, service
+from app.insight import board_table, indicators, service
 from app.insight.schemas import (
     AuthoritySummary,
     CriticalIndicatorCreate,
@@ -30,6 +38,7 @@ from app.insight.schemas import (
     CriticalIndicatorValueRead,
     RegionSummary,
 )
+from app.insight.table_schemas import CriticalIndicatorTable
 
 router = protected_router(tags=["insight"])
 SessionQuery = Annotated[SchoolSession | None, Query(
@@ -47,25 +56,36 @@ _CSV_NOTE = (" `Accept: text/csv` gives the same figures as CSV: a header row, t
              "A cell that is text beginning with `=`, `+`, `-`, `@`, a tab or a carriage "
              "return is written with a leading `'`, so no spreadsheet runs it as a formula "
              "(numbers, negative ones too, are written as they are).")
+_XLSX_NOTE = (" `Accept: " + XLSX_MEDIA_TYPE + "` gives the same rows as an .xlsx workbook, "
+              "one sheet per area (a region's `Totals`, then each member authority by name): "
+              "numbers as numbers, text formula-neutralised as in the CSV.")
+OFFERED = (JSON_MEDIA_TYPE, CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE)  # JSON first: the default
+_XLSX_CONTENT = {"schema": {"type": "string", "format": "binary"}}
 _ACCESS_NOTE = (" Aggregates only: no visit notes, no VSE strengths or next steps, no school's "
                 "documents. Headteachers, and clients without `summaries:read`, get 403; a "
                 "summary outside the caller's reach is 404.")
 
 
 SUMMARY_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The summary, as JSON or (Accept: text/csv) CSV",
-          "content": {"application/json": {}, CSV_MEDIA_TYPE: {"schema": {"type": "string"}}}},
+    200: {"description": "The summary, as JSON, (Accept: text/csv) CSV or (Accept: the .xlsx "
+                         "media type) a workbook",
+          "content": {"application/json": {}, CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
+                      XLSX_MEDIA_TYPE: _XLSX_CONTENT}},
     304: {"description": "Not modified: If-None-Match holds the current ETag"},
     **problems(403, 404),
 }
 
 
 def _respond(request: Request, summary: AuthoritySummary | RegionSummary) -> Response:
-    if prefers_csv(request):
-        owner = summary.authority_code if isinstance(summary, AuthoritySummary) else summary.region_code
-        name = re.sub(r"[^A-Za-z0-9-]", "", f"summary-{owner}-{summary.session}")  # header-safe
+    media_type = preferred_media_type(request, OFFERED)
+    owner = summary.authority_code if isinstance(summary, AuthoritySummary) else summary.region_code
+    name = re.sub(r"[^A-Za-z0-9-]", "", f"summary-{owner}-{summary.session}")  # header-safe
+    if media_type == CSV_MEDIA_TYPE:
         return conditional_response(request, service.summary_csv(summary),
                                     f"{CSV_MEDIA_TYPE}; charset=utf-8", filename=f"{name}.csv")
+    if media_type == XLSX_MEDIA_TYPE:
+        return conditional_response(request, service.summary_xlsx(summary), XLSX_MEDIA_TYPE,
+                                    filename=f"{name}.xlsx")
     return conditional_response(request, service.summary_json(summary), "application/json")
 
 
@@ -76,7 +96,8 @@ def _respond(request: Request, summary: AuthoritySummary | RegionSummary) -> Res
             "their themes ranked; per quality indicator the share good or better, self-evaluated "
             "and validated, and the accuracy of self-evaluation; CLPL events, participants, "
             "attendance and mean change; trio participation. Admins; the authority's officers; "
-            "its region's leads; clients bound to it or its region." + _ACCESS_NOTE + _CSV_NOTE,
+            "its region's leads; clients bound to it or its region." + _ACCESS_NOTE + _CSV_NOTE
+            + _XLSX_NOTE,
             response_model=AuthoritySummary, responses=SUMMARY_RESPONSES,
             openapi_extra=conditional_get())
 def get_authority_summary(authority_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
@@ -90,7 +111,8 @@ def get_authority_summary(authority_id: uuid.UUID, session: SessionDep, principa
             summary="A region's figures for a session: totals and each member authority",
             description="The authority summary's figures for the whole region (`totals`, which "
             "also count the region's own CLPL events) and for each member authority. Admins; "
-            "the region's leads; clients bound to the region." + _ACCESS_NOTE + _CSV_NOTE,
+            "the region's leads; clients bound to the region." + _ACCESS_NOTE + _CSV_NOTE
+            + _XLSX_NOTE,
             response_model=RegionSummary, responses=SUMMARY_RESPONSES,
             openapi_extra=conditional_get())
 def get_region_summary(region_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
@@ -122,6 +144,60 @@ def list_critical_indicators(session: SessionDep, principal: PrincipalDep, pagin
         session, principal, paginator, limit=limit, cursor=cursor, region_id=region_id,
         authority_id=authority_id)
     return Page(items=items, next_cursor=next_cursor)
+
+
+TableSessions = Annotated[SchoolSessions | None, Query(
+    alias="sessions", description="The sessions of the table: `2022-23,2023-24,2024-25` or "
+    "`2022-23..2024-25` (at most 12); the current session and the two before it when left out "
+    "(a board compares this year with the last two)")]
+TableRegion = Annotated[uuid.UUID | None, Query(
+    description="The region whose own indicators to tabulate (or give authority_id)")]
+TableAuthority = Annotated[uuid.UUID | None, Query(
+    description="The authority whose own indicators to tabulate (or give region_id)")]
+TABLE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The table, as JSON, (Accept: text/csv) one wide CSV or (Accept: the "
+                         ".xlsx media type) one wide sheet",
+          "content": {"application/json": {}, CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
+                      XLSX_MEDIA_TYPE: _XLSX_CONTENT}},
+    304: {"description": "Not modified: If-None-Match holds the current ETag"},
+    **problems(403, 404),
+}
+
+
+@router.get("/critical-indicators/table", operation_id="getCriticalIndicatorTable",
+            summary="A board's table: every indicator of a region or authority, session by session",
+            description="Every critical indicator of one region (`region_id`) or one authority "
+            "(`authority_id`; exactly one of them, 422 otherwise), each session's baseline, value "
+            "and target (the value as getCriticalIndicatorValue answers it, empty where that is "
+            "404); for a region's ACEL indicators also each member authority's own published "
+            "figure. One document, not a page: it is bounded by the indicators of one area. "
+            "Read as the owner's summaries are: admins; the region's leads; the authority's "
+            "officers; clients with `summaries:read` bound to it or its region. Headteachers "
+            "get 403; an area outside the caller's reach is 404. `Accept: text/csv` or the "
+            ".xlsx media type give one wide sheet: the columns `number,indicator,unit,"
+            "direction,source,scope,code,name`, then `<session> baseline`, `<session> value`, "
+            "`<session> target` for each session; a row per indicator, each member authority's "
+            "row beneath it (its value only). Text beginning with `=`, `+`, `-`, `@`, a tab or "
+            "a carriage return is written with a leading `'`. The `ETag` is a hash of the body "
+            "(If-None-Match: 304).",
+            response_model=CriticalIndicatorTable, responses=TABLE_RESPONSES,
+            openapi_extra=conditional_get())
+def get_critical_indicator_table(session: SessionDep, principal: PrincipalDep, request: Request,
+                                 region_id: TableRegion = None, authority_id: TableAuthority = None,
+                                 sessions: TableSessions = None) -> Response:
+    table = board_table.board_table(
+        session, principal, region_id=region_id, authority_id=authority_id,
+        sessions=_split(sessions) or board_table.default_sessions())
+    media_type = preferred_media_type(request, OFFERED)
+    if media_type == CSV_MEDIA_TYPE:
+        return conditional_response(request, csv_document(board_table.header(table),
+                                                          board_table.rows(table)),
+                                    f"{CSV_MEDIA_TYPE}; charset=utf-8",
+                                    filename=board_table.filename(table, ".csv"))
+    if media_type == XLSX_MEDIA_TYPE:
+        return conditional_response(request, workbook_document([board_table.sheet(table)]),
+                                    XLSX_MEDIA_TYPE, filename=board_table.filename(table, ".xlsx"))
+    return conditional_response(request, table.model_dump_json().encode("utf-8"), JSON_MEDIA_TYPE)
 
 
 @router.post("/critical-indicators", operation_id="createCriticalIndicator",

@@ -3,6 +3,7 @@ critical indicators."""
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -107,6 +108,16 @@ class Accuracy(BaseModel):
     lower: int
 
 
+class AccuracyBasis(BaseModel):
+    """What `indicators[].accuracy` compares the validated grades with."""
+    school_grades_before_visit: int = Field(description=(
+        "School-and-QI comparisons made with the grade the school gave before the VSE's visit "
+        "(at scheduling): its view before the VSE"))
+    quality_report: int = Field(description=(
+        "Comparisons made with the grade in the school's quality report for the session, "
+        "where the school gave none before the visit"))
+
+
 SMALL_GROUP = 5  # fewer pupils or establishments than this: suppressed, as Insight does
 
 
@@ -173,6 +184,17 @@ class TrioFigures(BaseModel):
     percent_in_trio: Percent
 
 
+class PefFigures(BaseModel):
+    allocated: Decimal = Field(description="Pupil Equity Fund allocated in the session's plans "
+                                           "submitted, agreed or closed (their priorities' "
+                                           "pef_allocation), in pounds")
+    spent: Decimal = Field(description="Pupil Equity Fund spent, as the session's standards and "
+                                       "quality reports submitted, agreed or closed give it "
+                                       "(pef_spend), in pounds")
+    plans: int = Field(description="The plans whose allocation is counted")
+    reports: int = Field(description="The reports that give a spend")
+
+
 class Figures(BaseModel):
     establishments: EstablishmentFigures
     plans: DocumentFigures
@@ -180,10 +202,15 @@ class Figures(BaseModel):
     visits: VisitFigures
     vse: VseFigures
     indicators: list[IndicatorFigures] = Field(description="Per framework and quality indicator")
+    accuracy_basis: AccuracyBasis = Field(
+        default=AccuracyBasis(school_grades_before_visit=0, quality_report=0),
+        description="Which of the school's grades the indicators' `accuracy` compared, over "
+                    "all indicators")
     clpl: ClplFigures
     trios: TrioFigures
     acel: list[AcelSummaryFigure] = Field(description=(
         "Achievement of CfE levels of the session, by stage and organiser, beside Scotland's"))
+    pef: PefFigures = Field(description="Pupil Equity Fund: allocated and spent")
 
 
 class AuthorityIdentity(BaseModel):
@@ -236,6 +263,8 @@ def _figures_example(establishments: int) -> dict[str, Any]:
         "acel": [{"stage": "p147", "organiser": "literacy", "cohort": 9870, "percent": 70.1,
                   "national_percent": 72.3, "suppressed": False, "authorities_counted": 1,
                   "authorities_left_out": 0}],
+        "pef": {"allocated": f"{2350 * n}.00", "spent": f"{1980 * n}.00", "plans": n - 15,
+                "reports": n - 40},
     }
 
 

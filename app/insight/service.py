@@ -3,6 +3,7 @@ aggregates in `summaries`, as JSON or as CSV."""
 
 import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from app.core.errors import NotFound
 from app.core.media_types import csv_document
 from app.core.schemas import current_session
 from app.core.types import utcnow
+from app.core.workbooks import sheet_titles, workbook_document
 from app.identity.policy import AggregateScope, allowed, require
 from app.identity.principal import Principal
 from app.insight import evidence
@@ -122,6 +124,7 @@ def _figures(db: Session, reach: sql.Reach, session_name: str, acel: _Acel,
         "vse": sql.vse_figures(db, reach, session_name, breakdown),
         "clpl": sql.clpl_figures(db, reach, session_name, breakdown),
         "trios": sql.trio_figures(db, reach, session_name, breakdown),
+        "pef": sql.pef_figures(db, reach, session_name, breakdown),
     }
     themes = sql.vse_themes(db, reach, session_name, breakdown)
     grades: dict[sql.Key, dict[tuple[str, str], dict[str, Any]]] = {}
@@ -179,7 +182,8 @@ def _round(value: Any, places: int) -> float | None:
 def _compose(parts: dict[str, Any], authority: Authority | None) -> dict[str, Any]:
     """The figures of one authority, or (authority None) of a region's totals."""
     if not parts:
-        parts = {name: {} for name in ("establishments", "plans", "reports", "vse", "clpl", "trios")}
+        parts = {name: {} for name in ("establishments", "plans", "reports", "vse", "clpl", "trios",
+                                       "pef")}
         parts.update(themes=[], grades={}, acel=[])
     est, clpl = parts["establishments"], parts["clpl"]
 
@@ -207,6 +211,7 @@ def _compose(parts: dict[str, Any], authority: Authority | None) -> dict[str, An
                 "themes": parts["themes"]},
         "indicators": [_indicator(key, parts["grades"][key])
                        for key in sorted(parts["grades"], key=_indicator_order)],
+        "accuracy_basis": _accuracy_basis(parts["grades"]),
         "clpl": {"events": _n(clpl, "events"), "registrations": _n(clpl, "registrations"),
                  "participants": _n(clpl, "participants"),
                  "attendance_marked": _n(clpl, "attendance_marked"),
@@ -221,7 +226,15 @@ def _compose(parts: dict[str, Any], authority: Authority | None) -> dict[str, An
                   "establishments_in_trio": _n(est, "in_trio"), "establishments": _n(est, "total"),
                   "percent_in_trio": _round(est.get("percent_in_trio"), 1)},
         "acel": parts["acel"],
+        "pef": {"allocated": _money(parts["pef"].get("pef_allocated")),
+                "spent": _money(parts["pef"].get("pef_spent")),
+                "plans": _n(parts["pef"], "pef_plans"), "reports": _n(parts["pef"], "pef_reports")},
     }
+
+
+def _money(amount: Any) -> Decimal:
+    """Pounds and pence (SQLite adds NUMERIC up as a float); nothing is 0.00."""
+    return Decimal(str(amount or 0)).quantize(Decimal("0.01"))
 
 
 def _indicator_order(key: tuple[str, str]) -> tuple[str, tuple[Any, ...]]:
@@ -241,6 +254,13 @@ def _accuracy(check: Any) -> dict[str, Any]:
             "mean_difference": _round(check.get("mean_difference"), 2),
             "mean_absolute_difference": _round(check.get("mean_absolute_difference"), 2),
             **{k: _n(check, k) for k in ("higher", "same", "lower")}}
+
+
+def _accuracy_basis(grades: dict[tuple[str, str], dict[str, Any]]) -> dict[str, int]:
+    checks = [found["accuracy"] for found in grades.values() if found.get("accuracy")]
+    before = sum(_n(check, "before_visit") for check in checks)
+    return {"school_grades_before_visit": before,
+            "quality_report": sum(_n(check, "schools") for check in checks) - before}
 
 
 def _inspected(row: Any) -> dict[str, Any]:
@@ -294,27 +314,45 @@ def flatten(figures: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, st
             yield f"{prefix}{key}", "", value
 
 
-def summary_csv(summary: AuthoritySummary | RegionSummary) -> bytes:
-    """Written by `csv_document`, which neutralises formulas: themes are free text."""
+SummaryRow = tuple[str, str, str, str, str, Any]  # the CSV_COLUMNS
+
+
+def summary_rows(summary: AuthoritySummary | RegionSummary) -> Iterator[tuple[str, SummaryRow]]:
+    """The CSV's rows in its order, each with the area whose sheet holds it in a workbook (an
+    authority's name; a region's totals "Totals"). Values as Python has them (money a
+    Decimal), which the CSV writes as JSON does and a workbook keeps as numbers."""
     measures = set(Figures.model_fields)
-    blocks: list[tuple[str, str, str, Figures]] = []
+    blocks: list[tuple[str, str, str, str, Figures]] = []
     if isinstance(summary, AuthoritySummary):
         trend: list[SessionFigures | AuthoritySummary] = [*summary.trend] or [summary]
         for figures in trend:
-            blocks.append(("authority", summary.authority_code, figures.session, figures))
+            blocks.append((summary.authority_name, "authority", summary.authority_code,
+                           figures.session, figures))
     else:
         parts: list[RegionSessionFigures | RegionSummary] = [*summary.trend] or [summary]
         for part in parts:
-            blocks.append(("region", "", part.session, part.totals))
-            blocks += [("authority", a.authority_code, part.session, a) for a in part.authorities]
+            blocks.append(("Totals", "region", "", part.session, part.totals))
+            blocks += [(a.authority_name, "authority", a.authority_code, part.session, a)
+                       for a in part.authorities]
+    for area, scope, code, session_name, block in blocks:
+        data = block.model_dump(include=measures)
+        for measure, dimension, value in flatten({k: data[k] for k in Figures.model_fields}):
+            yield area, (scope, code, session_name, measure, dimension, value)
 
-    def rows() -> Iterator[tuple[str, str, str, str, str, Any]]:
-        for scope, code, session_name, figures in blocks:
-            data = figures.model_dump(mode="json", include=measures)
-            for measure, dimension, value in flatten({k: data[k] for k in Figures.model_fields}):
-                yield scope, code, session_name, measure, dimension, value
 
-    return csv_document(CSV_COLUMNS, rows())
+def summary_csv(summary: AuthoritySummary | RegionSummary) -> bytes:
+    """Written by `csv_document`, which neutralises formulas: themes are free text."""
+    return csv_document(CSV_COLUMNS, (row for _, row in summary_rows(summary)))
+
+
+def summary_xlsx(summary: AuthoritySummary | RegionSummary) -> bytes:
+    """The CSV's rows, one sheet per area, in the CSV's order (a trend: each session's block
+    on the area's sheet); `workbook_document` neutralises formulas as the CSV does."""
+    areas: dict[str, list[SummaryRow]] = {}
+    for area, row in summary_rows(summary):
+        areas.setdefault(area, []).append(row)
+    return workbook_document(zip(sheet_titles(areas), [CSV_COLUMNS] * len(areas), areas.values(),
+                                 strict=True))
 
 
 def summary_json(summary: AuthoritySummary | RegionSummary) -> bytes:

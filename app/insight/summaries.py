@@ -22,7 +22,8 @@ What counts:
   the session reported or closed that grade the indicator, the last reported (then the
   greatest id), so a school counts once however many VSEs it had; good or better = grade >=
   the framework's `good_or_better_from`; accuracy = self-evaluated minus that validated grade
-  per school and indicator.
+  per school and indicator, the self-evaluated grade being the one the school gave before
+  that VSE's visit where it gave one, else the one in its report.
 - CLPL: events not cancelled that start in the session (1 August to 31 July, UTC) and are
   run by the authority (for a region's totals: by the region or any of its authorities);
   participants = distinct people with a confirmed place; attendance rate = attended among
@@ -30,6 +31,9 @@ What counts:
   put together in the service from the counts here); late cancellations = registrations
   cancelled after their event started; mean change = mean of after - before.
 - trios: establishments that are members of a trio or quad in the session.
+- Pupil Equity Fund: allocated = the pef_allocation of the priorities of plans submitted,
+  agreed or closed; spent = the pef_spend of reports submitted, agreed or closed (those that
+  give one).
 
 Each statement is built once per shape (breakdown or not, how many authorities, whether a
 region's own events count: `@cache`d builders) with the reach, the session and today as bound
@@ -61,14 +65,20 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from app.assurance.models import SupportStatus, Visit
-from app.assurance.vse.models import VseCycle, VseEvaluation, VseTheme
+from app.assurance.vse.models import VseCycle, VseEvaluation, VseSchoolGrade, VseTheme
 from app.core.schemas import session_bounds
 from app.frameworks.models import Framework
 from app.learning.clpl.models import LATE_CANCELLED, ClplEvaluation, ClplEvent, ClplRegistration
 from app.learning.trios.models import Trio, TrioMember
 from app.organisations.models import Authority, Establishment
 from app.organisations.school_year import counted_visit
-from app.planning.models import ImprovementPlan, PlanningCalendar, QualityReport, ReportEvaluation
+from app.planning.models import (
+    ImprovementPlan,
+    PlanningCalendar,
+    PlanPriority,
+    QualityReport,
+    ReportEvaluation,
+)
 
 RAGS = ("red", "amber", "green")
 LEVELS = ("universal", "additional", "intensive")
@@ -109,6 +119,7 @@ REPORT_GRADE = _table(ReportEvaluation)
 VSE = _table(VseCycle)
 VSE_GRADE = _table(VseEvaluation)
 VSE_THEME = _table(VseTheme)
+VSE_SCHOOL_GRADE = _table(VseSchoolGrade)
 FRAMEWORK = _table(Framework)
 EVENT = _table(ClplEvent)
 PLACE = _table(ClplRegistration)
@@ -375,7 +386,7 @@ def _latest_validated() -> Any:
         partition_by=(v.establishment_id, v.framework_code, g.indicator_code),
         order_by=(v.reported_at.desc().nulls_last(), v.id.desc()))
     return (select(v.establishment_id, v.authority_id, v.framework_code, g.indicator_code,
-                   g.grade, recency.label("recency"))
+                   g.grade, recency.label("recency"), v.id.label("vse_id"))
             .select_from(VSE_GRADE.join(VSE, g.vse_id == v.id))
             .where(v.session == SESSION, v.status.in_(VALIDATED), v.authority_id.in_(AUTHORITIES))
             .subquery("latest_validated"))
@@ -410,26 +421,38 @@ def _mean(total: str, count: str) -> Callable[[Any], Any]:
 
 def accuracy(db: Session, reach: Reach, session_name: str, breakdown: bool) -> list[Any]:
     """Self-evaluated minus validated grade, per indicator, over schools graded both ways:
-    each school's grade in its report against its latest validated grade."""
+    each school's latest validated grade against the school's own grade given before that
+    VSE's visit where it gave one (`before_visit` counts those), else the grade in its report
+    (a report may be written after the VSE, so the view before it is the truer test)."""
     return _run(db, _accuracy_statement(breakdown), reach, session_name)
 
 
 @cache
 def _accuracy_statement(breakdown: bool) -> Any:
-    return accuracy_against(_latest_validated(), breakdown)
+    checked, own = _latest_validated(), VSE_SCHOOL_GRADE.c
+    c, r, g = checked.c, REPORT.c, REPORT_GRADE.c
+    reported = (select(r.establishment_id, r.framework_code, g.indicator_code, g.grade)
+                .select_from(REPORT_GRADE.join(REPORT, g.report_id == r.id))
+                .where(r.session == SESSION, r.status.in_(SELF_EVALUATED),
+                       r.authority_id.in_(AUTHORITIES))
+                .subquery("reported"))
+    source = (checked.join(ESTABLISHMENT, ESTABLISHMENT.c.id == c.establishment_id)
+              .outerjoin(VSE_SCHOOL_GRADE, and_(own.vse_id == c.vse_id,
+                                                own.indicator_code == c.indicator_code))
+              .outerjoin(reported, and_(reported.c.establishment_id == c.establishment_id,
+                                        reported.c.framework_code == c.framework_code,
+                                        reported.c.indicator_code == c.indicator_code)))
+    school_grade = func.coalesce(own.grade, reported.c.grade)
+    columns, totals = _accuracy_columns(school_grade - c.grade)
+    columns.append(_count_if(own.grade.is_not(None)).label("before_visit"))
+    where = [c.recency == 1, ESTABLISHMENT.c.status == "open", school_grade.is_not(None)]
+    group = [c.framework_code.label("framework_code"), c.indicator_code.label("indicator_code")]
+    return _rows(c.authority_id, columns, source, where, breakdown, extra_group=group,
+                 totals=totals)
 
 
-def accuracy_against(checked: Any, breakdown: bool) -> Any:
-    """The statement of `accuracy` against the grades `checked` gives (establishment_id,
-    framework_code, indicator_code, grade, and `recency` 1 for the one to compare with)."""
-    r, g = REPORT.c, REPORT_GRADE.c
-    source = (REPORT_GRADE.join(REPORT, g.report_id == r.id)
-              .join(ESTABLISHMENT, ESTABLISHMENT.c.id == r.establishment_id)
-              .join(checked, and_(checked.c.establishment_id == r.establishment_id,
-                                  checked.c.framework_code == r.framework_code,
-                                  checked.c.indicator_code == g.indicator_code,
-                                  checked.c.recency == 1)))
-    difference = g.grade - checked.c.grade
+def _accuracy_columns(difference: Any) -> tuple[list[Any], dict[str, Total]]:
+    """The figures of an accuracy (own grade minus the grade checked), and how they add up."""
     columns = [func.count().label("schools"),
                func.sum(difference).label("sum_difference"),
                func.sum(func.abs(difference)).label("sum_absolute_difference"),
@@ -438,12 +461,25 @@ def accuracy_against(checked: Any, breakdown: bool) -> Any:
                _count_if(difference > 0).label("higher"),
                _count_if(difference == 0).label("same"),
                _count_if(difference < 0).label("lower")]
+    return columns, {"mean_difference": _mean("sum_difference", "schools"),
+                     "mean_absolute_difference": _mean("sum_absolute_difference", "schools")}
+
+
+def accuracy_against(checked: Any, breakdown: bool) -> Any:
+    """The accuracy of the schools' reports against the grades `checked` gives
+    (establishment_id, framework_code, indicator_code, grade, and `recency` 1 for the one to
+    compare with): an inspection's, say."""
+    r, g = REPORT.c, REPORT_GRADE.c
+    source = (REPORT_GRADE.join(REPORT, g.report_id == r.id)
+              .join(ESTABLISHMENT, ESTABLISHMENT.c.id == r.establishment_id)
+              .join(checked, and_(checked.c.establishment_id == r.establishment_id,
+                                  checked.c.framework_code == r.framework_code,
+                                  checked.c.indicator_code == g.indicator_code,
+                                  checked.c.recency == 1)))
+    columns, totals = _accuracy_columns(g.grade - checked.c.grade)
     where = [r.session == SESSION, r.status.in_(SELF_EVALUATED),
              r.authority_id.in_(AUTHORITIES), ESTABLISHMENT.c.status == "open"]
     group = [r.framework_code.label("framework_code"), g.indicator_code.label("indicator_code")]
-    totals: dict[str, Total] = {
-        "mean_difference": _mean("sum_difference", "schools"),
-        "mean_absolute_difference": _mean("sum_absolute_difference", "schools")}
     return _rows(r.authority_id, columns, source, where, breakdown, extra_group=group,
                  totals=totals)
 
@@ -578,3 +614,40 @@ def _trio_statement(breakdown: bool) -> Any:
     columns = [func.count().label("groups"), _count_if(TRIO.c.kind == "quad").label("quads")]
     where = [TRIO.c.session == SESSION, TRIO.c.authority_id.in_(AUTHORITIES)]
     return _rows(TRIO.c.authority_id, columns, TRIO, where, breakdown)
+
+
+# Pupil Equity Fund ---------------------------------------------------------------------
+
+PEF_SENT = ("submitted", "agreed", "closed")  # a plan's allocation, a report's spend, once sent
+PRIORITY = _table(PlanPriority)
+
+
+def pef_figures(db: Session, reach: Reach, session_name: str, breakdown: bool) -> Rows:
+    """PEF allocated in the session's plans and spent according to its reports."""
+    allocated = _keyed(_run(db, _pef_allocated_statement(breakdown), reach, session_name))
+    spent = _keyed(_run(db, _pef_spent_statement(breakdown), reach, session_name))
+    return {key: {**allocated.get(key, {}), **spent.get(key, {})}
+            for key in allocated.keys() | spent.keys()}
+
+
+@cache
+def _pef_allocated_statement(breakdown: bool) -> Any:
+    p = PLAN.c
+    source = (PLAN.join(ESTABLISHMENT, ESTABLISHMENT.c.id == p.establishment_id)
+              .outerjoin(PRIORITY, PRIORITY.c.plan_id == p.id))
+    columns = [func.sum(PRIORITY.c.pef_allocation).label("pef_allocated"),
+               func.count(func.distinct(p.id)).label("pef_plans")]
+    where = [p.session == SESSION, p.authority_id.in_(AUTHORITIES), p.status.in_(PEF_SENT),
+             ESTABLISHMENT.c.status == "open"]
+    return _rows(p.authority_id, columns, source, where, breakdown)
+
+
+@cache
+def _pef_spent_statement(breakdown: bool) -> Any:
+    r = REPORT.c
+    source = REPORT.join(ESTABLISHMENT, ESTABLISHMENT.c.id == r.establishment_id)
+    columns = [func.sum(r.pef_spend).label("pef_spent"),
+               func.count(r.pef_spend).label("pef_reports")]
+    where = [r.session == SESSION, r.authority_id.in_(AUTHORITIES), r.status.in_(PEF_SENT),
+             ESTABLISHMENT.c.status == "open"]
+    return _rows(r.authority_id, columns, source, where, breakdown)

@@ -57,6 +57,36 @@ class PriorityProgress(SQLModel, table=True):
     recorded_by_label: str = Field(default="", sa_type=String(254))
 
 
+class OutcomeMeasure(SQLModel, table=True):
+    """A dated figure for one outcome of an agreed plan's priority, kept beside the plan so that
+    the year's measures never reopen it; the latest-dated one is the outcome's actual."""
+
+    __tablename__ = "outcome_measure"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    priority_id: uuid.UUID = _parent("plan_priority")
+    outcome_index: int  # the outcome's place in the priority's list (fixed once agreed)
+    measured_on: date = Field(index=True)
+    value: str = Field(sa_type=String(200))
+    commentary: str = Field(default="", sa_type=Text)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    recorded_by: uuid.UUID | None = None
+    recorded_by_label: str = Field(default="", sa_type=String(254))
+
+
+class PriorityFeedback(SQLModel, table=True):
+    """One message of a priority's feedback thread: an officer's feedback or the school's reply."""
+
+    __tablename__ = "priority_feedback"
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    priority_id: uuid.UUID = _parent("plan_priority")
+    kind: str = Field(sa_type=String(16))  # feedback (officer) or reply (school)
+    text: str = Field(sa_type=Text)
+    author_id: uuid.UUID | None = None
+    author_label: str = Field(sa_type=String(254))
+    author_role: str = Field(sa_type=String(32))
+    posted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
 class QualityReport(Versioned, table=True):
     """The standards and quality report (S&Q) of one establishment for one session."""
 
@@ -69,6 +99,8 @@ class QualityReport(Versioned, table=True):
     framework_code: str = Field(sa_type=String(32))
     summary: str = Field(default="", sa_type=Text)
     priority_progress: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    pef_spend: Decimal | None = Field(default=None, sa_type=Numeric(12, 2))
+    pef_impact: str = Field(default="", sa_type=Text)
     feedback: str | None = Field(default=None, sa_type=Text)
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     agreed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -42,6 +42,24 @@ def _written(number: Decimal) -> str:
     return format(number.normalize(), "f")
 
 
+def figure(unit: str | None, value: str | float, name: str) -> str:
+    """A figure as the text stored: a number where the unit is numeric (ValueError naming the
+    unit's rule otherwise), any text where it is not. Measures through the year use it too."""
+    text = value if isinstance(value, str) else _written(Decimal(str(value)))
+    if unit not in NUMERIC:
+        return text
+    number = _number(text)
+    if number is None or not _fits(unit, number):
+        raise ValueError(f"a {unit} outcome's {name} is {_RULES[unit]}")
+    return _written(number)
+
+
+def as_number(unit: str | None, text: str | None) -> float | None:
+    """The figure as a number where the unit is numeric, else None."""
+    number = None if text is None or unit not in NUMERIC else _number(text)
+    return None if number is None else float(number)
+
+
 class Outcome(WriteModel):
     description: LongText
     measure: ShortText = ""
@@ -65,14 +83,7 @@ class Outcome(WriteModel):
         """The figure as the text stored; a number where the unit is numeric."""
         if value is None:
             return None
-        unit = info.data.get("unit")
-        text = value if isinstance(value, str) else _written(Decimal(str(value)))
-        if unit not in NUMERIC:
-            return text
-        number = _number(text)
-        if number is None or not _fits(unit, number):
-            raise ValueError(f"a {unit} outcome's {info.field_name} is {_RULES[unit]}")
-        return _written(number)
+        return figure(info.data.get("unit"), value, str(info.field_name))
 
 
 class OutcomeRead(ReadModel):

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func
@@ -46,17 +47,24 @@ PROGRESS_STATUSES = frozenset({"submitted", "agreed"})
 
 def _reads(session: Session, principal: Principal, plans: list[ImprovementPlan]) -> list[PlanRead]:
     ids = [p.id for p in plans]
-    counts = dict(session.exec(
-        select(PlanPriority.plan_id, func.count()).where(col(PlanPriority.plan_id).in_(ids))
-        .group_by(col(PlanPriority.plan_id))
-    ).all()) if ids else {}
+    totals = {plan_id: (count, pef) for plan_id, count, pef in session.exec(
+        select(PlanPriority.plan_id, func.count(), func.sum(PlanPriority.pef_allocation))
+        .where(col(PlanPriority.plan_id).in_(ids)).group_by(col(PlanPriority.plan_id))
+    ).all()} if ids else {}
     states = workflow_fields(session, principal, plans, "plan_due")
     feedback = workflow.feedback_entries(session, plans)
     return [PlanRead.model_validate({**plan.model_dump(), **states[plan.id],
                                      "feedback": workflow.current_feedback(feedback[plan.id]),
                                      "feedback_entries": feedback[plan.id],
-                                     "priority_count": counts.get(plan.id, 0)})
+                                     "priority_count": totals.get(plan.id, (0, None))[0],
+                                     "pef_allocation_total": money(
+                                         totals.get(plan.id, (0, None))[1])})
             for plan in plans]
+
+
+def money(amount: Any) -> Decimal:
+    """A sum of money as pounds and pence (SQLite sums NUMERIC as a float; none is 0.00)."""
+    return Decimal(str(amount or 0)).quantize(Decimal("0.01"))
 
 
 def read(session: Session, principal: Principal, plan: ImprovementPlan) -> PlanRead:
@@ -76,7 +84,7 @@ def load(session: Session, principal: Principal, plan_id: uuid.UUID) -> Improvem
     return load_visible(session, principal, ImprovementPlan, plan_id)
 
 
-def _establishment(session: Session, plan: ImprovementPlan) -> Establishment:
+def establishment_of(session: Session, plan: ImprovementPlan) -> Establishment:
     establishment = session.get(Establishment, plan.establishment_id)
     assert establishment is not None  # a foreign key
     return establishment
@@ -101,7 +109,7 @@ def create_plan(session: Session, principal: Principal, data: PlanCreate) -> Pla
 
 
 def _editable(session: Session, principal: Principal, plan: ImprovementPlan) -> Establishment:
-    establishment = _establishment(session, plan)
+    establishment = establishment_of(session, plan)
     require(principal, "school_document.write", establishment)
     workflow.ensure_editable(plan, "plan")
     return establishment
@@ -134,7 +142,7 @@ def delete_plan(session: Session, principal: Principal, plan_id: uuid.UUID, if_m
 def transition_plan(session: Session, principal: Principal, plan_id: uuid.UUID, action: str,
                     feedback: str | None, if_match: IfMatch) -> PlanRead:
     plan = load(session, principal, plan_id)
-    establishment = _establishment(session, plan)
+    establishment = establishment_of(session, plan)
     require(principal, workflow.TRANSITIONS[action][2], establishment)
     if_match(plan.version)
     if action == "submit":
@@ -201,7 +209,7 @@ def _priority_reads(session: Session, priorities: list[PlanPriority]) -> list[Pr
 
 
 def _check_priority(session: Session, plan: ImprovementPlan, values: dict[str, Any]) -> None:
-    scale = scale_of(session, _establishment(session, plan))
+    scale = scale_of(session, establishment_of(session, plan))
     check_indicators(scale, values.get("indicator_codes") or [], ["indicator_codes"])
     for key, kind in (("nif_priorities", "priority"), ("nif_drivers", "driver")):
         titles = nif_titles(session, kind) if values.get(key) else set()
@@ -226,7 +234,7 @@ def list_priorities(session: Session, principal: Principal, paginator: Paginator
     return _priority_reads(session, rows), next_cursor
 
 
-def _load_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
+def load_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
                    priority_id: uuid.UUID) -> tuple[ImprovementPlan, PlanPriority]:
     plan = load(session, principal, plan_id)
     priority = session.get(PlanPriority, priority_id)
@@ -237,7 +245,7 @@ def _load_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
 
 def get_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
                  priority_id: uuid.UUID) -> PriorityRead:
-    return _priority_reads(session, [_load_priority(session, principal, plan_id, priority_id)[1]])[0]
+    return _priority_reads(session, [load_priority(session, principal, plan_id, priority_id)[1]])[0]
 
 
 def create_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
@@ -261,7 +269,7 @@ def create_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
 
 def update_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
                     priority_id: uuid.UUID, data: PriorityUpdate, if_match: IfMatch) -> PriorityRead:
-    plan, priority = _load_priority(session, principal, plan_id, priority_id)
+    plan, priority = load_priority(session, principal, plan_id, priority_id)
     _editable(session, principal, plan)
     if_match(priority.version)
     changes = data.model_dump(mode="json", exclude_unset=True)
@@ -269,7 +277,10 @@ def update_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
         changes["pef_allocation"] = data.pef_allocation
     _check_priority(session, plan, changes)
     before = snapshot(priority)
+    pef_before = priority.pef_allocation
     if apply_changes(priority, changes):
+        if priority.pef_allocation != pef_before:
+            _priorities_changed(session, principal, plan)  # its pef_allocation_total
         session.flush()
         record_change(session, principal, "plan_priority.update", priority, before=before,
                       authority_id=plan.authority_id)
@@ -278,7 +289,7 @@ def update_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
 
 def delete_priority(session: Session, principal: Principal, plan_id: uuid.UUID,
                     priority_id: uuid.UUID, if_match: IfMatch) -> None:
-    plan, priority = _load_priority(session, principal, plan_id, priority_id)
+    plan, priority = load_priority(session, principal, plan_id, priority_id)
     _editable(session, principal, plan)
     if_match(priority.version)
     before = snapshot(priority)
@@ -302,8 +313,8 @@ def _priorities_changed(session: Session, principal: Principal, plan: Improvemen
 
 def record_progress(session: Session, principal: Principal, plan_id: uuid.UUID,
                     priority_id: uuid.UUID, data: ProgressCreate) -> ProgressRead:
-    plan, priority = _load_priority(session, principal, plan_id, priority_id)
-    require(principal, "school_document.progress", _establishment(session, plan))
+    plan, priority = load_priority(session, principal, plan_id, priority_id)
+    require(principal, "school_document.progress", establishment_of(session, plan))
     if plan.status not in PROGRESS_STATUSES:
         raise Conflict(f"Progress is recorded on submitted or agreed plans; this one is {plan.status}.")
     progress = PriorityProgress(priority_id=priority.id, rag=data.rag, commentary=data.commentary,
@@ -323,7 +334,7 @@ def progress_history(session: Session, principal: Principal, paginator: Paginato
                      plan_id: uuid.UUID, priority_id: uuid.UUID, *, limit: int,
                      cursor: str | None) -> tuple[list[ProgressRead], str | None]:
     """A page of the priority's progress records, oldest first."""
-    _plan, priority = _load_priority(session, principal, plan_id, priority_id)
+    _plan, priority = load_priority(session, principal, plan_id, priority_id)
     rows, next_cursor = paginator.page(
         session, select(PriorityProgress).where(PriorityProgress.priority_id == priority.id),
         [col(PriorityProgress.recorded_at), col(PriorityProgress.id)],

@@ -133,6 +133,7 @@ def create_report(session: Session, principal: Principal, data: ReportCreate) ->
     _check_evaluations(target.scale, data.evaluations)
     report = QualityReport(
         establishment_id=data.establishment_id, session=data.session, summary=data.summary,
+        pef_spend=data.pef_spend, pef_impact=data.pef_impact,
         authority_id=target.establishment.authority_id, framework_code=target.scale.code,
         priority_progress=[e.model_dump(mode="json") for e in data.priority_progress],
     )
@@ -166,6 +167,10 @@ def update_report(session: Session, principal: Principal, report_id: uuid.UUID,
     changes: dict[str, Any] = {}
     if data.summary is not None:
         changes["summary"] = data.summary
+    if data.pef_impact is not None:
+        changes["pef_impact"] = data.pef_impact
+    if "pef_spend" in data.model_fields_set:  # null clears it: the spend is not known yet
+        changes["pef_spend"] = data.pef_spend
     if data.priority_progress is not None:
         changes["priority_progress"] = [e.model_dump(mode="json") for e in data.priority_progress]
         _check_progress(session, report, changes["priority_progress"])

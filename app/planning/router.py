@@ -13,7 +13,7 @@ from app.core.pagination import Cursor, Limit, Page, PaginatorDep
 from app.core.schemas import Instant, SchoolSession
 from app.identity.deps import PrincipalDep, protected_router
 from app.organisations.schools import ClusterQuery, LinkOfficerQuery
-from app.planning import calendar, plans, reports
+from app.planning import calendar, followup_routes, plans, reports
 from app.planning.common import DocumentFilters
 from app.planning.schemas import (
     CalendarPut,
@@ -301,3 +301,7 @@ def put_calendar(authority_id: uuid.UUID, school_session: SchoolSession, body: C
     if created:
         response.status_code = status.HTTP_201_CREATED
     return with_version_etag(response, found)
+
+
+# The plan's year after agreement: measures and feedback threads (followup_routes.py)
+router.include_router(followup_routes.router)

@@ -227,7 +227,8 @@ class PlanRead(ReadModel):
             "given_at": "2025-09-22T16:02:11Z",
             "text": "Priority 2 needs a measurable outcome for the PEF spend.", "current": False}],
         "submitted_at": "2025-09-30T15:00:00Z", "agreed_at": None,
-        "priority_count": 3, "due_on": "2025-09-30", "overdue": False,
+        "priority_count": 3, "pef_allocation_total": "31500.00", "due_on": "2025-09-30",
+        "overdue": False,
         "allowed_transitions": ["return", "agree"], "version": 4,
         "created_at": "2025-08-20T09:00:00Z", "updated_at": "2025-09-30T15:00:00Z",
     }]})
@@ -246,6 +247,9 @@ class PlanRead(ReadModel):
     submitted_at: datetime | None
     agreed_at: datetime | None
     priority_count: int = 0
+    pef_allocation_total: Decimal = Field(
+        default=Decimal("0.00"), description="The Pupil Equity Fund allocated to the plan: the "
+                                             "sum of its priorities' pef_allocation")
     due_on: date | None = None
     overdue: bool = False
     allowed_transitions: list[str] = Field(
@@ -274,8 +278,14 @@ _REPORT_EXAMPLE = {
                     {"indicator_code": "2.3", "grade": 4, "evaluative_text": "Good"},
                     {"indicator_code": "3.1", "grade": 5, "evaluative_text": "Very good"},
                     {"indicator_code": "3.2", "grade": 3, "evaluative_text": "Satisfactory"}],
-    "priority_progress": [],
+    "priority_progress": [], "pef_spend": "11840.00",
+    "pef_impact": "Number talks paid by PEF: P4 on track in numeracy rose from 64% to 73%.",
 }
+
+
+PEF_SPEND = ("The Pupil Equity Fund spent in the session, in pounds and pence (null: not "
+             "yet reported)")
+PEF_IMPACT = "What the Pupil Equity Fund spend achieved, for the pupils it was meant for"
 
 
 class ReportCreate(WriteModel):
@@ -285,6 +295,8 @@ class ReportCreate(WriteModel):
     summary: LongText = ""
     evaluations: list[Evaluation] = Field(default=[], max_length=60)
     priority_progress: list[PriorityProgressEntry] = Field(default=[], max_length=10)
+    pef_spend: Money | None = Field(default=None, description=PEF_SPEND)
+    pef_impact: LongText = Field(default="", description=PEF_IMPACT)
 
 
 class ReportUpdate(WriteModel):
@@ -292,6 +304,8 @@ class ReportUpdate(WriteModel):
     summary: LongText = Field(default=None)
     evaluations: list[Evaluation] = Field(default=None, max_length=60)
     priority_progress: list[PriorityProgressEntry] = Field(default=None, max_length=10)
+    pef_spend: Money | None = Field(default=None, description=PEF_SPEND + "; null clears it")
+    pef_impact: LongText = Field(default=None, description=PEF_IMPACT)
 
 
 class ReportRead(ReadModel):
@@ -315,6 +329,8 @@ class ReportRead(ReadModel):
     summary: str
     evaluations: list[Evaluation]
     priority_progress: list[PriorityProgressEntry]
+    pef_spend: Decimal | None = Field(default=None, description=PEF_SPEND)
+    pef_impact: str = Field(default="", description=PEF_IMPACT)
     feedback: str | None = Field(description=FEEDBACK_DESCRIPTION)
     feedback_entries: list[FeedbackEntry] = Field(default=[],
                                                   description=FEEDBACK_ENTRIES_DESCRIPTION)

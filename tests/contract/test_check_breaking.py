@@ -98,6 +98,24 @@ def test_a_new_required_request_field_is_caught():
         "POST /api/v1/establishments: request body field .roll is now required"]
 
 
+def test_a_new_optional_list_may_require_fields_of_its_items():
+    """A client that never sent `contacts` is not bound by what a contact needs; a field made
+    required in an object the old body had still is."""
+    def add(document):
+        _schemas(document)["EstablishmentCreate"]["properties"]["contacts"] = {
+            "type": "array", "items": {"type": "object", "required": ["email"],
+                                       "properties": {"email": {"type": "string"}}}}
+
+    assert check_breaking.breaking_changes(_document(), _changed(add)) == []
+
+    def require_more(document):
+        add(document)
+        _schemas(document)["EstablishmentCreate"]["required"].append("contacts")
+
+    assert check_breaking.breaking_changes(_document(), _changed(require_more)) == [
+        "POST /api/v1/establishments: request body field .contacts is now required"]
+
+
 def test_a_parameter_that_becomes_required_is_caught():
     def require(document):
         document["paths"]["/api/v1/establishments"]["get"]["parameters"][0]["required"] = True

@@ -32,6 +32,7 @@ class Row:
     json: Callable[[World], dict[str, Any]] | None = None
     form: Callable[[World], dict[str, str]] | None = None
     params: dict[str, Callable[[World], Any]] = field(default_factory=dict)  # path overrides
+    query: dict[str, Callable[[World], Any]] = field(default_factory=dict)  # query parameters
     planning: bool = False  # needs the plans, reports and calendar
     assurance: bool = False  # needs a support status, a visit and VSE cycles
     insight: bool = False  # needs a critical indicator of the authority, with a 2025-26 value
@@ -85,6 +86,8 @@ VSE = {status: _vse(status) for status in ("proposed", "scheduled", "in_progress
 SUBMITTED_PLAN = {"plan_id": lambda w: w["submitted_plan"].id,
                   "priority_id": lambda w: w["submitted_priority"].id}
 AGREED_PLAN = {"plan_id": lambda w: w["agreed_plan"].id}
+AGREED_OUTCOME = {**AGREED_PLAN, "priority_id": lambda w: w["agreed_priority"].id,
+                  "outcome_index": lambda w: 0}
 SUBMITTED_REPORT = {"report_id": lambda w: w["submitted_report"].id}
 AGREED_REPORT = {"report_id": lambda w: w["agreed_report"].id}
 FEEDBACK = {"json": lambda w: {"feedback": "Sharpen the measures of priority 1."}}
@@ -201,6 +204,16 @@ MATRIX: dict[str, Row] = {
     "recordPriorityProgress":     plan_row(401, 201, 201, 403, 201, 404, 404, params=SUBMITTED_PLAN,
                                            json=lambda w: {"rag": "amber", "commentary": "On track"}),
     "listPriorityProgress":       plan_row(401, 200, 200, 200, 200, 404, 404),
+    # The agreed plan's year: measures by the headteacher and the link officer (or an
+    # authority admin); feedback by the link officer, replies by the headteacher once there is
+    # feedback (409 on a thread not yet started); read as the plan is.
+    "recordOutcomeMeasure":       plan_row(401, 201, 201, 403, 201, 404, 404, params=AGREED_OUTCOME,
+                                           json=lambda w: {"measured_on": "2025-10-01",
+                                                           "value": "70"}),
+    "listOutcomeMeasures":        plan_row(401, 200, 200, 200, 200, 404, 404, params=AGREED_OUTCOME),
+    "postPriorityFeedback":       plan_row(401, 201, 201, 403, 409, 404, 404,
+                                           json=lambda w: {"text": "Which classes lag?"}),
+    "listPriorityFeedback":       plan_row(401, 200, 200, 200, 200, 404, 404),
     "submitImprovementPlan":      plan_row(401, 200, 403, 403, 200, 404, 404),
     "returnImprovementPlan":      plan_row(401, 200, 200, 403, 403, 404, 404, params=SUBMITTED_PLAN,
                                            **FEEDBACK),
@@ -241,6 +254,13 @@ MATRIX: dict[str, Row] = {
     "updateVisit":                qa_row(401, 200, 200, 403, 403, 403, 403,
                                          json=lambda w: {"next_steps": "Moderate writing"}),
     "deleteVisit":                qa_row(401, 204, 204, 403, 403, 403, 403),
+    # Agreed actions: seen with their visit; marked done by the authority's officers.
+    "listAgreedActions":          qa_row(401, 200, 200, 200, 200, 403, 403),
+    "getAgreedAction":            qa_row(401, 200, 200, 200, 200, 403, 403),
+    "followUpAgreedAction":       qa_row(401, 200, 200, 200, 403, 403, 403,
+                                         json=lambda w: {"done_on": "2025-10-01"}),
+    # A caseload is a link officer's (an authority admin is an officer too).
+    "getMyCaseload":              qa_row(401, 403, 200, 200, 403, 403, 403),
     "listVseCycles":              qa_row(401, 200, 200, 200, 200, 200, 200),
     "createVseCycle":             qa_row(401, 201, 201, 403, 201, 403, 403, json=lambda w: {
         "establishment_id": str(w["establishment"].id), "session": "2025-26",
@@ -254,6 +274,18 @@ MATRIX: dict[str, Row] = {
     "closeVseCycle":              qa_row(401, 200, 200, 403, 403, 404, 404, params=VSE["reported"]),
     "cancelVseCycle":             qa_row(401, 200, 200, 403, 404, 404, 404, params=VSE["proposed"],
                                          json=lambda w: {"reason": "Inspection due"}),
+    # The school's own grades before the visit: its headteacher or the link officer. The team's
+    # findings: recorded by the team's users, its lead and the link officer while in progress;
+    # read by the authority's officers, and by the school only once reported (403 before).
+    "putVseSchoolGrades":         qa_row(401, 200, 200, 403, 200, 404, 404, params=VSE["scheduled"],
+                                         json=lambda w: {"grades": [{"indicator_code": "1.3",
+                                                                     "grade": 4}]}),
+    "listVseFindings":            qa_row(401, 200, 200, 200, 403, 404, 404, params=VSE["in_progress"]),
+    "recordVseFinding":           qa_row(401, 201, 201, 403, 403, 404, 404, params=VSE["in_progress"],
+                                         json=lambda w: {"indicator_code": "1.3", "proposed_grade": 4,
+                                                         "evidence": "Matrix evidence"}),
+    "getVseFinding":              qa_row(401, 404, 404, 404, 403, 404, 404, params={
+        **VSE["in_progress"], "finding_id": lambda w: uuid.uuid4()}),
     # The calendar is the authority's setting: read by all, set by its admins.
     "getPlanningCalendar":        plan_row(401, 200, 200, 200, 200, 200, 200),
     "putPlanningCalendar":        plan_row(401, 200, 200, 403, 403, 403, 403, json=lambda w: {
@@ -345,6 +377,8 @@ MATRIX: dict[str, Row] = {
                                               json=lambda w: {"position": 2}),
     "listCriticalIndicatorValues": insight_row(401, 200, 200, 200, 403, 200, 403),
     "getCriticalIndicatorValue":  insight_row(401, 200, 200, 200, 403, 200, 403),
+    "getCriticalIndicatorTable":  insight_row(401, 200, 200, 200, 403, 200, 403,
+                                              query={"authority_id": lambda w: w["authority"].id}),
     "putCriticalIndicatorValue":  insight_row(401, 200, 200, 403, 403, 403, 403,
                                               json=lambda w: {"baseline": 59, "target": 75}),
 }
@@ -362,6 +396,7 @@ PATH_PARAMS: dict[str, Callable[[World], Any]] = {
     "report_id": lambda w: w["draft_report"].id,
     "school_session": lambda w: "2025-26",
     "visit_id": lambda w: w["visit"].id,
+    "action_id": lambda w: w["agreed_action"].id,
     "vse_id": lambda w: w["proposed_vse"].id,
     "trio_id": lambda w: w["trio"].id,
     "meeting_id": lambda w: w["trio_meeting"].id,
@@ -432,7 +467,7 @@ def _planning_world(make: Factory, db: Session, w: World) -> None:
     w["draft_plan"] = documents.plan(school, session="2025-26", status="draft")
     w["submitted_plan"] = documents.plan(school, session="2024-25", status="submitted")
     w["agreed_plan"] = documents.plan(school, session="2023-24", status="agreed")
-    for name in ("draft", "submitted"):
+    for name in ("draft", "submitted", "agreed"):
         w[f"{name}_priority"] = db.scalars(
             select(PlanPriority).where(PlanPriority.plan_id == w[f"{name}_plan"].id)).one()
     # A complete draft report (every core QI graded) in a session without a plan.
@@ -451,7 +486,7 @@ def _assurance_world(make: Factory, db: Session, w: World) -> None:
     a VSE cycle (directed by the authority) in each state that a move starts from: the
     reported one at the school, each open one at another school of the headteacher's (a
     school has one open VSE at a time, and the school may still ask for one)."""
-    from app.assurance.models import SupportStatus, Visit
+    from app.assurance.models import AgreedAction, SupportStatus, Visit
     from app.assurance.vse.models import VseCycle, VseEvaluation
     from app.identity.models import HeadteacherEstablishment
 
@@ -477,6 +512,10 @@ def _assurance_world(make: Factory, db: Session, w: World) -> None:
     db.add_all([w["visit"], *(w[f"{s}_vse"] for s in ("proposed", "scheduled", "in_progress", "reported"))])
     db.flush()
     db.add(VseEvaluation(vse_id=w["in_progress_vse"].id, indicator_code="1.3", grade=4))
+    w["agreed_action"] = AgreedAction(visit_id=w["visit"].id, establishment_id=school.id,
+                                      authority_id=authority.id, description="Moderation",
+                                      owner="DHT", due_on=date(2025, 12, 12))
+    db.add(w["agreed_action"])
 
 
 def _trio_world(make: Factory, db: Session, w: World) -> None:
@@ -596,6 +635,8 @@ def test_authorization_matrix(api, make, db, operation_id, caller):
         kwargs["json"] = spec.json(world)
     if spec.form is not None:
         kwargs["data"] = spec.form(world)
+    if spec.query:
+        kwargs["params"] = {name: str(value(world)) for name, value in spec.query.items()}
     answer = api.request(method, _path(template, operation_id, world), **kwargs)
     expected = spec.statuses[CALLERS.index(caller)]
     assert answer.status_code == expected, f"{method} {template} as {caller}: {answer.text[:300]}"

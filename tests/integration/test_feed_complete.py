@@ -17,6 +17,7 @@ SINGLE = {
     "user": "users/{id}", "client": "clients/{id}", "improvement_plan": "improvement-plans/{id}",
     "plan_priority": "improvement-plans/{plan_id}/priorities/{id}",
     "quality_report": "quality-reports/{id}", "visit": "visits/{id}",
+    "agreed_action": "agreed-actions/{id}",
     "vse_cycle": "vse-cycles/{id}", "trio": "trios/{id}",
     "trio_meeting": "trios/{trio_id}/meetings/{id}", "clpl_event": "clpl-events/{id}",
     "clpl_registration": "clpl-events/{event_id}/registrations/{id}",

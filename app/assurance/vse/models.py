@@ -35,6 +35,8 @@ class VseCycle(Versioned, table=True):
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancelled_by: str | None = Field(default=None, sa_type=String(16))  # school or authority
     cancellation_reason: str | None = Field(default=None, sa_type=Text)
+    # The team's lead: an officer of the authority, named in the team; agrees the grades.
+    lead_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id", index=True)
 
 
 class VseTeamMember(SQLModel, table=True):
@@ -69,3 +71,33 @@ class VseTheme(SQLModel, table=True):
     vse_id: uuid.UUID = Field(sa_column=Column(
         Uuid, ForeignKey("vse_cycle.id", ondelete="CASCADE"), primary_key=True))
     theme: str = Field(sa_type=String(100), primary_key=True, index=True)
+
+
+class VseSchoolGrade(SQLModel, table=True):
+    """The school's own grade per QI, given before the visit (frozen once it is in progress),
+    so accuracy compares the school's view before the VSE with the validated grade."""
+
+    __tablename__ = "vse_school_grade"
+    vse_id: uuid.UUID = Field(sa_column=Column(
+        Uuid, ForeignKey("vse_cycle.id", ondelete="CASCADE"), primary_key=True))
+    indicator_code: str = Field(sa_type=String(16), primary_key=True)
+    position: int = 0
+    grade: int
+
+
+class VseFinding(Versioned, table=True):
+    """The team's working record while the VSE is in progress: evidence and a proposed grade
+    for one QI, by one team member. Kept as written (a correction is a new finding), so the
+    record of how the team reached its grades stands."""
+
+    __tablename__ = "vse_finding"
+    vse_id: uuid.UUID = Field(sa_column=Column(
+        Uuid, ForeignKey("vse_cycle.id", ondelete="CASCADE"), index=True, nullable=False))
+    authority_id: uuid.UUID = Field(foreign_key="authority.id", index=True)
+    indicator_code: str = Field(sa_type=String(16))
+    # The author's name is kept with the finding: it still says who wrote it if they leave.
+    author_id: uuid.UUID | None = Field(default=None, sa_column=Column(
+        Uuid, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True))
+    author_name: str = Field(sa_type=String(200))
+    evidence: str = Field(default="", sa_type=Text)
+    proposed_grade: int | None = None

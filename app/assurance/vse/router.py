@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import Query, Request, Response
 
 from app.assurance.vse import service as vse
+from app.assurance.vse import team
 from app.assurance.vse.rules import MAX_SCHOOL_REQUESTS_PER_SESSION
 from app.assurance.vse.schemas import (
     Day,
@@ -16,6 +17,7 @@ from app.assurance.vse.schemas import (
     VseTrigger,
     VseUpdate,
 )
+from app.assurance.vse.team_schemas import FindingCreate, FindingRead, SchoolGradesPut
 from app.core.conditional import IfMatchDep, OptionalIfMatchDep, conditional_get, with_etag, with_version_etag
 from app.core.db import SessionDep
 from app.core.errors import problems
@@ -95,6 +97,62 @@ def update_vse_cycle(vse_id: uuid.UUID, body: VseUpdate, session: SessionDep,
                      principal: PrincipalDep, if_match: IfMatchDep,
                      response: Response) -> VseRead:
     return with_version_etag(response, vse.update_vse_cycle(session, principal, vse_id, body, if_match))
+
+
+@router.put("/vse-cycles/{vse_id}/school-grades", operation_id="putVseSchoolGrades",
+            summary="Give the school's own grades before the visit",
+            description="The school's headteacher or its link officer (or an authority admin), "
+            "while the VSE is proposed or scheduled: the school's own grade per QI, on the "
+            "framework's scale, replacing those given before. 409 once it is in progress: they "
+            "stay as given, and the VSE accuracy summary compares them with the validated "
+            "grades. The cycle's ETag (If-Match) covers them.", response_model=VseRead,
+            responses=problems(403, 404, 409, 412, 413, 415, 428))
+def put_vse_school_grades(vse_id: uuid.UUID, body: SchoolGradesPut, session: SessionDep,
+                          principal: PrincipalDep, if_match: IfMatchDep,
+                          response: Response) -> VseRead:
+    return with_version_etag(response, team.put_school_grades(session, principal, vse_id, body,
+                                                              if_match))
+
+
+IndicatorQuery = Annotated[str | None, Query(max_length=16, description="One quality indicator")]
+FINDINGS_WHO = ("The VSE's team members who are users (officers, peer headteachers of other "
+                "schools), its lead, the school's link officer and the authority's admins")
+
+
+@router.get("/vse-cycles/{vse_id}/findings", operation_id="listVseFindings",
+            summary="The team's findings: evidence and proposed grades",
+            description="Whoever sees the cycle, except the school's own headteachers until "
+            "it is reported (403). In the order they were recorded.",
+            response_model=Page[FindingRead], responses=problems(403, 404))
+def list_vse_findings(vse_id: uuid.UUID, session: SessionDep, principal: PrincipalDep,
+                      paginator: PaginatorDep, limit: Limit = 50, cursor: Cursor = None,
+                      indicator_code: IndicatorQuery = None) -> Page[FindingRead]:
+    items, next_cursor = team.list_findings(session, principal, paginator, vse_id, limit=limit,
+                                            cursor=cursor, indicator_code=indicator_code)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/vse-cycles/{vse_id}/findings", operation_id="recordVseFinding",
+             summary="Record a finding while the VSE is in progress",
+             description=f"{FINDINGS_WHO} (403 for others), while it is in progress (409 "
+             "otherwise): evidence and, if any, the grade proposed for one of its QIs. Kept as "
+             "written: a correction is a new finding.",
+             status_code=201, response_model=FindingRead,
+             responses=problems(403, 404, 409, 413, 415))
+def record_vse_finding(vse_id: uuid.UUID, body: FindingCreate, session: SessionDep,
+                       principal: PrincipalDep, response: Response) -> FindingRead:
+    finding = team.record_finding(session, principal, vse_id, body)
+    response.headers["Location"] = f"/api/v1/vse-cycles/{vse_id}/findings/{finding.id}"
+    return with_version_etag(response, finding)
+
+
+@router.get("/vse-cycles/{vse_id}/findings/{finding_id}", operation_id="getVseFinding",
+            summary="Get one of the team's findings", response_model=FindingRead,
+            responses=problems(403, 404), openapi_extra=conditional_get())
+def get_vse_finding(vse_id: uuid.UUID, finding_id: uuid.UUID, session: SessionDep,
+                    principal: PrincipalDep, request: Request, response: Response) -> Any:
+    finding = team.get_finding(session, principal, vse_id, finding_id)
+    return with_etag(request, response, finding, finding.version)
 
 
 # Workflow transitions: one operation per move

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.assurance.vse.models import VseCycle
-from app.assurance.vse.schemas import TeamMember, ValidatedEvaluation, VseCreate
+from app.assurance.vse.schemas import SchoolGrade, TeamMember, ValidatedEvaluation, VseCreate
 from app.core.errors import Conflict, Forbidden, rule
 from app.frameworks.service import Scale
 from app.identity.models import User
@@ -67,6 +67,37 @@ def team_of(session: Session, authority_id: uuid.UUID,
         seen.add(user.id)
         team.append({"user_id": str(user.id), "name": user.name, "role": member.role})
     return team
+
+
+def check_lead(session: Session, lead_id: uuid.UUID | None, team: list[dict[str, Any]]) -> None:
+    """The lead is one of the team's users (so already an active user of the authority), and
+    an officer: a peer headteacher works on the team but does not agree its grades."""
+    if lead_id is None:
+        return
+    if str(lead_id) not in {m.get("user_id") for m in team}:
+        raise rule(["lead_id"], f"The lead ({lead_id}) must be named in the team as a user: "
+                                "add them to the team, or name another lead.")
+    user = session.get(User, lead_id)
+    if user is None or user.role != "officer":
+        raise rule(["lead_id"], "The lead is an officer of the school's authority; "
+                                f"{user.name if user else lead_id} is not an officer.")
+
+
+def check_school_grades(scale: Scale, codes: list[str], grades: list[SchoolGrade]) -> None:
+    seen: set[str] = set()
+    for i, given in enumerate(grades):
+        if given.indicator_code not in codes:
+            raise rule(["grades", i, "indicator_code"],
+                       f"{given.indicator_code} is not one of this VSE's indicator_codes "
+                       f"({', '.join(codes) or 'none chosen'}).")
+        if given.indicator_code in seen:
+            raise rule(["grades", i, "indicator_code"],
+                       f"Indicator {given.indicator_code} is graded twice.")
+        seen.add(given.indicator_code)
+        if given.grade not in scale.grades:
+            raise rule(["grades", i, "grade"],
+                       f"Grade {given.grade} is not on the {scale.code} scale "
+                       f"({', '.join(map(str, scale.grades))}).")
 
 
 def check_evaluations(scale: Scale, codes: list[str], evaluations: list[ValidatedEvaluation]) -> None:
@@ -141,7 +172,8 @@ def check_only_asks(principal: Principal, establishment: Establishment, data: Vs
     school never learns from the answer who is a user of the authority."""
     if allowed(principal, "vse.manage", establishment):
         return
-    sent = [name for name, value in (("team", data.team), ("themes", data.themes),
+    sent = [name for name, value in (("team", data.team), ("lead_id", data.lead_id),
+                                     ("themes", data.themes),
                                      ("summary", data.summary.strip()),
                                      ("evaluations", data.evaluations)) if value]
     if sent:

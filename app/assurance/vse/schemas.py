@@ -88,6 +88,20 @@ class TeamMemberRead(ReadModel):
     role: str
 
 
+class SchoolGrade(WriteModel):
+    indicator_code: Annotated[str, Field(min_length=1, max_length=16)]
+    grade: int = Field(ge=0, le=100, description="The school's own grade, on the framework's "
+                                                 "scale, given before the visit")
+
+
+LEAD = ("The team's lead: an officer of the school's authority named in the team (not only "
+        "the link officer); agrees the validated grades while the VSE is in progress. Set by "
+        "the link officer or an authority admin.")
+SCHOOL_GRADES = ("The school's own grade per QI, given before the visit (while proposed or "
+                 "scheduled) and frozen once it is in progress: accuracy compares these with "
+                 "the validated grades")
+
+
 class ValidatedEvaluation(WriteModel):
     indicator_code: Annotated[str, Field(min_length=1, max_length=16)]
     grade: int = Field(ge=0, le=100, description="The validated grade, on the framework's scale")
@@ -126,6 +140,7 @@ class VseCreate(WriteModel):
     request_reason: LongText | None = Field(
         default=None, description="Why the school asks (`school_requested` only; 422 otherwise)")
     team: list[TeamMember] = Field(default=[], max_length=20, description=AUTHORITYS)
+    lead_id: uuid.UUID | None = Field(default=None, description=LEAD)
     planning_date: Day | None = None
     visit_start: Day | None = Field(
         default=None, description="Inside the session; in a school's request, the dates it wishes")
@@ -148,10 +163,14 @@ class VseUpdate(WriteModel):
     trigger: VseTrigger = Field(default=None)
     indicator_codes: IndicatorCodes = Field(default=None)
     team: list[TeamMember] = Field(default=None, max_length=20)
+    lead_id: uuid.UUID | None = Field(default=None, description=LEAD)
     planning_date: Day | None = None
     visit_start: Day | None = None
     visit_end: Day | None = None
-    evaluations: list[ValidatedEvaluation] = Field(default=None, max_length=20)
+    evaluations: list[ValidatedEvaluation] = Field(
+        default=None, max_length=20,
+        description="The validated grades: the link officer or an authority admin, or the "
+                    "team's lead while the VSE is in progress (the lead sends only these)")
     themes: Themes = Field(default=None)
     summary: LongText = Field(default=None)
 
@@ -182,6 +201,8 @@ class VseRead(ReadModel):
     framework_code: str
     indicator_codes: list[str]
     team: list[TeamMemberRead]
+    lead_id: uuid.UUID | None = Field(default=None, description=LEAD)
+    school_grades: list[SchoolGrade] = Field(default=[], description=SCHOOL_GRADES)
     planning_date: date | None
     visit_start: date | None
     visit_end: date | None

@@ -7,7 +7,9 @@ authority's), follows its own requests (and may withdraw one while it is propose
 cycle of the school once it is scheduled, and reads the team's findings once it is reported.
 A school has one open cycle (proposed, scheduled or in progress) at a time, and makes at most
 MAX_SCHOOL_REQUESTS_PER_SESSION requests a session. Grades, themes and team members
-who are users are rows, so summaries and the `officer_id` filter are plain SQL."""
+who are users are rows, so summaries and the `officer_id` filter are plain SQL. The team's
+lead (an officer named in the team) agrees the grades while it is in progress; the team's
+findings and the school's own grades before the visit are in `team`."""
 
 import uuid
 from datetime import date, datetime
@@ -16,13 +18,20 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from app.assurance.vse.models import VseCycle, VseEvaluation, VseTeamMember, VseTheme
+from app.assurance.vse.models import (
+    VseCycle,
+    VseEvaluation,
+    VseSchoolGrade,
+    VseTeamMember,
+    VseTheme,
+)
 from app.assurance.vse.rules import (
     OPEN,
     check_complete,
     check_dated,
     check_dates,
     check_evaluations,
+    check_lead,
     check_none_open,
     check_only_asks,
     check_requests_left,
@@ -32,7 +41,7 @@ from app.assurance.vse.schemas import ValidatedEvaluation, VseCreate, VseRead, V
 from app.audit.feed import feed_document
 from app.audit.service import record_change, snapshot
 from app.core.conditional import IfMatch
-from app.core.errors import Conflict, RuleViolation, rule
+from app.core.errors import Conflict, Forbidden, RuleViolation, rule
 from app.core.models import apply_changes
 from app.core.pagination import Paginator
 from app.core.types import utcnow
@@ -99,6 +108,17 @@ def _themes(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]
     return {k: sorted(v) for k, v in found.items()}  # the same order on every database
 
 
+def school_grades(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    if ids:
+        rows = session.exec(select(VseSchoolGrade).where(col(VseSchoolGrade.vse_id).in_(ids))
+                            .order_by(col(VseSchoolGrade.position)))
+        for r in rows:
+            found.setdefault(r.vse_id, []).append({"indicator_code": r.indicator_code,
+                                                   "grade": r.grade})
+    return found
+
+
 def _team_reads(cycle: VseCycle, names: dict[uuid.UUID, str]) -> list[dict[str, Any]]:
     reads = []
     for member in cycle.team:
@@ -121,6 +141,7 @@ def _moves(principal: Principal, cycle: VseCycle, establishment: Establishment) 
 def _reads(session: Session, principal: Principal, cycles: list[VseCycle]) -> list[VseRead]:
     ids = [c.id for c in cycles]
     evaluations, themes = _evaluations(session, ids), _themes(session, ids)
+    own_grades = school_grades(session, ids)
     user_ids = {uuid.UUID(m["user_id"]) for c in cycles for m in c.team if m.get("user_id")}
     names: dict[uuid.UUID, str] = dict(session.exec(
         select(User.id, User.name).where(col(User.id).in_(user_ids))).all()) if user_ids else {}
@@ -136,6 +157,7 @@ def _reads(session: Session, principal: Principal, cycles: list[VseCycle]) -> li
             "evaluations": evaluations.get(cycle.id, []) if shown else [],
             "themes": themes.get(cycle.id, []) if shown else [],
             "summary": cycle.summary if shown else "",
+            "school_grades": own_grades.get(cycle.id, []),
             "allowed_transitions": _moves(principal, cycle, school),
         }))
     return reads
@@ -219,7 +241,8 @@ def _set_themes(session: Session, cycle: VseCycle, themes: list[str]) -> None:
 def _snapshot(session: Session, cycle: VseCycle) -> dict[str, Any]:
     return {**(snapshot(cycle) or {}),
             "evaluations": _evaluations(session, [cycle.id]).get(cycle.id, []),
-            "themes": _themes(session, [cycle.id]).get(cycle.id, [])}
+            "themes": _themes(session, [cycle.id]).get(cycle.id, []),
+            "school_grades": school_grades(session, [cycle.id]).get(cycle.id, [])}
 
 
 def create_vse_cycle(session: Session, principal: Principal, data: VseCreate) -> VseRead:
@@ -234,6 +257,7 @@ def create_vse_cycle(session: Session, principal: Principal, data: VseCreate) ->
     check_indicators(target.scale, data.indicator_codes, ["indicator_codes"])
     check_dates(data.session, data.planning_date, data.visit_start, data.visit_end)
     team = team_of(session, establishment.authority_id, data.team)
+    check_lead(session, data.lead_id, team)
     check_evaluations(target.scale, data.indicator_codes, data.evaluations)
     check_none_open(session, principal, establishment)
     if asks:
@@ -242,7 +266,8 @@ def create_vse_cycle(session: Session, principal: Principal, data: VseCreate) ->
     cycle = VseCycle(
         establishment_id=establishment.id, authority_id=establishment.authority_id,
         session=data.session, trigger=data.trigger.value, framework_code=target.scale.code,
-        indicator_codes=data.indicator_codes, team=team, planning_date=data.planning_date,
+        indicator_codes=data.indicator_codes, team=team, lead_id=data.lead_id,
+        planning_date=data.planning_date,
         visit_start=data.visit_start, visit_end=data.visit_end, summary=data.summary,
         request_reason=reason,
     )
@@ -260,12 +285,13 @@ def update_vse_cycle(session: Session, principal: Principal, vse_id: uuid.UUID, 
                      if_match: IfMatch) -> VseRead:
     cycle = load(session, principal, vse_id)
     establishment = _establishment(session, cycle)
-    require(principal, "vse.manage", establishment)
+    sent = data.model_dump(exclude_unset=True)
+    if not allowed(principal, "vse.manage", establishment):
+        _check_lead_agrees(principal, cycle, establishment, sent)
     if cycle.status in FINISHED:
         raise Conflict(f"The VSE cycle is {cycle.status}: it can be changed only until it is "
                        "closed or cancelled.")
     if_match(cycle.version)
-    sent = data.model_dump(exclude_unset=True)
     scale = _scale(session, cycle, establishment)
     before = _snapshot(session, cycle)
     columns: dict[str, Any] = {k: sent[k] for k in (
@@ -283,6 +309,10 @@ def update_vse_cycle(session: Session, principal: Principal, vse_id: uuid.UUID, 
         check_dated(merged["visit_start"], merged["visit_end"], f"once it is {cycle.status}")
     if data.team is not None:
         columns["team"] = team_of(session, cycle.authority_id, data.team)
+    if "lead_id" in sent:
+        columns["lead_id"] = data.lead_id
+    if "team" in columns or "lead_id" in columns:
+        check_lead(session, columns.get("lead_id", cycle.lead_id), columns.get("team", cycle.team))
     evaluations: list[dict[str, Any]] = before["evaluations"]
     if data.evaluations is not None:
         check_evaluations(scale, merged["indicator_codes"], data.evaluations)
@@ -312,9 +342,29 @@ def update_vse_cycle(session: Session, principal: Principal, vse_id: uuid.UUID, 
         _set_evaluations(session, cycle, data.evaluations)
     if themes_changed and data.themes is not None:
         _set_themes(session, cycle, data.themes)
+    if "indicator_codes" in columns:  # the school's grade of a QI no longer validated goes
+        session.execute(delete(VseSchoolGrade).where(
+            col(VseSchoolGrade.vse_id) == cycle.id,
+            col(VseSchoolGrade.indicator_code).not_in(merged["indicator_codes"])))
     session.flush()
     record_change(session, principal, "vse_cycle.update", cycle, before=before)
     return read(session, principal, cycle)
+
+
+def _check_lead_agrees(principal: Principal, cycle: VseCycle, establishment: Establishment,
+                       sent: dict[str, Any]) -> None:
+    """Besides whoever runs the VSE, the team's lead agrees the validated grades, while the VSE
+    is in progress; the rest of the cycle stays with the link officer and the authority's
+    admins."""
+    require(principal, "vse.agree_grades", (cycle, establishment))
+    others = sorted(set(sent) - {"evaluations"})
+    if others:
+        raise Forbidden(f"The team's lead agrees the grades (evaluations); {', '.join(others)} "
+                        f"{'is' if len(others) == 1 else 'are'} for the school's link officer "
+                        "or an authority admin to set.")
+    if cycle.status != "in_progress":
+        raise Conflict(f"The VSE cycle is {cycle.status}: its lead agrees the grades while it is "
+                       "in progress; after that, the link officer or an authority admin.")
 
 
 def _canceller(principal: Principal, cycle: VseCycle, establishment: Establishment) -> str:

@@ -28,6 +28,7 @@ from app.identity.policy import (
     insight,
     organisations,
     performance,
+    planning_followup,
     schools,
     trios,
 )
@@ -75,7 +76,7 @@ VISIBILITY: dict[type, Clause] = _joined(area.VISIBILITY for area in (
     organisations, accounts, schools, assurance, trios, clpl, imports, feed, performance))
 RULES: dict[str, Rule] = _joined(area.RULES for area in (
     organisations, accounts, schools, assurance, trios, clpl, imports, insight, feed,
-    performance))
+    performance, planning_followup))
 
 
 def visible(principal: Principal, model: type) -> ColumnElement[bool]:

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, false, true
 from sqlmodel import col
 
 from app.audit.models import AuditEvent
-from app.identity.policy import clpl, insight, trios
+from app.identity.policy import clpl, insight, planning_followup, trios
 from app.identity.policy.primitives import ORG_READ_SCOPES, Clause, Rule, client_has
 from app.identity.principal import Principal, Role, Scope
 
@@ -39,7 +39,8 @@ RULES: dict[str, Rule] = {
 ORGANISATION_KINDS = frozenset({"region", "authority", "area", "cluster", "establishment",
                                 "framework"})
 SCHOOL_KINDS = frozenset({"improvement_plan", "plan_priority", "priority_progress",
-                          "quality_report", "planning_calendar", "support_status"})
+                          "quality_report", "planning_calendar", "support_status"}
+                         | planning_followup.KINDS)
 
 
 def feed_rows(p: Principal, authority_column: Any) -> ColumnElement[bool]:
@@ -71,7 +72,7 @@ def feed_kinds(p: Principal) -> frozenset[str]:
                                    if scope is None or scope in p.scopes))
     if p.is_admin:
         return ORGANISATION_KINDS | SCHOOL_KINDS | trios.KINDS | clpl.KINDS | insight.KINDS | {
-            "user", "client", "visit", "vse_cycle"}
+            "user", "client", "visit", "agreed_action", "vse_cycle"}
     if p.role == Role.officer:
         return ORGANISATION_KINDS | SCHOOL_KINDS | trios.KINDS
     return ORGANISATION_KINDS

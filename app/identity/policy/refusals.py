@@ -12,6 +12,8 @@ WHO = {
 }
 
 REFUSED = {
+    "agreed_action.follow_up": "mark this agreed action done: that is for the authority's "
+                               "officers (at a later visit), not the school",
     "area.create": "add an area to this authority: areas are kept by the authority's admins",
     "area.merge": "merge this area: areas are kept by the authority's admins",
     "area.update": "rename this area: areas are kept by the authority's admins",
@@ -22,6 +24,7 @@ REFUSED = {
                         "administrators",
     "authority.update_settings": "change this authority's settings: only its authority admins "
                                  "may",
+    "caseload.read": "read a caseload: a caseload is a link officer's schools",
     "changes.read": "follow the change feed: it needs the changes:read scope, or an account "
                     "that reads an authority's records",
     "client.create": "register integration clients: only administrators and authority admins "
@@ -57,6 +60,13 @@ REFUSED = {
                     "leads and clients with summaries:read",
     "performance.write": "write this authority's performance data: it comes from the "
                          "authority's admins and its MIS (imports:write)",
+    "plan_measure.record": "record measures of this plan's outcomes: that is for the "
+                           "school's headteacher and its link officer",
+    "priority_feedback.give": "leave feedback on this priority: that is for the school's link "
+                              "officer and the authority's admins (the school's headteacher "
+                              "replies)",
+    "priority_feedback.reply": "reply to feedback on this priority: that is for the school's "
+                               "headteacher",
     "region.create": "add a region: regions are reference data kept by the administrators",
     "region.update": "change a region: regions are reference data kept by the administrators",
     "school_document.progress": "record progress on this plan: it is for the school's "
@@ -108,16 +118,23 @@ REFUSED = {
     "visit.record_own": "record visits: visits are recorded by officers",
     "visit.sync": "sync visits from a device: visits are recorded by officers (or a client "
                   "with visits:write)",
+    "vse.agree_grades": "agree this validated self-evaluation's grades: that is for the team's "
+                        "lead, the school's link officer and the authority's admins",
     "vse.direct": "direct a validated self-evaluation of this school: that is for its link "
                   "officer and the authority's admins",
     "vse.manage": "manage this validated self-evaluation: it is led by the school's link "
                   "officer and the authority's admins",
     "vse.findings": "read this validated self-evaluation's findings before it is reported",
+    "vse.school_grades": "give the school's own grades for this validated self-evaluation: that "
+                         "is for the school's headteacher and its link officer",
     "vse.request": "ask for a validated self-evaluation for this school: that is for its "
                    "headteacher or the authority",
     "vse.withdraw": "cancel this validated self-evaluation: a school withdraws only its own "
                     "request (while it is proposed); the link officer and the authority's "
                     "admins cancel the rest",
+    "vse_finding.record": "record findings in this validated self-evaluation: that is for the "
+                          "users on its team, its lead, the school's link officer and the "
+                          "authority's admins",
 }
 
 
