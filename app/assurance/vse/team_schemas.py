@@ -30,6 +30,12 @@ class FindingCreate(WriteModel):
 
 
 class FindingRead(ReadModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "7d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6",
+        "vse_id": "4c2d9e1f-6a7b-4c8d-9e0f-1a2b3c4d5e6f", "indicator_code": "2.3",
+        "author_id": "2b0c4c8e-7f55-4b4e-9f0e-7d6c5b4a3f21", "author_name": "Morag Campbell",
+        "evidence": "P5 and P6 lessons observed: clear learning intentions, pace uneven.",
+        "proposed_grade": 4, "recorded_at": "2026-02-03T11:20:00Z", "version": 1}]})
     id: uuid.UUID
     vse_id: uuid.UUID
     indicator_code: str
