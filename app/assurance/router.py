@@ -222,7 +222,8 @@ def follow_up_agreed_action(action_id: uuid.UUID, body: ActionFollowUp, session:
             "the point in the year (plan or report past the authority's calendar date and not "
             "submitted; fewer final visits than the minimum spread evenly over the session would "
             "give by today; actions past their due date). Red before amber before green, then "
-            "intensive before additional before universal, then the most overdue. Officers only. "
+            "intensive before additional before universal, then the most overdue. Officers "
+            "(and admins: theirs is usually empty); headteachers and regional leads get 403. "
             "`Accept: text/csv`: one row per school, in the same order. The ETag is a hash of the "
             "body (If-None-Match: 304).",
             response_model=Caseload, openapi_extra=conditional_get(),

@@ -212,7 +212,7 @@ def create_critical_indicator(body: CriticalIndicatorCreate, session: SessionDep
     return with_version_etag(response, indicator)
 
 
-@router.get("/critical-indicators/{indicator_id}", operation_id="getCriticalIndicator",
+@router.get("/critical-indicators/{indicator_id:uuid}", operation_id="getCriticalIndicator",
             summary="Get a critical indicator", response_model=CriticalIndicatorRead,
             responses=problems(403, 404),
             openapi_extra=conditional_get())
@@ -222,7 +222,7 @@ def get_critical_indicator(indicator_id: uuid.UUID, session: SessionDep, princip
     return with_etag(request, response, indicator, indicator.version)
 
 
-@router.patch("/critical-indicators/{indicator_id}", operation_id="updateCriticalIndicator",
+@router.patch("/critical-indicators/{indicator_id:uuid}", operation_id="updateCriticalIndicator",
               summary="Change a critical indicator's definition", response_model=CriticalIndicatorRead,
               responses=WRITE)
 def update_critical_indicator(indicator_id: uuid.UUID, body: CriticalIndicatorUpdate,

@@ -260,7 +260,7 @@ MATRIX: dict[str, Row] = {
     "followUpAgreedAction":       qa_row(401, 200, 200, 200, 403, 403, 403,
                                          json=lambda w: {"done_on": "2025-10-01"}),
     # A caseload is a link officer's (an authority admin is an officer too).
-    "getMyCaseload":              qa_row(401, 403, 200, 200, 403, 403, 403),
+    "getMyCaseload":              qa_row(401, 200, 200, 200, 403, 403, 403),
     "listVseCycles":              qa_row(401, 200, 200, 200, 200, 200, 200),
     "createVseCycle":             qa_row(401, 201, 201, 403, 201, 403, 403, json=lambda w: {
         "establishment_id": str(w["establishment"].id), "session": "2025-26",

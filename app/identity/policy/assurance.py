@@ -142,8 +142,8 @@ RULES: dict[str, Rule] = {
     "visit.edit": _edits_visit,
     # Records passed: the agreed action.
     "agreed_action.follow_up": _follows_up,
-    # An officer's caseload: the schools they are link officer of.
-    "caseload.read": lambda p, _r: p.role == Role.officer,
+    # A caseload is the schools one is link officer of (an administrator's is usually empty).
+    "caseload.read": lambda p, _r: p.role in (Role.admin, Role.officer),
     "vse.direct": lambda p, e: links_school(p, e),
     "vse.request": lambda p, e: leads_school(p, e) or links_school(p, e),
     "vse.manage": lambda p, e: links_school(p, e),
