@@ -58,6 +58,13 @@ def xlsx_cell(value: Any) -> Any:
 class _Archive(zipfile.ZipFile):
     """A zip whose members carry one fixed date, not the time of writing."""
 
+    def write(self, filename: Any, arcname: Any = None, compress_type: int | None = None,
+              compresslevel: int | None = None) -> None:
+        # openpyxl writes each worksheet through a temporary file: added as it is, the member
+        # would carry that file's time (the bytes, and the ETag, would change every 2 seconds).
+        with open(filename, "rb") as written:
+            self.writestr(arcname or filename, written.read(), compress_type, compresslevel)
+
     def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: int | None = None,
                  compresslevel: int | None = None) -> None:
         if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
